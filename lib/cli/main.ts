@@ -1,0 +1,64 @@
+import yargs, { type CommandModule } from 'yargs';
+import { EXIT, type ExitCode, HarnessError, UsageError } from '../errors.js';
+import { harnessVersion } from '../version.js';
+import { certsCommand } from './commands/certs.js';
+import { discoverCommand } from './commands/discover.js';
+import { serveReferenceCommand } from './commands/serve-reference.js';
+
+/** Exit status for a bug in the harness itself (not the user's input, not the target's verdict). */
+export const EXIT_INTERNAL_ERROR = 4;
+
+// biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types.
+const commands: CommandModule<any, any>[] = [certsCommand, discoverCommand, serveReferenceCommand];
+
+/**
+ * Parses argv, runs one command and returns the exit code. Command handlers report verdicts by
+ * returning normally after setting `process.exitCode`, and problems by throwing a HarnessError,
+ * which is printed as one line without a stack trace.
+ */
+export async function main(argv: string[]): Promise<number> {
+  let usageProblem: string | undefined;
+  const parser = yargs(argv)
+    .scriptName('mtls-conformance')
+    .usage(
+      '$0 <command> [options]\n\nConformance harness for OAuth 2.0 mutual TLS (RFC 8705): mints client\n' +
+        'certificates, runs positive and negative scenarios against an authorization server and\n' +
+        'resource server, and writes reports.',
+    )
+    .version(harnessVersion)
+    .strict()
+    .demandCommand(1, 'Name a command (see the list above).')
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .epilogue(
+      'Exit codes: 0 ok, 1 verdict failures, 2 usage or config error, 3 target unreachable,\n' +
+        `${EXIT_INTERNAL_ERROR} internal error (a bug in the harness: please report it).`,
+    )
+    .fail((msg, err) => {
+      if (err) throw err;
+      usageProblem = msg;
+    })
+    .exitProcess(false);
+  for (const command of commands) parser.command(command);
+
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    return reportError(err);
+  }
+  if (usageProblem !== undefined) {
+    return reportError(new UsageError(`${usageProblem} (see --help)`));
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+}
+
+function reportError(err: unknown): ExitCode | typeof EXIT_INTERNAL_ERROR {
+  if (err instanceof HarnessError) {
+    process.stderr.write(`mtls-conformance: ${err.message}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(
+    `mtls-conformance: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  return EXIT_INTERNAL_ERROR;
+}
