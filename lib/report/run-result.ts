@@ -1,0 +1,82 @@
+/**
+ * The result of one catalog run: what the runner produces and every report format (console,
+ * summary.json, junit.xml, report.html) is rendered from. Plain data, JSON-serialisable.
+ */
+export type Level = 'MUST' | 'SHOULD' | 'INFO';
+
+export type Section = 'DISC' | 'PKI' | 'SELF' | 'BIND' | 'REG' | 'PUB';
+
+export type ScenarioStatus = 'passed' | 'failed' | 'warning' | 'skipped' | 'expected-failure';
+
+/** One HTTP/TLS exchange as recorded for evidence; secrets already redacted. */
+export interface TranscriptEvidence {
+  kind: 'transcript';
+  /** What the step was trying to do, e.g. "token request without client_id". */
+  label: string;
+  /** Identity used (certificate name), or null for "no client certificate". */
+  identity: string | null;
+  request: { method: string; url: string; headers: Record<string, string>; body?: string };
+  response?: { status: number; headers: Record<string, string>; body?: string };
+  failure?: { class: string; code?: string; message: string };
+  tls?: { protocol: string; cipher: string };
+  durationMs: number;
+}
+
+export interface CertificateEvidence {
+  kind: 'certificate';
+  name: string;
+  subject: string;
+  issuer: string;
+  x5tS256: string;
+  notBefore: string;
+  notAfter: string;
+}
+
+export interface NoteEvidence {
+  kind: 'note';
+  text: string;
+}
+
+export type Evidence = TranscriptEvidence | CertificateEvidence | NoteEvidence;
+
+export interface ScenarioResult {
+  id: string;
+  title: string;
+  section: Section;
+  level: Level;
+  /** Spec clause, e.g. "RFC 8705 §2.1". */
+  spec: string;
+  status: ScenarioStatus;
+  /** One line: why it failed, warned or was skipped. */
+  reason?: string;
+  expected?: string;
+  observed?: string;
+  /** Lower-level findings that did not decide the verdict (e.g. "error not in RFC 6749 §5.2 form"). */
+  notes: string[];
+  evidence: Evidence[];
+  durationMs: number;
+  /** For expected-failure: the reason given in the --expected-failures file. */
+  expectedFailureReason?: string;
+  /** An expected failure that passed this time: the baseline can shrink. */
+  unexpectedPass?: boolean;
+}
+
+export interface RunTotals {
+  passed: number;
+  failed: number;
+  warnings: number;
+  skipped: number;
+  expectedFailures: number;
+}
+
+export interface RunResult {
+  harness: { name: string; version: string };
+  catalogVersion: string;
+  target: { issuer: string | null; configFile?: string };
+  startedAt: string;
+  durationMs: number;
+  totals: RunTotals;
+  scenarios: ScenarioResult[];
+  /** Set when the run was cut short (Ctrl-C, --deadline-ms). */
+  interrupted?: boolean;
+}
