@@ -2,14 +2,26 @@ import yargs, { type CommandModule } from 'yargs';
 import { EXIT, type ExitCode, HarnessError, UsageError } from '../errors.js';
 import { harnessVersion } from '../version.js';
 import { certsCommand } from './commands/certs.js';
+import { demoCommand } from './commands/demo.js';
 import { discoverCommand } from './commands/discover.js';
+import { listCommand } from './commands/list.js';
+import { runCommand } from './commands/run.js';
 import { serveReferenceCommand } from './commands/serve-reference.js';
+import { verifyReportCommand } from './commands/verify-report.js';
 
 /** Exit status for a bug in the harness itself (not the user's input, not the target's verdict). */
 export const EXIT_INTERNAL_ERROR = 4;
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types.
-const commands: CommandModule<any, any>[] = [certsCommand, discoverCommand, serveReferenceCommand];
+const commands: CommandModule<any, any>[] = [
+  certsCommand,
+  discoverCommand,
+  runCommand,
+  listCommand,
+  demoCommand,
+  serveReferenceCommand,
+  verifyReportCommand,
+];
 
 /**
  * Parses argv, runs one command and returns the exit code. Command handlers report verdicts by

@@ -1,0 +1,78 @@
+import type { CommandModule } from 'yargs';
+import { UsageError } from '../../errors.js';
+import { DEFECTS } from '../../reference/defects.js';
+import { startReferenceServer } from '../../reference/server.js';
+import { progressLine } from '../../runner/console-progress.js';
+import { runTarget } from '../../runner/run-target.js';
+import { printRunOutcome } from '../run-output.js';
+
+interface DemoArgs {
+  'report-dir': string;
+  'state-dir': string;
+  defect?: string[];
+  aliases: boolean;
+  'token-format': 'jwt' | 'opaque';
+}
+
+export const demoCommand: CommandModule<object, DemoArgs> = {
+  command: 'demo',
+  describe:
+    'Start the built-in reference server, run the whole catalog against it, stop it, and write the reports',
+  builder: (y) =>
+    y
+      .option('report-dir', { type: 'string', default: 'reports', describe: 'Where reports go' })
+      .option('state-dir', {
+        type: 'string',
+        default: '.state/reference',
+        describe: 'Certificates and config of the reference server (minted once, then reused)',
+      })
+      .option('defect', {
+        type: 'string',
+        array: true,
+        describe: 'Start the reference server with this bug, to see a failing report (repeatable; see serve-reference --list-defects)',
+      })
+      .option('aliases', {
+        type: 'boolean',
+        default: false,
+        describe: 'Serve the mTLS endpoints on a second listener published in mtls_endpoint_aliases',
+      })
+      .option('token-format', {
+        choices: ['jwt', 'opaque'] as const,
+        default: 'jwt' as const,
+        describe: 'Access token format of the reference server',
+      })
+      .example('$0 demo', 'a passing run')
+      .example('$0 demo --defect rs-ignore-binding', 'what a failing report looks like'),
+  handler: async (args) => {
+    const known = new Set(DEFECTS.map((d) => d.name));
+    const unknown = (args.defect ?? []).filter((d) => !known.has(d as never));
+    if (unknown.length > 0) {
+      throw new UsageError(
+        `--defect: unknown defect ${unknown.join(', ')} (see \`mtls-conformance serve-reference --list-defects\`)`,
+      );
+    }
+    const defects = (args.defect ?? []) as (typeof DEFECTS)[number]['name'][];
+    const server = await startReferenceServer({
+      stateDir: args['state-dir'],
+      port: 0,
+      aliases: args.aliases,
+      tokenFormat: args['token-format'],
+      defects,
+    });
+    process.stdout.write(
+      `Reference server on ${server.issuer}${defects.length > 0 ? ` with defect ${defects.join(', ')}` : ' (conformant)'}\n`,
+    );
+    try {
+      const outcome = await runTarget({
+        targetFile: server.targetConfigPath,
+        reportDir: args['report-dir'],
+        onStart: ({ scenarios }) => process.stdout.write(`Running ${scenarios} scenarios\n`),
+        onResult: (r) => process.stdout.write(`${progressLine(r)}\n`),
+      });
+      printRunOutcome(outcome);
+      process.exitCode = outcome.exitCode;
+    } finally {
+      await server.close();
+    }
+  },
+};

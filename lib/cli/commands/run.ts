@@ -1,0 +1,89 @@
+import type { CommandModule } from 'yargs';
+import { progressLine } from '../../runner/console-progress.js';
+import { printRunOutcome } from '../run-output.js';
+import { DEFAULT_TIMEOUT_MS, runTarget } from '../../runner/run-target.js';
+import { UsageError } from '../../errors.js';
+
+interface RunArgs {
+  target: string;
+  'report-dir': string;
+  grep?: string;
+  only?: string[];
+  skip?: string[];
+  strict: boolean;
+  'expected-failures'?: string;
+  'timeout-ms': number;
+  'sign-key'?: string;
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run',
+  describe: 'Run the conformance catalog against a target and write reports',
+  builder: (y) =>
+    y
+      .option('target', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Target config (YAML or JSON; see schema/target.schema.json)',
+      })
+      .option('report-dir', {
+        type: 'string',
+        default: 'reports',
+        describe: 'Where summary.json and the other reports are written',
+      })
+      .option('grep', { type: 'string', describe: 'Only scenarios whose title contains TEXT' })
+      .option('only', {
+        type: 'string',
+        array: true,
+        describe: 'Only these sections or scenario IDs (e.g. --only PKI,BIND-03)',
+      })
+      .option('skip', {
+        type: 'string',
+        array: true,
+        describe: 'Leave out these scenario IDs or sections (e.g. --skip PKI-12)',
+      })
+      .option('strict', {
+        type: 'boolean',
+        default: false,
+        describe: 'SHOULD-level warnings fail the run too',
+      })
+      .option('expected-failures', {
+        type: 'string',
+        describe: 'File of known failures, one "ID reason" per line: reported, not failing the run',
+      })
+      .option('timeout-ms', {
+        type: 'number',
+        default: DEFAULT_TIMEOUT_MS,
+        describe: 'Per-request bound for connect, headers and body (the whole exchange: 3×)',
+      })
+      .option('sign-key', {
+        type: 'string',
+        describe:
+          'Private key (JWK .json or PKCS#8 PEM) that signs manifest.json; default: a per-run key whose public JWK is embedded',
+      })
+      .example('$0 run --target fixtures/targets/example-staging.yaml', 'the whole catalog')
+      .example('$0 run --target t.yaml --only PKI --strict', 'one section; SHOULD failures count'),
+  handler: async (args) => {
+    if (!Number.isInteger(args['timeout-ms']) || args['timeout-ms'] <= 0) {
+      throw new UsageError('--timeout-ms: give a positive whole number of milliseconds');
+    }
+    const outcome = await runTarget({
+      targetFile: args.target,
+      reportDir: args['report-dir'],
+      selection: {
+        ...(args.only ? { only: args.only } : {}),
+        ...(args.skip ? { skip: args.skip } : {}),
+        ...(args.grep !== undefined ? { grep: args.grep } : {}),
+      },
+      strict: args.strict,
+      ...(args['expected-failures'] ? { expectedFailuresFile: args['expected-failures'] } : {}),
+      timeoutMs: args['timeout-ms'],
+      ...(args['sign-key'] ? { signKey: args['sign-key'] } : {}),
+      onStart: ({ issuer, scenarios }) =>
+        process.stdout.write(`Running ${scenarios} scenarios against ${issuer ?? args.target}\n`),
+      onResult: (r) => process.stdout.write(`${progressLine(r)}\n`),
+    });
+    printRunOutcome(outcome);
+    process.exitCode = outcome.exitCode;
+  },
+};

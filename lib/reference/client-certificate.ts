@@ -1,0 +1,148 @@
+import type { TLSSocket } from 'node:tls';
+import type { Dn } from '../certs/rfc4514.js';
+import { x5tS256 } from '../certs/thumbprint.js';
+import { certificateFields, type SubjectAltName } from './certificate-fields.js';
+
+export type { SanType, SubjectAltName } from './certificate-fields.js';
+
+export type Validity = 'valid' | 'expired' | 'not-yet-valid';
+
+/**
+ * A client certificate as the application judges it. Each property is one independent check,
+ * so that a defect can switch off exactly one of them.
+ */
+export interface PresentedCertificate {
+  /** `header` only when a defect made the server read a forwarding header. */
+  source: 'tls' | 'header';
+  der: Uint8Array;
+  x5tS256: string;
+  subject: Dn;
+  issuer: Dn;
+  /** Subject and issuer names are the same: the leaf claims to have issued itself. */
+  selfIssued: boolean;
+  /** The chain verified up to one of the server's trust anchors (validity/purpose aside). */
+  trusted: boolean;
+  /** OpenSSL's verification error, when it was about trust rather than dates or purpose. */
+  trustProblem?: string;
+  /** The leaf was issued by an intermediate the client sent, not directly by an anchor. */
+  viaIntermediate: boolean;
+  validity: Validity;
+  /** No EKU extension, or one that lists clientAuth (or anyExtendedKeyUsage). */
+  clientAuthEku: boolean;
+  sans: SubjectAltName[];
+}
+
+export type VerifyErrorClass = 'trust' | 'validity' | 'purpose';
+
+const VALIDITY_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+const PURPOSE_ERRORS = new Set(['INVALID_PURPOSE']);
+
+/**
+ * OpenSSL reports one error per handshake. Sorting it into trust / validity / purpose lets the
+ * application re-check validity and EKU itself, so no check depends on which error came last.
+ */
+export function classifyVerifyError(code: string): VerifyErrorClass {
+  if (VALIDITY_ERRORS.has(code)) return 'validity';
+  if (PURPOSE_ERRORS.has(code)) return 'purpose';
+  return 'trust';
+}
+
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a).equals(b);
+}
+
+interface TlsVerdict {
+  trusted: boolean;
+  trustProblem?: string;
+  viaIntermediate: boolean;
+}
+
+/** Parses a leaf and runs the application-level checks on it. */
+export function judgeCertificate(
+  der: Uint8Array,
+  verdict: TlsVerdict & { source: 'tls' | 'header' },
+  now: Date = new Date(),
+): PresentedCertificate {
+  const fields = certificateFields(der);
+  const presented: PresentedCertificate = {
+    source: verdict.source,
+    der,
+    x5tS256: x5tS256(der),
+    subject: fields.subject,
+    issuer: fields.issuer,
+    selfIssued: fields.selfIssued,
+    trusted: verdict.trusted,
+    viaIntermediate: verdict.viaIntermediate,
+    validity:
+      now < fields.notBefore ? 'not-yet-valid' : now > fields.notAfter ? 'expired' : 'valid',
+    clientAuthEku:
+      fields.extendedKeyUsages === undefined ||
+      fields.extendedKeyUsages.some((oid) => oid === CLIENT_AUTH || oid === ANY_EXTENDED_KEY_USAGE),
+    sans: fields.sans,
+  };
+  if (verdict.trustProblem !== undefined) presented.trustProblem = verdict.trustProblem;
+  return presented;
+}
+
+interface PeerCertificateLink {
+  raw?: Buffer;
+  issuerCertificate?: PeerCertificateLink;
+}
+
+/**
+ * Reads the client certificate of a TLS connection once and remembers the result for the
+ * connection's lifetime (a keep-alive connection carries one identity).
+ */
+export class ClientCertificateReader {
+  private readonly anchors: readonly Uint8Array[];
+  private readonly bySocket = new WeakMap<TLSSocket, PresentedCertificate | null>();
+
+  constructor(trustAnchorsDer: readonly Uint8Array[]) {
+    this.anchors = trustAnchorsDer;
+  }
+
+  read(socket: TLSSocket): PresentedCertificate | null {
+    const cached = this.bySocket.get(socket);
+    if (cached !== undefined) return cached;
+    const presented = this.judge(socket);
+    this.bySocket.set(socket, presented);
+    return presented;
+  }
+
+  private judge(socket: TLSSocket): PresentedCertificate | null {
+    if (typeof socket.getPeerCertificate !== 'function') return null;
+    const peer = socket.getPeerCertificate(true) as PeerCertificateLink;
+    if (peer.raw === undefined) return null;
+
+    // Node completes the chain from the server's CA store: the last link is the anchor when
+    // OpenSSL found one. Its own error code says whether the trouble was trust at all.
+    const chain: Buffer[] = [];
+    const seen = new Set<PeerCertificateLink>();
+    for (
+      let link: PeerCertificateLink | undefined = peer;
+      link?.raw;
+      link = link.issuerCertificate
+    ) {
+      if (seen.has(link)) break;
+      seen.add(link);
+      chain.push(link.raw);
+    }
+    const top = chain[chain.length - 1];
+    const anchored =
+      chain.length > 1 && top !== undefined && this.anchors.some((a) => sameBytes(a, top));
+    const error =
+      socket.authorizationError === null ? undefined : String(socket.authorizationError);
+    const trustError = error !== undefined && classifyVerifyError(error) === 'trust';
+    const verdict: TlsVerdict & { source: 'tls' } = {
+      source: 'tls',
+      trusted: anchored && !trustError,
+      viaIntermediate: chain.length > 2,
+    };
+    if (trustError) verdict.trustProblem = error;
+    else if (!anchored) verdict.trustProblem = 'no path to a trust anchor';
+    return judgeCertificate(new Uint8Array(peer.raw), verdict);
+  }
+}

@@ -1,0 +1,64 @@
+import { json, type Reply } from './http.js';
+import type { Handler } from './router.js';
+import { PATHS, type ReferenceServices } from './services.js';
+
+const MTLS_METHODS = ['tls_client_auth', 'self_signed_tls_client_auth'];
+
+/** The endpoints a client reaches with its certificate, aliased per RFC 8705 §5. */
+function endpointAliases(services: ReferenceServices): Record<string, string> {
+  const base = services.mtlsBaseUrl;
+  const aliases: Record<string, string> = {
+    token_endpoint: `${base}${PATHS.token}`,
+    introspection_endpoint: `${base}${PATHS.introspection}`,
+    revocation_endpoint: `${base}${PATHS.revocation}`,
+    registration_endpoint: `${base}${PATHS.registration}`,
+  };
+  if (services.defects.has('aliases-malformed')) {
+    aliases.token_endpoint = PATHS.token;
+    aliases.resource_endpoint = `${base}${PATHS.resource}`;
+  }
+  if (services.defects.has('authorization-endpoint-aliased')) {
+    aliases.authorization_endpoint = `${base}${PATHS.authorization}`;
+  }
+  return aliases;
+}
+
+/** RFC 8414 authorization server metadata with the RFC 8705 §3.3 and §5 members. */
+export function metadataDocument(services: ReferenceServices): Record<string, unknown> {
+  const { defects, issuer } = services;
+  const tokenMethods = [
+    'tls_client_auth',
+    'self_signed_tls_client_auth',
+    'client_secret_basic',
+    'none',
+  ];
+  const document: Record<string, unknown> = {
+    issuer: defects.has('wrong-issuer') ? `${issuer}/` : issuer,
+    authorization_endpoint: `${issuer}${PATHS.authorization}`,
+    token_endpoint: `${issuer}${PATHS.token}`,
+    introspection_endpoint: `${issuer}${PATHS.introspection}`,
+    revocation_endpoint: `${issuer}${PATHS.revocation}`,
+    registration_endpoint: `${issuer}${PATHS.registration}`,
+    jwks_uri: `${issuer}${PATHS.jwks}`,
+    token_endpoint_auth_methods_supported: defects.has('methods-not-advertised')
+      ? tokenMethods.filter((m) => !MTLS_METHODS.includes(m))
+      : tokenMethods,
+    introspection_endpoint_auth_methods_supported: [...MTLS_METHODS, 'client_secret_basic'],
+    revocation_endpoint_auth_methods_supported: [...MTLS_METHODS, 'client_secret_basic', 'none'],
+    grant_types_supported: ['client_credentials', 'authorization_code', 'refresh_token'],
+    response_types_supported: ['code'],
+    code_challenge_methods_supported: ['S256'],
+    authorization_response_iss_parameter_supported: true,
+  };
+  if (!defects.has('bound-tokens-not-advertised')) {
+    document.tls_client_certificate_bound_access_tokens = true;
+  }
+  if (services.aliases && !defects.has('aliases-not-advertised')) {
+    document.mtls_endpoint_aliases = endpointAliases(services);
+  }
+  return document;
+}
+
+export function metadataEndpoint(services: ReferenceServices): Handler {
+  return (): Reply => json(200, metadataDocument(services), { 'cache-control': 'max-age=60' });
+}

@@ -1,0 +1,169 @@
+import { X509Certificate } from 'node:crypto';
+import type { ManifestIdentity } from '../certs/manifest.js';
+import { parseDn } from '../certs/rfc4514.js';
+import type { RegisteredClient, RegisteredSubject } from './clients.js';
+import {
+  manifestIdentity,
+  type ReferenceMaterial,
+  readIdentityFile,
+} from './reference-material.js';
+
+/** Where the reference's public test client is sent back to; never fetched. */
+export const PUBLIC_CLIENT_REDIRECT_URI = 'https://client.example.test/callback';
+
+/** One `clients[]` entry of the target config the reference writes for itself. */
+export interface TargetClientEntry {
+  name: string;
+  client_id: string;
+  auth: RegisteredClient['authMethod'];
+  identity: string;
+  subject_dn?: string;
+  san_dns?: string;
+  san_uri?: string;
+  san_ip?: string;
+  san_email?: string;
+  client_secret?: string;
+  grant?: 'authorization_code';
+  redirect_uri?: string;
+}
+
+export interface ReferenceClient {
+  registered: RegisteredClient;
+  target: TargetClientEntry;
+}
+
+const SAN_KINDS = ['dns', 'uri', 'ip', 'email'] as const;
+
+function baseClient(
+  clientId: string,
+  authMethod: RegisteredClient['authMethod'],
+): RegisteredClient {
+  return {
+    clientId,
+    authMethod,
+    acceptedIssuers: [],
+    selfSignedCertificates: [],
+    grantTypes: ['client_credentials'],
+    redirectUris: [],
+    autoApprove: false,
+    metadata: {
+      token_endpoint_auth_method: authMethod,
+      tls_client_certificate_bound_access_tokens: true,
+    },
+  };
+}
+
+function pkiClient(
+  clientId: string,
+  identity: ManifestIdentity,
+  subject: RegisteredSubject,
+): ReferenceClient {
+  const registered = baseClient(clientId, 'tls_client_auth');
+  registered.subject = subject;
+  // Registered under the CA that issued its certificate (RFC 8705 §7.4).
+  registered.acceptedIssuers = [parseDn(identity.issuer)];
+  registered.metadata[`tls_client_auth_${subject.kind}`] = subject.value;
+  return {
+    registered,
+    target: {
+      name: clientId,
+      client_id: clientId,
+      auth: 'tls_client_auth',
+      identity: identity.name,
+      [subject.kind]: subject.value,
+    },
+  };
+}
+
+/**
+ * The clients the reference registers at start-up, in the order the target config lists them:
+ * the victim first (the harness takes the first tls_client_auth + subject_dn client as the
+ * victim and the second as "another client").
+ */
+export async function referenceClients(
+  material: ReferenceMaterial,
+  opts: { clientSecret: string },
+): Promise<ReferenceClient[]> {
+  const { manifest } = material;
+  const pki = manifest.identities.filter((i) => i.role === 'pki-client');
+  pki.sort((a, b) => Number(b.name === manifest.victim) - Number(a.name === manifest.victim));
+  const victim = manifestIdentity(material, manifest.victim);
+  const chained = manifest.identities.find((i) => i.role === 'pki-client-chained');
+  const selfSigned = manifestIdentity(material, 'self-signed-client');
+  const publicIdentity = manifestIdentity(material, 'public-client');
+  const other = pki.find((i) => i.name !== manifest.victim) ?? victim;
+
+  const clients: ReferenceClient[] = [];
+  for (const identity of [...pki, ...(chained ? [chained] : [])]) {
+    clients.push(
+      pkiClient(identity.name, identity, {
+        kind: 'subject_dn',
+        value: identity.subject,
+        dn: parseDn(identity.subject),
+      }),
+    );
+  }
+  for (const kind of SAN_KINDS) {
+    const san = victim.sans.find((s) => s.type === kind);
+    if (san === undefined) continue;
+    clients.push(
+      pkiClient(`${victim.name}-san-${kind}`, victim, { kind: `san_${kind}`, value: san.value }),
+    );
+  }
+
+  // self_signed_tls_client_auth: the certificate itself is the registration (jwks x5c).
+  const selfSignedPem = await readIdentityFile(material, selfSigned.cert);
+  const selfSignedCert = new X509Certificate(selfSignedPem);
+  const jwk = {
+    ...selfSignedCert.publicKey.export({ format: 'jwk' }),
+    x5c: [selfSignedCert.raw.toString('base64')],
+  };
+  const selfSignedClient = baseClient(selfSigned.name, 'self_signed_tls_client_auth');
+  selfSignedClient.selfSignedCertificates = [
+    { x5tS256: selfSigned.x5tS256, subject: parseDn(selfSigned.subject) },
+  ];
+  selfSignedClient.metadata.jwks = { keys: [jwk] };
+  clients.push({
+    registered: selfSignedClient,
+    target: {
+      name: selfSigned.name,
+      client_id: selfSigned.name,
+      auth: 'self_signed_tls_client_auth',
+      identity: selfSigned.name,
+    },
+  });
+
+  // A public client: mTLS for token binding only (RFC 8705 §4), tokens via authorization_code.
+  const publicClient = baseClient(publicIdentity.name, 'none');
+  publicClient.grantTypes = ['authorization_code', 'refresh_token'];
+  publicClient.redirectUris = [PUBLIC_CLIENT_REDIRECT_URI];
+  publicClient.autoApprove = true;
+  publicClient.metadata.grant_types = publicClient.grantTypes;
+  publicClient.metadata.redirect_uris = publicClient.redirectUris;
+  clients.push({
+    registered: publicClient,
+    target: {
+      name: publicIdentity.name,
+      client_id: publicIdentity.name,
+      auth: 'none',
+      identity: publicIdentity.name,
+      grant: 'authorization_code',
+      redirect_uri: PUBLIC_CLIENT_REDIRECT_URI,
+    },
+  });
+
+  // A secret-authenticated client whose tokens are still bound to the certificate it presents.
+  const secretClient = baseClient('secret-client', 'client_secret_basic');
+  secretClient.clientSecret = opts.clientSecret;
+  clients.push({
+    registered: secretClient,
+    target: {
+      name: 'secret-client',
+      client_id: 'secret-client',
+      auth: 'client_secret_basic',
+      identity: other.name,
+      client_secret: opts.clientSecret,
+    },
+  });
+  return clients;
+}

@@ -1,0 +1,260 @@
+import { createPublicKey, randomUUID, X509Certificate } from 'node:crypto';
+import { parseDn } from '../certs/rfc4514.js';
+import { x5tS256 } from '../certs/thumbprint.js';
+import { certificateFields } from './certificate-fields.js';
+import {
+  CLIENT_AUTH_METHODS,
+  type ClientAuthMethod,
+  type RegisteredClient,
+  type RegisteredSelfSignedCertificate,
+  type RegisteredSubject,
+} from './clients.js';
+import { constantTimeEqual } from './constant-time.js';
+import { json, OAuthProblem, type Reply, readJsonObject } from './http.js';
+import type { Handler, RequestContext } from './router.js';
+import { PATHS, type ReferenceServices } from './services.js';
+import { randomToken } from './token-store.js';
+
+const SUBJECT_PARAMETERS = {
+  tls_client_auth_subject_dn: 'subject_dn',
+  tls_client_auth_san_dns: 'san_dns',
+  tls_client_auth_san_uri: 'san_uri',
+  tls_client_auth_san_ip: 'san_ip',
+  tls_client_auth_san_email: 'san_email',
+} as const;
+type SubjectParameter = keyof typeof SUBJECT_PARAMETERS;
+
+const GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token'];
+
+function invalidMetadata(description: string): OAuthProblem {
+  return new OAuthProblem(400, 'invalid_client_metadata', description);
+}
+
+function stringArray(metadata: Record<string, unknown>, name: string): string[] | undefined {
+  const value = metadata[name];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw invalidMetadata(`${name} must be an array of strings`);
+  }
+  return value as string[];
+}
+
+function authMethodOf(metadata: Record<string, unknown>): ClientAuthMethod {
+  // RFC 7591 §2: the default is client_secret_basic.
+  const method = metadata.token_endpoint_auth_method ?? 'client_secret_basic';
+  if (typeof method !== 'string' || !CLIENT_AUTH_METHODS.includes(method as ClientAuthMethod)) {
+    throw invalidMetadata(
+      `token_endpoint_auth_method must be one of ${CLIENT_AUTH_METHODS.join(', ')}`,
+    );
+  }
+  return method as ClientAuthMethod;
+}
+
+/** RFC 8705 §2.1.2: a tls_client_auth client registers exactly one subject parameter. */
+function registeredSubject(
+  metadata: Record<string, unknown>,
+  method: ClientAuthMethod,
+  services: ReferenceServices,
+): { subject?: RegisteredSubject; parameter?: SubjectParameter } {
+  const given = (Object.keys(SUBJECT_PARAMETERS) as SubjectParameter[]).filter(
+    (name) => metadata[name] !== undefined,
+  );
+  for (const name of given) {
+    if (typeof metadata[name] !== 'string' || metadata[name] === '') {
+      throw invalidMetadata(`${name} must be a non-empty string`);
+    }
+  }
+  if (method !== 'tls_client_auth') {
+    if (given.length > 0) throw invalidMetadata(`${given[0]} is only for tls_client_auth clients`);
+    return {};
+  }
+  if (given.length === 0 && !services.defects.has('registration-accepts-no-subject')) {
+    throw invalidMetadata(
+      'tls_client_auth needs exactly one of tls_client_auth_subject_dn, _san_dns, _san_uri, _san_ip, _san_email (RFC 8705 §2.1.2)',
+    );
+  }
+  if (given.length > 1 && !services.defects.has('registration-accepts-two-subjects')) {
+    throw invalidMetadata(
+      `tls_client_auth takes exactly one subject parameter, got ${given.join(' and ')} (RFC 8705 §2.1.2)`,
+    );
+  }
+  const parameter = given[0];
+  if (parameter === undefined) return {};
+  const kind = SUBJECT_PARAMETERS[parameter];
+  const value = metadata[parameter] as string;
+  if (kind === 'subject_dn') {
+    if (services.defects.has('registration-loses-subject-dn')) return {};
+    try {
+      return { subject: { kind, value, dn: parseDn(value) }, parameter };
+    } catch (err) {
+      throw invalidMetadata(`tls_client_auth_subject_dn: ${(err as Error).message}`);
+    }
+  }
+  return { subject: { kind, value }, parameter };
+}
+
+/** RFC 8705 §2.2.2: the certificates a self-signed client may present are its jwks x5c. */
+function selfSignedCertificates(
+  metadata: Record<string, unknown>,
+  services: ReferenceServices,
+): RegisteredSelfSignedCertificate[] {
+  if (metadata.jwks_uri !== undefined) {
+    throw invalidMetadata('jwks_uri is not supported here: register jwks by value');
+  }
+  const jwks = metadata.jwks as { keys?: unknown } | undefined;
+  if (
+    typeof jwks !== 'object' ||
+    jwks === null ||
+    !Array.isArray(jwks.keys) ||
+    jwks.keys.length === 0
+  ) {
+    throw invalidMetadata('self_signed_tls_client_auth needs jwks with at least one key');
+  }
+  const certificates: RegisteredSelfSignedCertificate[] = [];
+  for (const [index, key] of (jwks.keys as unknown[]).entries()) {
+    const x5c = (key as { x5c?: unknown } | null)?.x5c;
+    if (x5c === undefined && services.defects.has('self-signed-registration-without-x5c')) continue;
+    if (!Array.isArray(x5c) || typeof x5c[0] !== 'string') {
+      throw invalidMetadata(`jwks.keys[${index}] needs an x5c certificate (RFC 8705 §2.2.2)`);
+    }
+    try {
+      const der = new Uint8Array(Buffer.from(x5c[0], 'base64'));
+      const publicKey = new X509Certificate(der).publicKey;
+      // biome-ignore lint/suspicious/noExplicitAny: a JWK of any key type, checked by createPublicKey.
+      const jwkKey = createPublicKey({ key: key as any, format: 'jwk' });
+      if (!publicKey.equals(jwkKey)) throw new Error('the x5c certificate is not for this key');
+      certificates.push({
+        x5tS256: x5tS256(der),
+        subject: certificateFields(der).subject,
+      });
+    } catch (err) {
+      throw invalidMetadata(`jwks.keys[${index}]: ${(err as Error).message}`);
+    }
+  }
+  return certificates;
+}
+
+function grantTypesOf(metadata: Record<string, unknown>, method: ClientAuthMethod): string[] {
+  const grantTypes =
+    stringArray(metadata, 'grant_types') ??
+    // Confidential clients registered by a harness want tokens straight away (7591 §3.2.1 lets
+    // the server choose defaults).
+    (method === 'none' ? ['authorization_code', 'refresh_token'] : ['client_credentials']);
+  const unknown = grantTypes.find((g) => !GRANT_TYPES.includes(g));
+  if (unknown !== undefined) throw invalidMetadata(`grant type ${unknown} is not supported`);
+  if (method === 'none' && grantTypes.includes('client_credentials')) {
+    throw invalidMetadata('a public client cannot use client_credentials');
+  }
+  return grantTypes;
+}
+
+function redirectUrisOf(metadata: Record<string, unknown>, grantTypes: string[]): string[] {
+  const uris = stringArray(metadata, 'redirect_uris') ?? [];
+  for (const uri of uris) {
+    if (!URL.canParse(uri) || new URL(uri).hash !== '') {
+      throw new OAuthProblem(400, 'invalid_redirect_uri', `redirect URI ${uri} is not absolute`);
+    }
+  }
+  if (grantTypes.includes('authorization_code') && uris.length === 0) {
+    throw new OAuthProblem(400, 'invalid_redirect_uri', 'authorization_code needs redirect_uris');
+  }
+  return uris;
+}
+
+function registrationClientUri(ctx: RequestContext, clientId: string): string {
+  return `${ctx.listener.baseUrl}${PATHS.registration}/${encodeURIComponent(clientId)}`;
+}
+
+function clientInformation(client: RegisteredClient, ctx: RequestContext): Record<string, unknown> {
+  const information: Record<string, unknown> = { client_id: client.clientId, ...client.metadata };
+  if (client.clientSecret !== undefined) {
+    information.client_secret = client.clientSecret;
+    information.client_secret_expires_at = 0;
+  }
+  if (client.registrationAccessToken !== undefined) {
+    information.registration_access_token = client.registrationAccessToken;
+    information.registration_client_uri = registrationClientUri(ctx, client.clientId);
+  }
+  return information;
+}
+
+/** RFC 7591 dynamic registration with the RFC 8705 client metadata. Open: no initial token. */
+export function registrationEndpoint(services: ReferenceServices): Handler {
+  return async (ctx): Promise<Reply> => {
+    const metadata = await readJsonObject(ctx.req);
+    const method = authMethodOf(metadata);
+    const { subject, parameter } = registeredSubject(metadata, method, services);
+    const grantTypes = grantTypesOf(metadata, method);
+    const redirectUris = redirectUrisOf(metadata, grantTypes);
+    const selfSigned =
+      method === 'self_signed_tls_client_auth' ? selfSignedCertificates(metadata, services) : [];
+
+    const clientId = `dyn-${randomUUID()}`;
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const echoed: Record<string, unknown> = {
+      client_id_issued_at: issuedAt,
+      token_endpoint_auth_method: method,
+      grant_types: grantTypes,
+      tls_client_certificate_bound_access_tokens: true,
+    };
+    if (redirectUris.length > 0) echoed.redirect_uris = redirectUris;
+    if (typeof metadata.client_name === 'string') echoed.client_name = metadata.client_name;
+    if (typeof metadata.scope === 'string') echoed.scope = metadata.scope;
+    if (subject !== undefined && parameter !== undefined) echoed[parameter] = subject.value;
+    if (method === 'self_signed_tls_client_auth') echoed.jwks = metadata.jwks;
+
+    const client: RegisteredClient = {
+      clientId,
+      authMethod: method,
+      acceptedIssuers: method === 'tls_client_auth' ? services.registrationIssuers : [],
+      selfSignedCertificates: selfSigned,
+      grantTypes,
+      redirectUris,
+      autoApprove: false,
+      registrationAccessToken: randomToken(),
+      metadata: echoed,
+    };
+    if (subject !== undefined) client.subject = subject;
+    if (method === 'client_secret_basic') client.clientSecret = randomToken();
+    services.clients.add(client);
+    return json(201, clientInformation(client, ctx));
+  };
+}
+
+function bearerToken(ctx: RequestContext): string | undefined {
+  const authorization = ctx.req.headers.authorization;
+  if (authorization === undefined || !/^bearer /i.test(authorization)) return undefined;
+  return authorization.slice(7).trim();
+}
+
+function invalidRegistrationToken(): OAuthProblem {
+  return new OAuthProblem(401, 'invalid_token', 'registration access token missing or wrong', {
+    'www-authenticate': 'Bearer error="invalid_token"',
+  });
+}
+
+/** RFC 7592 client configuration endpoint (`registration_client_uri`): read and delete. */
+export function clientConfigurationEndpoint(
+  services: ReferenceServices,
+  action: 'read' | 'delete',
+): Handler {
+  return (ctx): Reply => {
+    const clientId = decodeURIComponent(ctx.url.pathname.slice(PATHS.registration.length + 1));
+    const client = services.clients.get(clientId);
+    const given = bearerToken(ctx);
+    const expected = client?.registrationAccessToken;
+    if (
+      client === undefined ||
+      given === undefined ||
+      expected === undefined ||
+      !constantTimeEqual(expected, given)
+    ) {
+      throw invalidRegistrationToken();
+    }
+    if (action === 'delete') {
+      services.clients.delete(clientId);
+      return { status: 204, headers: { 'cache-control': 'no-store' } };
+    }
+    return json(200, clientInformation(client, ctx));
+  };
+}

@@ -1,0 +1,235 @@
+import { chmod, mkdir } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import type { KeyType } from '../certs/mint.js';
+import { parseDn } from '../certs/rfc4514.js';
+import { UsageError } from '../errors.js';
+import { AccessTokens, type TokenFormat } from './access-tokens.js';
+import { authorizationEndpoint } from './authorization-endpoint.js';
+import { ClientCertificateReader } from './client-certificate.js';
+import { ClientRegistry } from './clients.js';
+import type { DefectName } from './defects.js';
+import { json, OAuthProblem, type Reply, writeReply } from './http.js';
+import { introspectionEndpoint } from './introspection.js';
+import { jwksEndpoint } from './jwks.js';
+import { metadataEndpoint } from './metadata.js';
+import { referenceClients } from './reference-clients.js';
+import {
+  loadReferenceMaterial,
+  manifestIdentity,
+  REFERENCE_IDENTITIES,
+  type ReferenceMaterial,
+} from './reference-material.js';
+import { clientConfigurationEndpoint, registrationEndpoint } from './registration.js';
+import { resourceEndpoint } from './resource-server.js';
+import { revocationEndpoint } from './revocation.js';
+import { type Listener, Router } from './router.js';
+import { PATHS, type ReferenceServices } from './services.js';
+import { SigningKey } from './signing-key.js';
+import { TARGET_CONFIG_FILE, targetConfig, writeTargetConfig } from './target-config.js';
+import { tokenEndpoint } from './token-endpoint.js';
+import { randomToken, TokenStore } from './token-store.js';
+
+export interface ReferenceServerOptions {
+  /** Holds `certs/` (minted on first use, then reused) and the generated `target.json`. */
+  stateDir: string;
+  /** Port of the main listener on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** Run a second, certificate-requesting listener published in `mtls_endpoint_aliases`. */
+  aliases?: boolean;
+  tokenFormat?: TokenFormat;
+  defects?: readonly DefectName[];
+  /** Key type when the certificate set has to be minted. */
+  keyType?: KeyType;
+  /** Use a certificate set elsewhere (default `<stateDir>/certs`); lets servers share one set. */
+  certsDir?: string;
+  /** Where unexpected handler errors go (default stderr); OAuth errors are answers, not logged. */
+  onInternalError?: (err: unknown) => void;
+}
+
+export interface ReferenceServer {
+  issuer: string;
+  targetConfigPath: string;
+  /** Base URL of the listener that requests client certificates (== issuer without aliases). */
+  mtlsUrl: string;
+  close(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+
+function buildRouter(services: ReferenceServices): Router {
+  const router = new Router()
+    .route('GET', PATHS.metadata, metadataEndpoint(services))
+    .route('GET', PATHS.openidConfiguration, metadataEndpoint(services))
+    .route('GET', PATHS.jwks, jwksEndpoint(services))
+    .route('GET', PATHS.authorization, authorizationEndpoint(services))
+    .route('POST', PATHS.token, tokenEndpoint(services))
+    .route('POST', PATHS.introspection, introspectionEndpoint(services))
+    .route('POST', PATHS.revocation, revocationEndpoint(services))
+    .route('POST', PATHS.registration, registrationEndpoint(services))
+    .routeUnder('GET', PATHS.registration, clientConfigurationEndpoint(services, 'read'))
+    .routeUnder('DELETE', PATHS.registration, clientConfigurationEndpoint(services, 'delete'));
+  const resource = resourceEndpoint(services);
+  return router.route('GET', PATHS.resource, resource).route('POST', PATHS.resource, resource);
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'EADDRINUSE' || err.code === 'EACCES'
+          ? new UsageError(
+              `cannot listen on ${HOST}:${port}: ${err.code === 'EADDRINUSE' ? 'port in use' : 'permission denied'}`,
+            )
+          : err,
+      );
+    });
+    server.listen(port, HOST, () => {
+      server.removeAllListeners('error');
+      resolvePort((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((done) => {
+    if (!server.listening) {
+      done();
+      return;
+    }
+    server.close(() => done());
+    // Keep-alive connections would hold close() open until they time out.
+    server.closeAllConnections();
+  });
+}
+
+function tlsServer(material: ReferenceMaterial, requestCert: boolean): Server {
+  return createServer({
+    key: material.serverKeyPem,
+    cert: material.serverCertPem,
+    ca: material.trustAnchorPems,
+    requestCert,
+    // The application judges the certificate itself: chain, validity, EKU and subject are
+    // separate checks there, and a self-signed certificate is legitimate for some clients.
+    rejectUnauthorized: false,
+  });
+}
+
+/**
+ * Starts the reference RFC 8705 authorization server + resource server on 127.0.0.1 and writes
+ * `<stateDir>/target.json` describing it.
+ */
+export async function startReferenceServer(opts: ReferenceServerOptions): Promise<ReferenceServer> {
+  const stateDir = resolve(opts.stateDir);
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await chmod(stateDir, 0o700);
+  const aliases = opts.aliases === true;
+  const [material, signingKey] = await Promise.all([
+    loadReferenceMaterial({
+      certsDir: resolve(opts.certsDir ?? join(stateDir, 'certs')),
+      ...(opts.keyType ? { keyType: opts.keyType } : {}),
+    }),
+    SigningKey.generate(),
+  ]);
+
+  const main = tlsServer(material, !aliases);
+  const mtls = aliases ? tlsServer(material, true) : main;
+  const servers = aliases ? [main, mtls] : [main];
+  let router: Router | undefined;
+  const reader = new ClientCertificateReader(material.trustAnchorsDer);
+  const onInternalError =
+    opts.onInternalError ??
+    ((err: unknown) => {
+      process.stderr.write(
+        `reference server: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+    });
+
+  const handle = async (listener: Listener, req: IncomingMessage, res: ServerResponse) => {
+    let reply: Reply;
+    try {
+      if (router === undefined) {
+        reply = json(503, { error: 'temporarily_unavailable' });
+      } else {
+        reply = await router.dispatch({
+          req,
+          url: new URL(req.url ?? '/', listener.baseUrl),
+          listener,
+          tlsCertificate: reader.read(req.socket as TLSSocket),
+        });
+      }
+    } catch (err) {
+      if (err instanceof OAuthProblem) {
+        reply = err.toReply();
+      } else {
+        onInternalError(err);
+        reply = json(500, { error: 'server_error' });
+      }
+    }
+    if (!res.headersSent) writeReply(res, reply);
+  };
+
+  try {
+    const mainPort = await listen(main, opts.port ?? 0);
+    const mtlsPort = aliases ? await listen(mtls, 0) : mainPort;
+    const issuer = `https://${HOST}:${mainPort}`;
+    const mtlsUrl = `https://${HOST}:${mtlsPort}`;
+    const mainListener: Listener = { name: 'main', baseUrl: issuer };
+    const mtlsListener: Listener = { name: 'mtls', baseUrl: mtlsUrl };
+    main.on('request', (req, res) => void handle(mainListener, req, res));
+    if (aliases) mtls.on('request', (req, res) => void handle(mtlsListener, req, res));
+
+    const defects = new Set(opts.defects ?? []);
+    const store = new TokenStore();
+    const clients = new ClientRegistry();
+    const reference = await referenceClients(material, { clientSecret: randomToken() });
+    for (const client of reference) clients.add(client.registered);
+    const services: ReferenceServices = {
+      issuer,
+      mtlsBaseUrl: mtlsUrl,
+      aliases,
+      defects,
+      clients,
+      store,
+      signingKey,
+      accessTokens: new AccessTokens({
+        issuer,
+        audience: `${mtlsUrl}${PATHS.resource}`,
+        format: opts.tokenFormat ?? 'jwt',
+        signingKey,
+        store,
+        defects,
+      }),
+      registrationIssuers: [REFERENCE_IDENTITIES.rootCa, REFERENCE_IDENTITIES.intermediateCa].map(
+        (name) => parseDn(manifestIdentity(material, name).subject),
+      ),
+    };
+    router = buildRouter(services);
+
+    const targetConfigPath = join(stateDir, TARGET_CONFIG_FILE);
+    await writeTargetConfig(
+      targetConfigPath,
+      targetConfig({
+        file: targetConfigPath,
+        issuer,
+        mtlsBaseUrl: mtlsUrl,
+        material,
+        clients: reference.map((client) => client.target),
+      }),
+    );
+    return {
+      issuer,
+      targetConfigPath,
+      mtlsUrl,
+      close: async () => {
+        await Promise.all(servers.map(closeServer));
+      },
+    };
+  } catch (err) {
+    await Promise.all(servers.map(closeServer));
+    throw err;
+  }
+}

@@ -1,0 +1,113 @@
+import type { Level, ScenarioResult, ScenarioStatus } from '../report/run-result.js';
+import { type RunServices, ScenarioContext } from '../scenarios/context.js';
+import { ScenarioFailure, ScenarioSkip } from '../scenarios/outcome.js';
+import { firstMissing } from '../scenarios/requirements.js';
+import type { Scenario } from '../scenarios/scenario.js';
+import { SetupProblem } from '../scenarios/setup-problem.js';
+
+export interface EvaluateOptions {
+  /** IDs whose failure is known and accepted (CI baselines), with the reason given. */
+  expectedFailures?: ReadonlyMap<string, string>;
+  /** Upper bound for the whole scenario, on top of the per-request timeouts. */
+  deadlineMs: number;
+}
+
+/** A scenario result plus what the runner needs beyond the report model. */
+export interface Evaluation {
+  result: ScenarioResult;
+  setupProblem: boolean;
+}
+
+/**
+ * Runs one scenario and turns its outcome into a verdict: a failure counts at the scenario's
+ * level (MUST → failed, SHOULD → warning, INFO → passed and recorded), a missing capability or a
+ * set-up problem is a skip with its reason, and a known failure listed in --expected-failures is
+ * an expected-failure.
+ */
+export async function evaluateScenario(
+  scenario: Scenario,
+  services: RunServices,
+  opts: EvaluateOptions,
+): Promise<Evaluation> {
+  const started = performance.now();
+  const ctx = new ScenarioContext(services);
+  let status: ScenarioStatus = 'passed';
+  let reason: string | undefined;
+  let observed: string | undefined;
+  let setupProblem = false;
+
+  const missing = firstMissing(scenario.requires, services.target);
+  if (missing !== undefined) {
+    status = 'skipped';
+    reason = missing;
+  } else {
+    try {
+      await withDeadline(scenario.run(ctx), opts.deadlineMs, scenario.id);
+    } catch (err) {
+      if (err instanceof ScenarioFailure) {
+        const level: Level = err.judgedAs ?? scenario.level;
+        observed = err.observed;
+        if (err.levelNote) ctx.note(err.levelNote);
+        if (level === 'INFO') {
+          ctx.note(`recorded (INFO, never fails): ${err.message}`);
+        } else {
+          status = level === 'MUST' ? 'failed' : 'warning';
+          reason = err.message;
+        }
+      } else if (err instanceof ScenarioSkip) {
+        status = 'skipped';
+        reason = err.message;
+      } else if (err instanceof SetupProblem) {
+        status = 'skipped';
+        reason = `set-up problem: ${err.message}`;
+        setupProblem = true;
+      } else {
+        status = 'failed';
+        reason = `harness error (please report it): ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
+  }
+
+  const result: ScenarioResult = {
+    id: scenario.id,
+    title: scenario.title,
+    section: scenario.section,
+    level: scenario.level,
+    spec: scenario.spec,
+    status,
+    expected: scenario.expected,
+    notes: ctx.notes,
+    evidence: ctx.evidence,
+    durationMs: Math.round(performance.now() - started),
+  };
+  if (reason !== undefined) result.reason = reason;
+  const shown = observed ?? ctx.observed;
+  if (shown !== undefined) result.observed = shown;
+  if (scenario.levelNote) result.notes.unshift(`level: ${scenario.levelNote}`);
+
+  const expectedReason = opts.expectedFailures?.get(scenario.id);
+  if (expectedReason !== undefined) {
+    result.expectedFailureReason = expectedReason;
+    if (status === 'failed' || status === 'warning') {
+      result.status = 'expected-failure';
+    } else if (status === 'passed') {
+      result.unexpectedPass = true;
+    }
+  }
+  return { result, setupProblem };
+}
+
+async function withDeadline<T>(work: Promise<T>, ms: number, id: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ScenarioFailure(`${id} did not finish within ${ms} ms`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

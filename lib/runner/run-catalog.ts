@@ -1,0 +1,109 @@
+import Mocha from 'mocha';
+import { harnessName, harnessVersion } from '../version.js';
+import type { RunResult, ScenarioResult, Section } from '../report/run-result.js';
+import { CATALOG_VERSION } from '../scenarios/catalog/index.js';
+import type { RunServices } from '../scenarios/context.js';
+import type { Scenario } from '../scenarios/scenario.js';
+import { type Evaluation, evaluateScenario } from './evaluate.js';
+import { totalsOf } from './totals.js';
+import { testTitle } from './test-title.js';
+
+export const SECTION_TITLES: Readonly<Record<Section, string>> = {
+  DISC: 'DISC — discovery and metadata',
+  PKI: 'PKI — tls_client_auth (RFC 8705 §2.1)',
+  SELF: 'SELF — self_signed_tls_client_auth (RFC 8705 §2.2)',
+  BIND: 'BIND — certificate-bound access tokens (RFC 8705 §3)',
+  REG: 'REG — dynamic registration (RFC 7591, RFC 8705 §2)',
+  PUB: 'PUB — public clients, binding only (RFC 8705 §4)',
+};
+
+export interface RunCatalogOptions {
+  services: RunServices;
+  scenarios: readonly Scenario[];
+  expectedFailures?: ReadonlyMap<string, string>;
+  /** Upper bound per scenario (on top of each request's own timeouts). */
+  scenarioDeadlineMs: number;
+  /** Called as each scenario finishes, for console progress. */
+  onResult?: (result: ScenarioResult) => void;
+  /** A mocha reporter and its options (the HTML report); default: none. */
+  reporter?: { name: string | typeof Mocha.reporters.Base; options?: Record<string, unknown> };
+  /** Called with each mocha test and its evaluation, to attach report context. */
+  decorateTest?: (test: Mocha.Context, evaluation: Evaluation) => void;
+  /** Aborts the run between scenarios (Ctrl-C, --deadline-ms): the rest are not started. */
+  signal?: AbortSignal;
+}
+
+export interface CatalogRun {
+  result: RunResult;
+  setupProblems: number;
+}
+
+/**
+ * Runs the selected scenarios as a Mocha run built in code (no spec files: ESM module caching
+ * would make a second run in the same process see no tests), one suite per catalog section.
+ */
+export async function runCatalog(opts: RunCatalogOptions): Promise<CatalogRun> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const results: ScenarioResult[] = [];
+  let setupProblems = 0;
+  let interrupted = false;
+
+  const mocha = new Mocha({
+    reporter: opts.reporter?.name ?? NullReporter,
+    reporterOptions: opts.reporter?.options ?? {},
+    timeout: 0,
+    bail: false,
+  });
+  const bySection = new Map<Section, Mocha.Suite>();
+  for (const scenario of opts.scenarios) {
+    let suite = bySection.get(scenario.section);
+    if (!suite) {
+      suite = Mocha.Suite.create(mocha.suite, SECTION_TITLES[scenario.section]);
+      bySection.set(scenario.section, suite);
+    }
+    suite.addTest(
+      new Mocha.Test(testTitle(scenario), async function (this: Mocha.Context) {
+        if (opts.signal?.aborted) {
+          interrupted = true;
+          this.skip();
+        }
+        const evaluation = await evaluateScenario(scenario, opts.services, {
+          deadlineMs: opts.scenarioDeadlineMs,
+          ...(opts.expectedFailures ? { expectedFailures: opts.expectedFailures } : {}),
+        });
+        results.push(evaluation.result);
+        if (evaluation.setupProblem) setupProblems++;
+        opts.onResult?.(evaluation.result);
+        opts.decorateTest?.(this, evaluation);
+        const { status, reason } = evaluation.result;
+        if (status === 'failed') throw new Error(reason ?? 'failed');
+        if (status === 'skipped' || status === 'expected-failure') this.skip();
+      }),
+    );
+  }
+
+  await new Promise<void>((resolve) => {
+    const runner = mocha.run(() => resolve());
+    runner.on('end', () => undefined);
+  });
+  mocha.dispose();
+
+  const result: RunResult = {
+    harness: { name: harnessName, version: harnessVersion },
+    catalogVersion: CATALOG_VERSION,
+    target: {
+      issuer: opts.services.target.issuer ?? null,
+      configFile: opts.services.target.configFile,
+    },
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - started),
+    totals: totalsOf(results),
+    scenarios: results,
+  };
+  if (interrupted) result.interrupted = true;
+  return { result, setupProblems };
+}
+
+/** Mocha needs a reporter; the harness prints its own progress. */
+class NullReporter extends Mocha.reporters.Base {}

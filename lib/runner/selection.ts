@@ -1,0 +1,52 @@
+import { UsageError } from '../errors.js';
+import type { Section } from '../report/run-result.js';
+import { CATALOG, SECTIONS } from '../scenarios/catalog/index.js';
+import type { Scenario } from '../scenarios/scenario.js';
+
+export interface Selection {
+  /** Sections or scenario IDs to keep (`--only PKI,BIND-03`). */
+  only?: readonly string[];
+  /** Scenario IDs or sections to leave out (`--skip PKI-12`). */
+  skip?: readonly string[];
+  /** Case-insensitive substring of the test title `[ID] title (clause, LEVEL)`. */
+  grep?: string;
+}
+
+const knownIds = new Set(CATALOG.map((s) => s.id));
+
+function normalise(list: readonly string[] | undefined, flag: string): Set<string> {
+  const out = new Set<string>();
+  for (const raw of list ?? []) {
+    for (const part of raw.split(',')) {
+      const item = part.trim().toUpperCase();
+      if (item === '') continue;
+      if (!SECTIONS.includes(item as Section) && !knownIds.has(item)) {
+        throw new UsageError(
+          `${flag}: unknown section or scenario "${part.trim()}" (sections: ${SECTIONS.join(', ')}; see \`mtls-conformance list\`)`,
+        );
+      }
+      out.add(item);
+    }
+  }
+  return out;
+}
+
+function matches(set: Set<string>, s: Scenario): boolean {
+  return set.has(s.id) || set.has(s.section);
+}
+
+export function selectScenarios(
+  selection: Selection,
+  catalog: readonly Scenario[] = CATALOG,
+): Scenario[] {
+  const only = normalise(selection.only, '--only');
+  const skip = normalise(selection.skip, '--skip');
+  const grep = selection.grep?.toLowerCase();
+  return catalog.filter(
+    (s) =>
+      (only.size === 0 || matches(only, s)) &&
+      !matches(skip, s) &&
+      (grep === undefined ||
+        `[${s.id}] ${s.title} (${s.spec}, ${s.level})`.toLowerCase().includes(grep)),
+  );
+}

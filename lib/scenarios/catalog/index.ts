@@ -1,0 +1,22 @@
+import type { Section } from '../../report/run-result.js';
+import type { Scenario } from '../scenario.js';
+import { bindScenarios } from './bind.js';
+import { discScenarios } from './disc.js';
+import { pkiScenarios } from './pki.js';
+import { pubScenarios } from './pub.js';
+import { regScenarios } from './reg.js';
+import { selfScenarios } from './self.js';
+
+/** Version of ../shared/CATALOG.md these scenarios implement; reported with every run. */
+export const CATALOG_VERSION = '1';
+
+export const SECTIONS: readonly Section[] = ['DISC', 'PKI', 'SELF', 'BIND', 'REG', 'PUB'];
+
+export const CATALOG: readonly Scenario[] = [
+  ...discScenarios,
+  ...pkiScenarios,
+  ...selfScenarios,
+  ...bindScenarios,
+  ...regScenarios,
+  ...pubScenarios,
+];

@@ -1,0 +1,87 @@
+import type { Evidence } from '../report/run-result.js';
+import type { Target } from '../target/target.js';
+import type { IdentityDispatchers } from '../tls/dispatchers.js';
+import { type ExchangeRequest, type ExchangeResult, exchange } from '../tls/exchange.js';
+import type { Identity } from '../tls/identity.js';
+import type { IdentityPool } from './identity-pool.js';
+import { SetupProblem } from './setup-problem.js';
+
+/**
+ * Run-wide memo for results several scenarios rely on (e.g. "the victim can get a token at all",
+ * the positive control behind every negative scenario). Keyed by a name; computed once per run.
+ */
+export class RunMemo {
+  readonly #values = new Map<string, Promise<unknown>>();
+  get<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    let value = this.#values.get(key) as Promise<T> | undefined;
+    if (!value) {
+      value = compute();
+      this.#values.set(key, value);
+    }
+    return value;
+  }
+}
+
+export interface RunServices {
+  readonly target: Target;
+  readonly dispatchers: IdentityDispatchers;
+  readonly identities: IdentityPool;
+  readonly memo: RunMemo;
+}
+
+/**
+ * What a scenario sees: the target, identities, and an exchange function that records every
+ * request as evidence. Scenarios never read files or environment variables.
+ */
+export class ScenarioContext {
+  readonly target: Target;
+  readonly identities: IdentityPool;
+  readonly memo: RunMemo;
+  readonly evidence: Evidence[] = [];
+  readonly notes: string[] = [];
+  /** What an INFO scenario recorded, or a passing scenario wants the reader to see. */
+  observed: string | undefined;
+  readonly #dispatchers: IdentityDispatchers;
+  readonly #certificatesShown = new Set<string>();
+
+  constructor(services: RunServices) {
+    this.target = services.target;
+    this.identities = services.identities;
+    this.memo = services.memo;
+    this.#dispatchers = services.dispatchers;
+  }
+
+  /**
+   * One HTTP exchange as `identity` (null: no client certificate). A server certificate the
+   * harness cannot verify is a set-up problem, never a verdict on the target.
+   */
+  async exchange(identity: Identity | null, req: ExchangeRequest): Promise<ExchangeResult> {
+    if (identity) this.showCertificate(identity);
+    const result = await exchange(this.#dispatchers, identity, req);
+    this.evidence.push(result.transcript);
+    if (result.kind === 'failure' && result.failure.class === 'server-untrusted') {
+      throw new SetupProblem(
+        `cannot verify the server certificate of ${new URL(req.url).origin} (${result.failure.message}); set server_ca in the target config`,
+      );
+    }
+    return result;
+  }
+
+  showCertificate(identity: Identity): void {
+    if (this.#certificatesShown.has(identity.x5tS256)) return;
+    this.#certificatesShown.add(identity.x5tS256);
+    this.evidence.push({
+      kind: 'certificate',
+      name: identity.name,
+      subject: identity.subject,
+      issuer: identity.issuer,
+      x5tS256: identity.x5tS256,
+      notBefore: identity.notBefore.toISOString(),
+      notAfter: identity.notAfter.toISOString(),
+    });
+  }
+
+  note(text: string): void {
+    if (!this.notes.includes(text)) this.notes.push(text);
+  }
+}

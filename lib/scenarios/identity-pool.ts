@@ -1,0 +1,234 @@
+import {
+  importMinted,
+  type KeyType,
+  type MintedCert,
+  mintCa,
+  mintLeaf,
+  type San,
+} from '../certs/mint.js';
+import { formatDn, parseDn } from '../certs/rfc4514.js';
+import type { Target } from '../target/target.js';
+import { type Identity, identityFromMinted } from '../tls/identity.js';
+import { ScenarioSkip } from './outcome.js';
+import { victimClient } from './roles.js';
+
+/**
+ * Certificates minted at run time, in memory only (their keys never touch the disk or a report),
+ * and cached for the run so every scenario that needs "an expired cert of the victim" gets the
+ * same one. Minting needs the test CA the target trusts; without it those scenarios are skipped.
+ */
+export type MintedKind =
+  | 'expired'
+  | 'not-yet-valid'
+  | 'untrusted-ca-same-dn'
+  | 'self-signed-same-dn'
+  | 'second-ca-same-dn'
+  | 'no-client-eku'
+  | 'dn-injection'
+  | 'extra-rdn'
+  | 'intermediate-chain'
+  | 'rotated';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export class IdentityPool {
+  readonly #target: Target;
+  readonly #keyType: KeyType;
+  readonly #cache = new Map<string, Promise<Identity>>();
+  #untrustedCa: Promise<MintedCert> | undefined;
+
+  constructor(target: Target, opts: { keyType?: KeyType } = {}) {
+    this.#target = target;
+    this.#keyType = opts.keyType ?? 'ec';
+  }
+
+  /** A certificate about the victim client (same subject DN unless the kind says otherwise). */
+  victimVariant(kind: MintedKind): Promise<Identity> {
+    return this.#once(`victim:${kind}`, () => this.#mintVictimVariant(kind));
+  }
+
+  /** A self-signed cert over a new key with the same subject as `identity` (SELF-04). */
+  selfSignedRekeyed(identity: Identity): Promise<Identity> {
+    return this.#once(`rekeyed:${identity.x5tS256}`, async () =>
+      identityFromMinted(
+        `${identity.name}-rekeyed`,
+        await mintLeaf({ subject: identity.subject, keyType: this.#keyType }),
+      ),
+    );
+  }
+
+  /**
+   * A new self-signed certificate over the SAME key as `identity`, same subject (SELF-06): it
+   * tells whether the server matches the whole registered certificate or only its key.
+   */
+  selfSignedReissued(identity: Identity): Promise<Identity> {
+    return this.#once(`reissued:${identity.x5tS256}`, async () => {
+      const { keys } = await importMinted({ certPem: identity.certPem, keyPem: identity.keyPem });
+      return identityFromMinted(
+        `${identity.name}-reissued`,
+        await mintLeaf({ subject: identity.subject, keys }),
+      );
+    });
+  }
+
+  /** A certificate for the test CA's chain with the given SANs (PKI-15 near-misses). */
+  withSans(name: string, subject: string, sans: San[]): Promise<Identity> {
+    return this.#once(`sans:${name}`, async () =>
+      identityFromMinted(
+        name,
+        await mintLeaf({ subject, sans, issuer: this.testCa(), keyType: this.#keyType }),
+      ),
+    );
+  }
+
+  /** A fresh CA-issued cert with the given subject (registration scenarios, rotation). */
+  issued(name: string, subject: string): Promise<Identity> {
+    return this.#once(`issued:${name}`, async () =>
+      identityFromMinted(
+        name,
+        await mintLeaf({ subject, issuer: this.testCa(), keyType: this.#keyType }),
+      ),
+    );
+  }
+
+  testCa(): MintedCert {
+    const ca = this.#target.testCa;
+    if (!ca) {
+      throw new ScenarioSkip(
+        'no test CA key in the config (test_ca): cannot mint a certificate the target would chain',
+      );
+    }
+    return ca;
+  }
+
+  #once(key: string, mint: () => Promise<Identity>): Promise<Identity> {
+    let pending = this.#cache.get(key);
+    if (!pending) {
+      pending = mint();
+      // A failed mint must not poison the cache for the next scenario's own error message.
+      pending.catch(() => this.#cache.delete(key));
+      this.#cache.set(key, pending);
+    }
+    return pending;
+  }
+
+  #victimSubject(): string {
+    const victim = victimClient(this.#target);
+    const dn = victim?.client.subject;
+    if (!victim || dn?.kind !== 'subject_dn') {
+      throw new ScenarioSkip('no tls_client_auth client registered by subject_dn in the config');
+    }
+    return dn.value;
+  }
+
+  async #mintVictimVariant(kind: MintedKind): Promise<Identity> {
+    const subject = this.#victimSubject();
+    const now = Date.now();
+    const keyType = this.#keyType;
+    const name = `victim-${kind}`;
+    switch (kind) {
+      case 'expired':
+        return identityFromMinted(
+          name,
+          await mintLeaf({
+            subject,
+            issuer: this.testCa(),
+            keyType,
+            notBefore: new Date(now - 30 * DAY_MS),
+            notAfter: new Date(now - DAY_MS),
+          }),
+        );
+      case 'not-yet-valid':
+        return identityFromMinted(
+          name,
+          await mintLeaf({
+            subject,
+            issuer: this.testCa(),
+            keyType,
+            notBefore: new Date(now + DAY_MS),
+            notAfter: new Date(now + 30 * DAY_MS),
+          }),
+        );
+      case 'untrusted-ca-same-dn':
+        return identityFromMinted(
+          name,
+          await mintLeaf({ subject, issuer: await this.#untrusted(), keyType }),
+        );
+      case 'second-ca-same-dn': {
+        const second = this.#target.secondTrustedCa;
+        if (!second) {
+          throw new ScenarioSkip(
+            'no second_trusted_ca in the config: name a second CA the target trusts to test issuer binding',
+          );
+        }
+        return identityFromMinted(name, await mintLeaf({ subject, issuer: second, keyType }));
+      }
+      case 'self-signed-same-dn':
+        return identityFromMinted(name, await mintLeaf({ subject, keyType }));
+      case 'no-client-eku':
+        return identityFromMinted(
+          name,
+          await mintLeaf({
+            subject,
+            issuer: this.testCa(),
+            keyType,
+            extendedKeyUsage: ['serverAuth'],
+          }),
+        );
+      case 'dn-injection':
+        return identityFromMinted(
+          name,
+          await mintLeaf({ subject: dnInjectionSubject(subject), issuer: this.testCa(), keyType }),
+        );
+      case 'extra-rdn':
+        return identityFromMinted(
+          name,
+          await mintLeaf({
+            subject: `CN=extra,${subject}`,
+            issuer: this.testCa(),
+            keyType,
+          }),
+        );
+      case 'intermediate-chain': {
+        const intermediate = await mintCa({
+          subject: 'CN=mtls-conformance run intermediate,O=mtls-conformance',
+          issuer: this.testCa(),
+          keyType,
+        });
+        return identityFromMinted(
+          name,
+          await mintLeaf({ subject, issuer: intermediate, keyType }),
+        );
+      }
+      case 'rotated':
+        return identityFromMinted(
+          name,
+          await mintLeaf({ subject, issuer: this.testCa(), keyType }),
+        );
+    }
+  }
+
+  #untrusted(): Promise<MintedCert> {
+    if (!this.#untrustedCa) {
+      this.#untrustedCa = mintCa({
+        subject: 'CN=mtls-conformance untrusted CA,O=mtls-conformance',
+        keyType: this.#keyType,
+      });
+    }
+    return this.#untrustedCa;
+  }
+}
+
+/**
+ * One CN whose value is the whole registered DN: rendered naively (escapes dropped) it reads
+ * exactly like the registered DN, so a server comparing strings instead of RDNs accepts it.
+ */
+export function dnInjectionSubject(registeredDn: string): string {
+  const rdns = parseDn(registeredDn);
+  const plain = rdns
+    .map((rdn) => rdn.map((ava) => `${ava.type}=${ava.value}`).join('+'))
+    .join(',');
+  const firstValue = rdns[0]?.[0];
+  const cnValue = firstValue?.type.toUpperCase() === 'CN' ? plain.slice(3) : plain;
+  return formatDn([[{ type: 'CN', value: cnValue }]]);
+}

@@ -1,0 +1,73 @@
+import type { Target, TargetClient } from '../target/target.js';
+import type { Identity } from '../tls/identity.js';
+
+/**
+ * The parts clients play in the catalog, picked from the configured clients in order. A client
+ * with its certificate, so a step never has to ask whether the identity is there.
+ */
+export interface ClientWithIdentity {
+  client: TargetClient;
+  identity: Identity;
+}
+
+function withIdentity(client: TargetClient | undefined): ClientWithIdentity | undefined {
+  return client?.identity ? { client, identity: client.identity } : undefined;
+}
+
+function pkiClients(target: Target): TargetClient[] {
+  return target.clients.filter((c) => c.auth === 'tls_client_auth' && c.identity !== undefined);
+}
+
+/** The first tls_client_auth client registered by subject DN: the one negative certs impersonate. */
+export function victimClient(target: Target): ClientWithIdentity | undefined {
+  return withIdentity(pkiClients(target).find((c) => c.subject?.kind === 'subject_dn'));
+}
+
+/** Another tls_client_auth client with a different certificate: the attacker in PKI-04, BIND-03. */
+export function otherPkiClient(target: Target): ClientWithIdentity | undefined {
+  const victim = victimClient(target);
+  return withIdentity(
+    pkiClients(target).find(
+      (c) => c !== victim?.client && c.identity?.x5tS256 !== victim?.identity.x5tS256,
+    ),
+  );
+}
+
+/** tls_client_auth clients registered by a SAN (PKI-15), each with its SAN kind. */
+export function sanClients(target: Target): ClientWithIdentity[] {
+  return pkiClients(target)
+    .filter((c) => c.subject !== undefined && c.subject.kind !== 'subject_dn')
+    .map((c) => withIdentity(c))
+    .filter((c): c is ClientWithIdentity => c !== undefined);
+}
+
+export function selfSignedClient(target: Target): ClientWithIdentity | undefined {
+  return withIdentity(
+    target.clients.find((c) => c.auth === 'self_signed_tls_client_auth' && c.identity),
+  );
+}
+
+export function publicClient(target: Target): ClientWithIdentity | undefined {
+  return withIdentity(target.clients.find((c) => c.auth === 'none' && c.identity));
+}
+
+/** The client whose tokens the BIND scenarios bind and replay: the victim, else any mTLS client. */
+export function bindingClient(target: Target): ClientWithIdentity | undefined {
+  return (
+    victimClient(target) ??
+    withIdentity(pkiClients(target)[0]) ??
+    selfSignedClient(target) ??
+    withIdentity(
+      target.clients.find(
+        (c) => c.auth === 'client_secret_basic' && c.identity && c.grant.type === 'client_credentials',
+      ),
+    )
+  );
+}
+
+/** Any client with a certificate other than `than`'s: the replaying attacker. */
+export function attackerFor(target: Target, than: Identity): ClientWithIdentity | undefined {
+  return withIdentity(
+    target.clients.find((c) => c.identity !== undefined && c.identity.x5tS256 !== than.x5tS256),
+  );
+}

@@ -1,0 +1,100 @@
+import type { ExchangeResult } from '../../tls/exchange.js';
+import type { ScenarioContext } from '../context.js';
+import { ScenarioSkip } from '../outcome.js';
+import { bindingClient, type ClientWithIdentity } from '../roles.js';
+import { accessTokenFormat, type TokenFormat } from './binding.js';
+import { describeResult } from './describe.js';
+import { callResource } from './resource.js';
+import { sharedStep } from './shared-step.js';
+import { requestToken, type TokenAttempt } from './token.js';
+
+/** An access token issued to the binding client over its own certificate. */
+export interface BoundToken {
+  who: ClientWithIdentity;
+  accessToken: string;
+  tokenType: string | undefined;
+  format: TokenFormat;
+}
+
+export function bindingClientOf(ctx: ScenarioContext): ClientWithIdentity {
+  const who = bindingClient(ctx.target);
+  if (!who)
+    throw new ScenarioSkip('no client with a certificate that can obtain a token in the config');
+  return who;
+}
+
+/**
+ * The token request behind the BIND scenarios, made once per run: BIND-01 judges it, the replay
+ * scenarios present its token. Scenarios that revoke a token get their own (freshBoundToken).
+ */
+export function boundTokenAttempt(
+  ctx: ScenarioContext,
+): Promise<{ who: ClientWithIdentity; attempt: TokenAttempt }> {
+  const who = bindingClientOf(ctx);
+  return sharedStep(ctx, 'bound-token', async () => ({
+    who,
+    attempt: await requestToken(ctx, {
+      label: `token request by ${who.client.name} with its certificate (the token to bind)`,
+      client: who.client,
+      identity: who.identity,
+    }),
+  }));
+}
+
+/** The shared bound token; without one nothing in BIND can be judged, so skip pointing at BIND-01. */
+export async function requireBoundToken(ctx: ScenarioContext): Promise<BoundToken> {
+  const { who, attempt } = await boundTokenAttempt(ctx);
+  return boundTokenFrom(who, attempt, 'see BIND-01');
+}
+
+/** A token of its own for a scenario that revokes it (BIND-11, BIND-13). */
+export async function freshBoundToken(ctx: ScenarioContext, label: string): Promise<BoundToken> {
+  await requireBoundToken(ctx);
+  const who = bindingClientOf(ctx);
+  const attempt = await requestToken(ctx, { label, client: who.client, identity: who.identity });
+  return boundTokenFrom(who, attempt, 'a second token request failed');
+}
+
+function boundTokenFrom(
+  who: ClientWithIdentity,
+  attempt: TokenAttempt,
+  pointer: string,
+): BoundToken {
+  const { result, accessToken } = attempt;
+  if (result.kind !== 'response' || result.status !== 200 || accessToken === undefined) {
+    throw new ScenarioSkip(
+      `precondition failed: ${who.client.name} with its own certificate got no access token (${describeResult(result)}; ${pointer})`,
+    );
+  }
+  return { who, accessToken, tokenType: attempt.tokenType, format: accessTokenFormat(accessToken) };
+}
+
+/** The bound token at the resource with the certificate it is bound to: BIND-02's request. */
+export async function resourceWithBoundCertificate(
+  ctx: ScenarioContext,
+): Promise<{ token: BoundToken; result: ExchangeResult }> {
+  const token = await requireBoundToken(ctx);
+  const result = await sharedStep(ctx, 'bound-token-at-resource', () =>
+    callResource(ctx, {
+      label: `resource with the bound token and ${token.who.identity.name}'s certificate`,
+      accessToken: token.accessToken,
+      identity: token.who.identity,
+    }),
+  );
+  return { token, result };
+}
+
+/**
+ * The positive control of every replay scenario: the token works with the right certificate,
+ * so a refusal with the wrong one is about the binding, not a token the resource never takes.
+ */
+export async function requireServedWithBoundCertificate(ctx: ScenarioContext): Promise<BoundToken> {
+  const { token, result } = await resourceWithBoundCertificate(ctx);
+  const expected = ctx.target.resource?.expectedStatus ?? 200;
+  if (result.kind !== 'response' || result.status !== expected) {
+    throw new ScenarioSkip(
+      `precondition failed: the resource did not serve the bound token with the certificate it is bound to (${describeResult(result)}; see BIND-02), so a refusal here would prove nothing`,
+    );
+  }
+  return token;
+}

@@ -1,0 +1,42 @@
+import type { ExchangeResult } from '../../tls/exchange.js';
+import { oauthError } from './oauth-error.js';
+
+/** One line describing what came back, for "observed" in reports. */
+export function describeResult(result: ExchangeResult): string {
+  if (result.kind === 'failure') {
+    const code = result.failure.code ? ` (${result.failure.code})` : '';
+    switch (result.failure.class) {
+      case 'tls-rejected':
+        return `TLS handshake refused by the server${code}`;
+      case 'timeout':
+        return `no answer: ${result.failure.message}`;
+      case 'server-untrusted':
+        return `server certificate not trusted${code}`;
+      case 'connection-error':
+        return `connection failed: ${result.failure.message}${code}`;
+    }
+  }
+  const parts = [`HTTP ${result.status}`];
+  const err = oauthError(result);
+  if (err) {
+    parts.push(err.error);
+    if (err.description) parts.push(`("${truncate(err.description, 120)}")`);
+  }
+  const challenge = result.headers['www-authenticate'];
+  if (challenge) parts.push(`WWW-Authenticate: ${truncate(challenge, 120)}`);
+  if (hasAccessToken(result)) parts.push('with an access_token');
+  return parts.join(' ');
+}
+
+export function hasAccessToken(result: ExchangeResult): boolean {
+  if (result.kind !== 'response' || !isObject(result.json)) return false;
+  return typeof result.json.access_token === 'string' && result.json.access_token !== '';
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

@@ -1,0 +1,116 @@
+import type { Identity } from '../../tls/identity.js';
+import type { ScenarioContext } from '../context.js';
+import { ScenarioSkip } from '../outcome.js';
+import { type ClientWithIdentity, publicClient } from '../roles.js';
+import { authorizationCodeTokens } from './authorization-code.js';
+import { describeResult } from './describe.js';
+import { sharedStep } from './shared-step.js';
+import { requestToken, type TokenAttempt } from './token.js';
+
+export interface RefreshRequest {
+  label: string;
+  who: ClientWithIdentity;
+  /** The certificate presented at refresh: the client's own, or another one for a negative. */
+  identity: Identity;
+  refreshToken: string;
+}
+
+/** The refresh_token grant (RFC 6749 §6) over the token endpoint's mTLS alias. */
+export function refreshAccessToken(
+  ctx: ScenarioContext,
+  req: RefreshRequest,
+): Promise<TokenAttempt> {
+  return requestToken(ctx, {
+    label: req.label,
+    client: req.who.client,
+    identity: req.identity,
+    grant: {
+      ...ctx.target.tokenParams,
+      grant_type: 'refresh_token',
+      refresh_token: req.refreshToken,
+    },
+  });
+}
+
+/**
+ * The public client's first tokens, obtained once per run: through the authorization code flow,
+ * or by refreshing the configured refresh token. PUB-01 presents the access token and BIND-08
+ * spends the refresh token, so a configured one is used only once per run.
+ */
+export function publicClientTokens(
+  ctx: ScenarioContext,
+): Promise<{ who: ClientWithIdentity; attempt: TokenAttempt }> {
+  const who = publicClient(ctx.target);
+  if (!who)
+    throw new ScenarioSkip('no public client (auth: none) with a certificate in the config');
+  return sharedStep(ctx, 'public-client-tokens', async () => {
+    const { grant } = who.client;
+    switch (grant.type) {
+      case 'authorization_code':
+        return { who, attempt: await authorizationCodeTokens(ctx, who) };
+      case 'refresh_token':
+        return {
+          who,
+          attempt: await refreshAccessToken(ctx, {
+            label: `refresh of the configured refresh token by ${who.client.name} with its certificate`,
+            who,
+            identity: who.identity,
+            refreshToken: grant.refreshToken,
+          }),
+        };
+      case 'client_credentials':
+        throw new ScenarioSkip(
+          `public client ${who.client.name} is configured for grant client_credentials, which a public client cannot use: configure grant authorization_code or refresh_token`,
+        );
+    }
+  });
+}
+
+/** A refresh token the harness holds, and whose it is. */
+export interface HeldRefreshToken {
+  who: ClientWithIdentity;
+  refreshToken: string;
+  /** Public clients' refresh tokens are bound to their certificate (RFC 8705 §4). */
+  isPublic: boolean;
+}
+
+/**
+ * Where BIND-08 gets its refresh token: the public client (its flow's refresh token), else a
+ * client configured with grant refresh_token. Skipped, with what to configure, when neither.
+ */
+export async function heldRefreshToken(ctx: ScenarioContext): Promise<HeldRefreshToken> {
+  const pub = publicClient(ctx.target);
+  if (pub && pub.client.grant.type !== 'client_credentials') {
+    const { who, attempt } = await publicClientTokens(ctx);
+    if (
+      attempt.result.kind !== 'response' ||
+      attempt.result.status !== 200 ||
+      !attempt.accessToken
+    ) {
+      throw new ScenarioSkip(
+        `precondition failed: public client ${who.client.name} got no token (${describeResult(attempt.result)}; see PUB-01)`,
+      );
+    }
+    const configured =
+      who.client.grant.type === 'refresh_token' ? who.client.grant.refreshToken : undefined;
+    const refreshToken = attempt.refreshToken ?? configured;
+    if (refreshToken === undefined) {
+      throw new ScenarioSkip(
+        `the token response for public client ${who.client.name} carried no refresh_token`,
+      );
+    }
+    return { who, refreshToken, isPublic: true };
+  }
+  for (const client of ctx.target.clients) {
+    if (client.grant.type === 'refresh_token' && client.identity) {
+      return {
+        who: { client, identity: client.identity },
+        refreshToken: client.grant.refreshToken,
+        isPublic: client.auth === 'none',
+      };
+    }
+  }
+  throw new ScenarioSkip(
+    'the harness holds no refresh token: configure a public client (auth: none) with grant authorization_code, or a client with grant refresh_token',
+  );
+}

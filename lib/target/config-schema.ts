@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { pointerToPath } from './config-path.js';
+import { configProblem } from './config-problem.js';
+
+/**
+ * Validates parsed config data against schema/target.schema.json (shipped in the package so
+ * editors complete it) and turns the first, most specific schema error into one ConfigError line.
+ */
+export function checkConfigShape(file: string, data: unknown): void {
+  const validate = targetSchemaValidator();
+  if (validate(data)) return;
+  const error = mostSpecificError(validate.errors ?? []);
+  if (!error) throw configProblem(file, undefined, 'does not match the target config schema');
+  throw configProblem(file, pointerToPath(error.instancePath), describeSchemaError(error));
+}
+
+let compiled: ValidateFunction | undefined;
+
+/**
+ * Compiled on first use, not at import: most commands never load a target config. The schema is
+ * checked against the 2020-12 meta-schema by the test suite, not on every run (that compile alone
+ * costs more than the whole validation).
+ */
+function targetSchemaValidator(): ValidateFunction {
+  compiled ??= new Ajv2020(TARGET_SCHEMA_OPTIONS).compile(loadTargetSchema());
+  return compiled;
+}
+
+export const TARGET_SCHEMA_OPTIONS = {
+  allErrors: true,
+  verbose: true,
+  allowUnionTypes: true,
+  validateSchema: false,
+  meta: false,
+  code: { optimize: false },
+} as const;
+
+/** The schema file at the package root, reached from lib/target (sources) or dist/lib/target. */
+export function loadTargetSchema(): Record<string, unknown> {
+  const candidates = ['../../schema/target.schema.json', '../../../schema/target.schema.json'];
+  for (const candidate of candidates) {
+    let text: string;
+    try {
+      text = readFileSync(new URL(candidate, import.meta.url), 'utf8');
+    } catch {
+      continue;
+    }
+    return JSON.parse(text) as Record<string, unknown>;
+  }
+  throw new Error('schema/target.schema.json is missing from the package');
+}
+
+// Lower rank first at equal depth: an unknown key usually explains a "missing" one next to it.
+const KEYWORD_RANK: Record<string, number> = {
+  additionalProperties: 0,
+  type: 1,
+  enum: 2,
+  required: 3,
+};
+
+function mostSpecificError(errors: readonly ErrorObject[]): ErrorObject | undefined {
+  const depth = (e: ErrorObject) => (e.instancePath.match(/\//g) ?? []).length;
+  const rank = (e: ErrorObject) => KEYWORD_RANK[e.keyword] ?? 4;
+  return errors
+    .map((error, index) => ({ error, index }))
+    .sort(
+      (a, b) =>
+        depth(b.error) - depth(a.error) || rank(a.error) - rank(b.error) || a.index - b.index,
+    )[0]?.error;
+}
+
+function describeSchemaError(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const allowed = Object.keys(
+        (error.parentSchema?.properties as Record<string, unknown> | undefined) ?? {},
+      ).filter((key) => key !== '$schema');
+      return `unknown key ${JSON.stringify(params.additionalProperty)} (allowed: ${allowed.join(', ')})`;
+    }
+    case 'type': {
+      const expected = Array.isArray(params.type) ? params.type : [params.type];
+      return `expected ${expected.join(' or ')}, got ${jsonTypeOf(error.data)}`;
+    }
+    case 'enum':
+      return `must be one of ${(params.allowedValues as unknown[]).map(String).join(', ')}`;
+    case 'required':
+      return `missing required key ${JSON.stringify(params.missingProperty)}`;
+    case 'minItems':
+      return `must have at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`;
+    case 'minLength':
+      return 'must not be empty';
+    case 'pattern':
+      return `must match ${String(params.pattern)}, got ${JSON.stringify(error.data)}`;
+    case 'minimum':
+    case 'maximum':
+      return `must be ${String(params.comparison)} ${String(params.limit)}, got ${JSON.stringify(error.data)}`;
+    default:
+      return error.message ?? `fails the schema's ${error.keyword} rule`;
+  }
+}
+
+function jsonTypeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}

@@ -1,0 +1,52 @@
+/**
+ * The config file's data as schema/target.schema.json describes it (snake_case, paths unresolved).
+ * Only trusted after checkConfigShape has passed.
+ */
+export interface RawKeyPair {
+  cert: string;
+  key: string;
+}
+
+export interface RawIdentityFiles extends RawKeyPair {
+  chain?: string;
+}
+
+export type RawEndpointName =
+  | 'token'
+  | 'introspection'
+  | 'revocation'
+  | 'registration'
+  | 'authorization'
+  | 'jwks';
+
+export interface RawClient {
+  name: string;
+  client_id: string;
+  auth: 'tls_client_auth' | 'self_signed_tls_client_auth' | 'none' | 'client_secret_basic';
+  identity?: string | RawIdentityFiles;
+  subject_dn?: string;
+  san_dns?: string;
+  san_uri?: string;
+  san_ip?: string;
+  san_email?: string;
+  client_secret?: string;
+  grant?: 'client_credentials' | 'refresh_token' | 'authorization_code';
+  refresh_token?: string;
+  redirect_uri?: string;
+  scope?: string;
+}
+
+export interface RawTargetConfig {
+  issuer?: string;
+  endpoints?: Partial<Record<RawEndpointName, string>>;
+  discovery?: boolean;
+  server_ca?: string;
+  certs_manifest?: string;
+  test_ca?: RawKeyPair;
+  second_trusted_ca?: RawKeyPair;
+  clients: RawClient[];
+  resource?: { url: string; method?: string; expected_status?: number };
+  token_request?: { scope?: string; resource?: string; audience?: string };
+  forwarded_headers?: string[];
+  registration?: { initial_access_token?: string };
+}

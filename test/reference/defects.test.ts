@@ -1,0 +1,495 @@
+import 'reflect-metadata';
+import { X509Certificate } from 'node:crypto';
+import { expect } from 'chai';
+import { DEFECTS, type DefectName, type DefectServerOptions } from '../../lib/reference/defects.js';
+import {
+  jwtCnf,
+  pemToBase64Der,
+  ReferenceFixture,
+  type RunningReference,
+} from './reference-fixture.js';
+
+const VICTIM_DN = 'CN=client-a,OU=clients,O=mtls-conformance,C=US';
+
+/**
+ * One observable per defect: the probe makes the one request the defect is about and returns
+ * what it observed. Each is run against the conformant server and against the server with the
+ * defect, and must give `conformant` there and `defective` here.
+ */
+interface DefectProbe {
+  probe: (ref: RunningReference, fixture: ReferenceFixture) => Promise<unknown>;
+  conformant: unknown;
+  defective: unknown;
+}
+
+const status = (answer: { status: number }) => answer.status;
+
+async function publicTokens(ref: RunningReference) {
+  const answer = await ref.authorizationCodeTokens('public-client');
+  if (answer.status !== 200) throw new Error(`authorization code flow: ${answer.text}`);
+  return answer.json as { access_token: string; refresh_token: string };
+}
+
+async function registeredSubjectless(ref: RunningReference) {
+  return ref.register({ token_endpoint_auth_method: 'tls_client_auth' });
+}
+
+const PROBES: Record<DefectName, DefectProbe> = {
+  'accept-missing-client-id': {
+    probe: async (ref) => status(await ref.clientCredentials('client-a', undefined)),
+    conformant: 400,
+    defective: 200,
+  },
+  'identify-client-by-cert-only': {
+    probe: async (ref) => {
+      const answer = await ref.clientCredentials('client-b', 'client-a');
+      return answer.status;
+    },
+    conformant: 401,
+    defective: 200,
+  },
+  'fallback-to-client-id-only': {
+    probe: async (ref) => status(await ref.clientCredentials(null, 'client-a')),
+    conformant: 401,
+    defective: 200,
+  },
+  'skip-chain-validation': {
+    probe: async (ref) => status(await ref.clientCredentials('client-a-untrusted-ca', 'client-a')),
+    conformant: 401,
+    defective: 200,
+  },
+  'accept-self-signed-for-pki': {
+    probe: async (ref) => [
+      status(await ref.clientCredentials('client-a-self-signed', 'client-a')),
+      status(await ref.clientCredentials('client-a-untrusted-ca', 'client-a')),
+    ],
+    conformant: [401, 401],
+    defective: [200, 401],
+  },
+  'accept-expired': {
+    probe: async (ref) => status(await ref.clientCredentials('client-a-expired', 'client-a')),
+    conformant: 401,
+    defective: 200,
+  },
+  'accept-not-yet-valid': {
+    probe: async (ref) => status(await ref.clientCredentials('client-a-not-yet-valid', 'client-a')),
+    conformant: 401,
+    defective: 200,
+  },
+  'no-eku-check': {
+    probe: async (ref) => status(await ref.clientCredentials('client-a-server-eku', 'client-a')),
+    conformant: 401,
+    defective: 200,
+  },
+  'no-intermediate-chain': {
+    probe: async (ref) => status(await ref.clientCredentials('chained-client', 'chained-client')),
+    conformant: 200,
+    defective: 401,
+  },
+  'ignore-issuer': {
+    probe: async (ref) => [
+      status(await ref.clientCredentials('client-a-second-ca', 'client-a')),
+      status(await ref.clientCredentials('client-a-untrusted-ca', 'client-a')),
+    ],
+    conformant: [401, 401],
+    defective: [200, 401],
+  },
+  'naive-dn-string-match': {
+    probe: async (ref) => [
+      status(await ref.clientCredentials('client-a-dn-injection', 'client-a')),
+      status(await ref.clientCredentials('client-a', 'client-a')),
+    ],
+    conformant: [401, 200],
+    defective: [200, 200],
+  },
+  'ignore-extra-rdn': {
+    probe: async (ref) => [
+      status(await ref.clientCredentials('client-a-extra-rdn', 'client-a')),
+      status(await ref.clientCredentials('client-a', 'client-a')),
+    ],
+    conformant: [401, 200],
+    defective: [200, 200],
+  },
+  'dn-order-reversed': {
+    probe: async (ref) => status(await ref.clientCredentials('client-a', 'client-a')),
+    conformant: 200,
+    defective: 401,
+  },
+  'ignore-subject': {
+    probe: async (ref) => [
+      status(await ref.clientCredentials('client-b', 'client-a')),
+      status(await ref.clientCredentials('client-b', 'client-a-san-dns')),
+    ],
+    conformant: [401, 401],
+    defective: [200, 200],
+  },
+  'san-suffix-match': {
+    probe: async (ref) => [
+      status(await ref.clientCredentials('san-dns-suffix', 'client-a-san-dns')),
+      status(await ref.clientCredentials('san-other-type', 'client-a-san-dns')),
+    ],
+    conformant: [401, 401],
+    defective: [200, 401],
+  },
+  'allow-two-auth-methods': {
+    probe: async (ref) =>
+      status(
+        await ref.clientCredentials('client-a', 'client-a', {
+          authorization: `Basic ${Buffer.from('client-a:x').toString('base64')}`,
+        }),
+      ),
+    conformant: 400,
+    defective: 200,
+  },
+  'as-trust-cert-header': {
+    probe: async (ref, fixture) => {
+      const pem = fixture.files('client-a').certPem;
+      const der = pemToBase64Der(pem);
+      return [
+        status(
+          await ref.clientCredentials(null, 'client-a', {
+            'x-ssl-client-cert': encodeURIComponent(pem),
+          }),
+        ),
+        status(await ref.clientCredentials(null, 'client-a', { 'client-cert': `:${der}:` })),
+        status(
+          await ref.clientCredentials('client-b', 'client-a', {
+            'x-forwarded-client-cert': `Hash=00;Cert="${encodeURIComponent(pem)}"`,
+          }),
+        ),
+        status(
+          await ref.clientCredentials(null, 'self-signed-client', {
+            'x-arr-clientcert': pemToBase64Der(fixture.files('self-signed-client').certPem),
+          }),
+        ),
+      ];
+    },
+    conformant: [401, 401, 401, 401],
+    defective: [200, 200, 200, 200],
+  },
+  'self-signed-requires-ca': {
+    probe: async (ref) =>
+      status(await ref.clientCredentials('self-signed-client', 'self-signed-client')),
+    conformant: 200,
+    defective: 401,
+  },
+  'self-signed-match-by-subject': {
+    probe: async (ref) =>
+      status(await ref.clientCredentials('self-signed-client-rekeyed', 'self-signed-client')),
+    conformant: 401,
+    defective: 200,
+  },
+  'self-signed-accept-any-trusted': {
+    probe: async (ref) => status(await ref.clientCredentials('client-b', 'self-signed-client')),
+    conformant: 401,
+    defective: 200,
+  },
+  'wrong-issuer': {
+    probe: async (ref) => (await ref.metadata()).json.issuer === ref.issuer,
+    conformant: true,
+    defective: false,
+  },
+  'methods-not-advertised': {
+    probe: async (ref) =>
+      (await ref.metadata()).json.token_endpoint_auth_methods_supported.includes('tls_client_auth'),
+    conformant: true,
+    defective: false,
+  },
+  'bound-tokens-not-advertised': {
+    probe: async (ref) => (await ref.metadata()).json.tls_client_certificate_bound_access_tokens,
+    conformant: true,
+    defective: undefined,
+  },
+  'aliases-malformed': {
+    probe: async (ref) => {
+      const aliases = (await ref.metadata()).json.mtls_endpoint_aliases;
+      return [URL.canParse(aliases.token_endpoint), 'resource_endpoint' in aliases];
+    },
+    conformant: [true, false],
+    defective: [false, true],
+  },
+  'authorization-endpoint-aliased': {
+    probe: async (ref) =>
+      'authorization_endpoint' in (await ref.metadata()).json.mtls_endpoint_aliases,
+    conformant: false,
+    defective: true,
+  },
+  'aliases-not-advertised': {
+    probe: async (ref) => [
+      'mtls_endpoint_aliases' in (await ref.metadata()).json,
+      // The listener still runs.
+      status(await ref.clientCredentials('client-a', 'client-a')),
+    ],
+    conformant: [true, 200],
+    defective: [false, 200],
+  },
+  'no-cnf': {
+    probe: async (ref) => jwtCnf(await ref.accessToken('client-a', 'client-a')) !== undefined,
+    conformant: true,
+    defective: false,
+  },
+  'wrong-cnf': {
+    probe: async (ref, fixture) => {
+      const token = await ref.accessToken('client-a', 'client-a');
+      const hex = Buffer.from(fixture.x5t('client-a'), 'base64url').toString('hex');
+      return [jwtCnf(token) === hex, status(await ref.resource('client-a', token))];
+    },
+    conformant: [false, 200],
+    defective: [true, 401],
+  },
+  'public-client-tokens-unbound': {
+    probe: async (ref) => {
+      const tokens = await publicTokens(ref);
+      return [
+        jwtCnf(tokens.access_token) !== undefined,
+        status(await ref.resource('client-b', tokens.access_token)),
+      ];
+    },
+    conformant: [true, 401],
+    defective: [false, 200],
+  },
+  'binding-cached-per-client': {
+    probe: async (ref, fixture) => {
+      await ref.accessToken('client-a', 'client-a');
+      const rotated = await ref.accessToken('client-a-rotated', 'client-a');
+      return jwtCnf(rotated) === fixture.x5t('client-a');
+    },
+    conformant: false,
+    defective: true,
+  },
+  'refresh-unbound': {
+    probe: async (ref) => {
+      const tokens = await publicTokens(ref);
+      return status(
+        await ref.token('self-signed-client-rekeyed', {
+          grant_type: 'refresh_token',
+          client_id: 'public-client',
+          refresh_token: tokens.refresh_token,
+        }),
+      );
+    },
+    conformant: 400,
+    defective: 200,
+  },
+  'introspection-omits-cnf': {
+    probe: async (ref) => {
+      const token = await ref.accessToken('client-a', 'client-a');
+      const introspection = (await ref.introspect('client-a', 'client-a', token)).json;
+      return [introspection.active, 'cnf' in introspection];
+    },
+    conformant: [true, true],
+    defective: [true, false],
+  },
+  'revocation-ignored': {
+    probe: async (ref) => {
+      const token = await ref.accessToken('client-a', 'client-a');
+      const revoked = status(await ref.revoke('client-a', 'client-a', token));
+      return [
+        revoked,
+        (await ref.introspect('client-a', 'client-a', token)).json.active,
+        status(await ref.resource('client-a', token)),
+      ];
+    },
+    conformant: [200, false, 401],
+    defective: [200, true, 200],
+  },
+  'revocation-ignores-client': {
+    probe: async (ref) => {
+      const token = await ref.accessToken('client-a', 'client-a');
+      await ref.revoke('client-b', 'client-b', token);
+      return (await ref.introspect('client-a', 'client-a', token)).json.active;
+    },
+    conformant: true,
+    defective: false,
+  },
+  'rs-ignore-binding': {
+    probe: async (ref) => {
+      const token = await ref.accessToken('client-a', 'client-a');
+      return [
+        status(await ref.resource('client-b', token)),
+        status(await ref.resource(null, token)),
+      ];
+    },
+    conformant: [401, 401],
+    defective: [200, 200],
+  },
+  'rs-allow-missing-cert': {
+    probe: async (ref) => {
+      const token = await ref.accessToken('client-a', 'client-a');
+      return [
+        status(await ref.resource(null, token)),
+        status(await ref.resource('client-b', token)),
+      ];
+    },
+    conformant: [401, 401],
+    defective: [200, 401],
+  },
+  'rs-bind-by-subject': {
+    probe: async (ref) => {
+      const token = await ref.accessToken('client-a', 'client-a');
+      return [
+        status(await ref.resource('client-a-untrusted-ca', token)),
+        status(await ref.resource('client-b', token)),
+      ];
+    },
+    conformant: [401, 401],
+    defective: [200, 401],
+  },
+  'rs-trust-cert-header': {
+    probe: async (ref, fixture) => {
+      const token = await ref.accessToken('client-a', 'client-a');
+      const der = pemToBase64Der(fixture.files('client-a').certPem);
+      return [
+        status(await ref.resource(null, token, { 'client-cert': `:${der}:` })),
+        status(await ref.resource('client-b', token, { 'x-forwarded-tls-client-cert': der })),
+        status(await ref.resource(null, token)),
+      ];
+    },
+    conformant: [401, 401, 401],
+    defective: [200, 200, 401],
+  },
+  'rs-403-instead-of-401': {
+    probe: async (ref) =>
+      status(await ref.resource('client-b', await ref.accessToken('client-a', 'client-a'))),
+    conformant: 401,
+    defective: 403,
+  },
+  'rs-no-www-authenticate': {
+    probe: async (ref) => {
+      const answer = await ref.resource('client-b', await ref.accessToken('client-a', 'client-a'));
+      return [answer.status, answer.headers['www-authenticate'] !== undefined];
+    },
+    conformant: [401, true],
+    defective: [401, false],
+  },
+  'registration-loses-subject-dn': {
+    probe: async (ref) => {
+      const registered = await ref.register({
+        token_endpoint_auth_method: 'tls_client_auth',
+        tls_client_auth_subject_dn: VICTIM_DN,
+      });
+      return [
+        registered.status,
+        registered.json.tls_client_auth_subject_dn,
+        status(await ref.clientCredentials('client-a', registered.json.client_id)),
+      ];
+    },
+    conformant: [201, VICTIM_DN, 200],
+    defective: [201, undefined, 401],
+  },
+  'registration-accepts-two-subjects': {
+    probe: async (ref) => {
+      const registered = await ref.register({
+        token_endpoint_auth_method: 'tls_client_auth',
+        tls_client_auth_subject_dn: VICTIM_DN,
+        tls_client_auth_san_dns: 'client-b.clients.example.test',
+      });
+      if (registered.status !== 201) return [registered.status];
+      // The first subject is kept: client-b's certificate still does not authenticate.
+      return [
+        registered.status,
+        status(await ref.clientCredentials('client-b', registered.json.client_id)),
+      ];
+    },
+    conformant: [400],
+    defective: [201, 401],
+  },
+  'registration-accepts-no-subject': {
+    probe: async (ref) => {
+      const registered = await registeredSubjectless(ref);
+      if (registered.status !== 201) return [registered.status];
+      return [
+        registered.status,
+        status(await ref.clientCredentials('client-b', registered.json.client_id)),
+      ];
+    },
+    conformant: [400],
+    defective: [201, 200],
+  },
+  'self-signed-registration-without-x5c': {
+    probe: async (ref, fixture) => {
+      const cert = new X509Certificate(fixture.files('self-signed-client').certPem);
+      const registered = await ref.register({
+        token_endpoint_auth_method: 'self_signed_tls_client_auth',
+        jwks: { keys: [cert.publicKey.export({ format: 'jwk' })] },
+      });
+      if (registered.status !== 201) return [registered.status];
+      return [
+        registered.status,
+        status(await ref.clientCredentials('self-signed-client', registered.json.client_id)),
+      ];
+    },
+    conformant: [400],
+    defective: [201, 401],
+  },
+};
+
+function modeKey(options: DefectServerOptions | undefined): string {
+  return `${options?.aliases === true ? 'aliases' : 'single'}/${options?.tokenFormat ?? 'jwt'}`;
+}
+
+describe('reference server defect switches', function () {
+  this.timeout(30_000);
+  let fixture: ReferenceFixture;
+  /** The conformant server per mode, started on first use. */
+  const conformant = new Map<string, RunningReference>();
+
+  before(async () => {
+    fixture = await ReferenceFixture.create();
+    const root = await fixture.ca('root-ca');
+    await Promise.all([
+      fixture.mintIdentity('san-dns-suffix', {
+        subject: 'CN=near-miss,OU=clients,O=mtls-conformance,C=US',
+        issuer: root,
+        sans: [{ type: 'dns', value: 'client-a.clients.example.test.evil' }],
+      }),
+      fixture.mintIdentity('san-other-type', {
+        subject: 'CN=near-miss,OU=clients,O=mtls-conformance,C=US',
+        issuer: root,
+        sans: [{ type: 'uri', value: 'client-a.clients.example.test' }],
+      }),
+      fixture.mintIdentity('client-a-rotated', { subject: VICTIM_DN, issuer: root }),
+    ]);
+  });
+  after(async () => {
+    await fixture?.close();
+  });
+
+  async function conformantServer(
+    options: DefectServerOptions | undefined,
+  ): Promise<RunningReference> {
+    const key = modeKey(options);
+    let ref = conformant.get(key);
+    if (ref === undefined) {
+      ref = await fixture.start({ ...options });
+      conformant.set(key, ref);
+    }
+    return ref;
+  }
+
+  it('has a probe for every registered defect, and every defect names catalog IDs', () => {
+    expect(Object.keys(PROBES).sort()).to.deep.equal(DEFECTS.map((d) => d.name).sort());
+    for (const defect of DEFECTS) {
+      expect(defect.fails, defect.name).to.not.be.empty;
+      for (const id of defect.fails) expect(id).to.match(/^(DISC|PKI|SELF|BIND|REG|PUB)-\d\d$/);
+    }
+  });
+
+  for (const defect of DEFECTS) {
+    const probe = PROBES[defect.name];
+    it(`${defect.name}: ${defect.description}`, async () => {
+      const reference = await conformantServer(defect.serverOptions);
+      expect(await probe.probe(reference, fixture), 'conformant server').to.deep.equal(
+        probe.conformant,
+      );
+      const defective = await fixture.start({ ...defect.serverOptions, defects: [defect.name] });
+      try {
+        expect(await probe.probe(defective, fixture), `with ${defect.name}`).to.deep.equal(
+          probe.defective,
+        );
+      } finally {
+        await defective.close();
+      }
+    });
+  }
+});
