@@ -1,6 +1,7 @@
 // mochawesome ships no usable types (NODE20-NOTES.md): only what the harness calls.
 declare module 'mochawesome/addContext.js' {
   import type { Context } from 'mocha';
+
   function addContext(test: Context, context: string | { title: string; value: unknown }): void;
   export default addContext;
 }

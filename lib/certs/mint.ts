@@ -3,23 +3,19 @@
  * importing an existing certificate + key (e.g. a CA the user's target trusts).
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
+import type { Name } from '@peculiar/asn1-x509';
 import { ConfigError } from '../errors.js';
-import {
-  authorityKeyIdentifier,
-  basicConstraints,
-  type CertificateParts,
-  certificateParts,
-  extendedKeyUsage,
-  KEY_USAGE,
-  keyIdentifier,
-  keyUsage,
-  signCertificate,
-  subjectAltName,
-  subjectKeyIdentifier,
-} from './certificate-der.js';
 import { CertKeyMismatchError } from './errors.js';
 import { type PemBlock, parsePemBlocks, toPem } from './pem.js';
-import { decodeName, encodeName, formatDn, parseDn } from './rfc4514.js';
+import {
+  certificateIssuer,
+  certificateSubject,
+  dnFromName,
+  formatDn,
+  nameFromDn,
+  parseDn,
+} from './rfc4514.js';
 import { x5tS256 } from './thumbprint.js';
 import { x509 } from './x509.js';
 
@@ -85,21 +81,24 @@ export interface MintCaOptions {
 
 /** A CA: basicConstraints CA (critical), keyUsage keyCertSign + cRLSign, SKI/AKI. */
 export async function mintCa(opts: MintCaOptions): Promise<MintedCert> {
+  const subject = nameFromDn(parseDn(opts.subject));
   const keys = await generateKeyPair(opts.keyType);
   const now = Date.now();
-  const extensions = [
-    // An intermediate may only issue leaves: pathLen 0 keeps the test PKI minimal.
-    basicConstraints(true, opts.issuer ? 0 : undefined),
-    keyUsage([KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign]),
-  ];
   return issue({
-    subject: opts.subject,
+    subject,
     keys,
     issuer: opts.issuer,
     notBefore: opts.notBefore ?? new Date(now - 5 * MINUTE_MS),
     notAfter: opts.notAfter ?? new Date(now + 10 * YEAR_MS),
     serialNumber: undefined,
-    extensions,
+    extensions: [
+      // An intermediate may only issue leaves: pathLen 0 keeps the test PKI minimal.
+      new x509.BasicConstraintsExtension(true, opts.issuer ? 0 : undefined, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+        true,
+      ),
+    ],
   });
 }
 
@@ -123,16 +122,25 @@ export interface MintLeafOptions {
 
 /** A leaf: keyUsage digitalSignature (+keyEncipherment for RSA), SKI/AKI, basicConstraints CA:false. */
 export async function mintLeaf(opts: MintLeafOptions): Promise<MintedCert> {
+  const subject = nameFromDn(parseDn(opts.subject));
+  const sans = opts.sans?.map(generalName) ?? [];
   const keys = opts.keys ?? (await generateKeyPair(opts.keyType));
   const now = Date.now();
-  const usages: number[] = [KEY_USAGE.digitalSignature];
-  if (keys.publicKey.algorithm.name.startsWith('RSA')) usages.push(KEY_USAGE.keyEncipherment);
-  const extensions = [basicConstraints(false), keyUsage(usages)];
+  let usages = x509.KeyUsageFlags.digitalSignature;
+  if (keys.publicKey.algorithm.name.startsWith('RSA')) usages |= x509.KeyUsageFlags.keyEncipherment;
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(usages, true),
+  ];
   const eku = opts.extendedKeyUsage ?? ['clientAuth'];
-  if (eku.length > 0) extensions.push(extendedKeyUsage(eku));
-  if (opts.sans !== undefined && opts.sans.length > 0) extensions.push(subjectAltName(opts.sans));
+  if (eku.length > 0) {
+    extensions.push(
+      new x509.ExtendedKeyUsageExtension(eku.map((usage) => x509.ExtendedKeyUsage[usage])),
+    );
+  }
+  if (sans.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(sans));
   return issue({
-    subject: opts.subject,
+    subject,
     keys,
     issuer: opts.issuer,
     notBefore: opts.notBefore ?? new Date(now - 5 * MINUTE_MS),
@@ -142,96 +150,141 @@ export async function mintLeaf(opts: MintLeafOptions): Promise<MintedCert> {
   });
 }
 
+/** A SAN as the x509 library's GeneralName JSON; ConfigError for a value it cannot encode. */
+function generalName(san: San): x509.JsonGeneralName {
+  if (san.type === 'ip') return { type: 'ip', value: ipAddress(san.value) };
+  // dNSName, uniformResourceIdentifier and rfc822Name are IA5String.
+  if (!/^[\x20-\x7e]+$/.test(san.value)) {
+    throw new ConfigError(`SAN ${san.type} ${JSON.stringify(san.value)}: must be printable ASCII`);
+  }
+  return { type: san.type === 'uri' ? 'url' : san.type, value: san.value };
+}
+
+/**
+ * An IP address in a form the library encodes correctly: it reads IPv6 as hex groups only, so
+ * an embedded IPv4 tail (::ffff:192.0.2.1) is rewritten by the URL parser's canonical form.
+ */
+function ipAddress(text: string): string {
+  if (isIPv4(text)) return text;
+  if (isIPv6(text)) {
+    try {
+      return new URL(`http://[${text}]/`).hostname.slice(1, -1);
+    } catch {
+      // e.g. a zone index (fe80::1%eth0), which has no place in a certificate
+    }
+  }
+  throw new ConfigError(`SAN ip ${JSON.stringify(text)}: not an IP address`);
+}
+
 interface IssueParams {
-  subject: string;
+  subject: Name;
   keys: CryptoKeyPair;
   issuer: MintedCert | undefined;
   notBefore: Date;
   notAfter: Date;
   serialNumber: string | undefined;
-  extensions: Uint8Array[];
+  extensions: x509.Extension[];
 }
 
 async function issue(params: IssueParams): Promise<MintedCert> {
-  const [spkiBuffer, pkcs8] = await Promise.all([
-    crypto.subtle.exportKey('spki', params.keys.publicKey),
-    crypto.subtle.exportKey('pkcs8', params.keys.privateKey),
+  const { issuer, keys } = params;
+  const [spki, pkcs8] = await Promise.all([
+    crypto.subtle.exportKey('spki', keys.publicKey),
+    crypto.subtle.exportKey('pkcs8', keys.privateKey),
   ]);
-  const spki = new Uint8Array(spkiBuffer);
-  const subjectKeyId = keyIdentifier(spki);
-  const subject = encodeName(parseDn(params.subject));
-  const issuer = params.issuer;
-  const issuerParts = issuer ? certificateParts(issuer.der) : undefined;
-  const der = signCertificate(
-    {
-      serialNumber: normaliseSerial(params.serialNumber ?? randomSerial()),
-      subject,
-      // The issuer's subject exactly as encoded in its certificate, so chain building matches bytes.
-      issuer: issuerParts?.subject ?? subject,
-      notBefore: params.notBefore,
-      notAfter: params.notAfter,
-      spki,
-      extensions: [
-        ...params.extensions,
-        subjectKeyIdentifier(subjectKeyId),
-        authorityKeyIdentifier(
-          issuerParts
-            ? (issuerParts.subjectKeyId ?? keyIdentifier(issuerSpki(issuer)))
-            : subjectKeyId,
-        ),
-      ],
-    },
-    issuer ? issuer.keys.privateKey : params.keys.privateKey,
-  );
-  const certPem = toPem(der, 'CERTIFICATE');
-  const issuedByRoot =
-    issuerParts === undefined || bytesEqual(issuerParts.subject, issuerParts.issuer);
-  const chainPem = issuer && !issuedByRoot ? certPem + issuer.chainPem : certPem;
-  return describe(der, {
-    certPem,
-    chainPem,
-    keys: params.keys,
-    keyPem: toPem(new Uint8Array(pkcs8), 'PRIVATE KEY'),
+  const [subjectKeyId, authorityKeyId] = await Promise.all([
+    x509.SubjectKeyIdentifierExtension.create(spki),
+    issuer ? issuerKeyIdentifier(issuer) : undefined,
+  ]);
+  const subject = new x509.Name(params.subject);
+  const signingKey = issuer ? issuer.keys.privateKey : keys.privateKey;
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: normaliseSerial(params.serialNumber ?? randomSerial()),
+    subject,
+    // The issuer's subject as its certificate encodes it, so chain building matches bytes.
+    issuer: issuer ? issuer.cert.subjectName : subject,
+    notBefore: params.notBefore,
+    notAfter: params.notAfter,
+    publicKey: spki,
+    signingKey,
+    signingAlgorithm: signingAlgorithm(signingKey),
+    extensions: [
+      ...params.extensions,
+      subjectKeyId,
+      authorityKeyId ?? new x509.AuthorityKeyIdentifierExtension(subjectKeyId.keyId),
+    ],
   });
-}
-
-function issuerSpki(issuer: MintedCert | undefined): Uint8Array {
-  return new Uint8Array(issuer?.cert.publicKey.rawData ?? new ArrayBuffer(0));
-}
-
-/**
- * The MintedCert for a DER certificate. The x509 object is parsed on first use only: most
- * callers need the PEM, the names and the thumbprint, which come from the DER directly.
- */
-function describe(
-  der: Uint8Array<ArrayBuffer>,
-  rest: Pick<MintedCert, 'certPem' | 'chainPem' | 'keys' | 'keyPem'>,
-): MintedCert {
-  const parts = certificateParts(der);
-  let cert: x509.X509Certificate | undefined;
+  const der = new Uint8Array(cert.rawData);
+  const certPem = toPem(der, 'CERTIFICATE');
+  // Rendered from the Name just encoded, which is what the certificate holds: no re-parse.
+  const subjectText = formatDn(dnFromName(params.subject));
   return {
-    get cert() {
-      cert ??= new x509.X509Certificate(der);
-      return cert;
-    },
+    cert,
     der,
-    ...rest,
-    subject: formatDn(decodeName(parts.subject)),
-    issuer: formatDn(decodeName(parts.issuer)),
+    certPem,
+    // An issuer whose names render alike is self-issued, i.e. a root here: peers have it.
+    chainPem: issuer && issuer.subject !== issuer.issuer ? certPem + issuer.chainPem : certPem,
+    keys,
+    keyPem: toPem(new Uint8Array(pkcs8), 'PRIVATE KEY'),
+    subject: subjectText,
+    issuer: issuer ? issuer.subject : subjectText,
     x5tS256: x5tS256(der),
-    notBefore: parts.notBefore,
-    notAfter: parts.notAfter,
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
   };
 }
 
-function isSelfIssued(der: Uint8Array): boolean {
-  const parts = certificateParts(der);
-  return bytesEqual(parts.subject, parts.issuer);
+/** The issuer's subject key identifier as an AKI; computed from its key when it has none. */
+async function issuerKeyIdentifier(
+  issuer: MintedCert,
+): Promise<x509.AuthorityKeyIdentifierExtension> {
+  const keyId = issuer.cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+  return keyId === undefined
+    ? x509.AuthorityKeyIdentifierExtension.create(issuer.cert.publicKey)
+    : new x509.AuthorityKeyIdentifierExtension(keyId);
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
-    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+const ECDSA_HASH: Record<string, string> = {
+  'P-256': 'SHA-256',
+  'P-384': 'SHA-384',
+  'P-521': 'SHA-512',
+};
+
+/** The signature algorithm for a signing key: ECDSA with its curve's hash, or the RSA key's own. */
+function signingAlgorithm(key: CryptoKey): Algorithm | EcdsaParams {
+  const algorithm = key.algorithm as EcKeyAlgorithm;
+  if (algorithm.name === 'ECDSA') {
+    return { name: 'ECDSA', hash: ECDSA_HASH[algorithm.namedCurve] ?? 'SHA-256' };
+  }
+  if (algorithm.name === 'RSASSA-PKCS1-v1_5') return { name: algorithm.name };
+  throw new ConfigError(`cannot sign certificates with a ${algorithm.name} key`);
+}
+
+/**
+ * The MintedCert for a certificate read from elsewhere; its names are decoded from the
+ * certificate.
+ */
+function describe(
+  cert: x509.X509Certificate,
+  rest: Pick<MintedCert, 'certPem' | 'chainPem' | 'keys' | 'keyPem'>,
+): MintedCert {
+  const der = new Uint8Array(cert.rawData);
+  return {
+    cert,
+    der,
+    ...rest,
+    subject: formatDn(certificateSubject(cert)),
+    issuer: formatDn(certificateIssuer(cert)),
+    x5tS256: x5tS256(der),
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+  };
+}
+
+/** Subject and issuer Names are byte-for-byte the same (RFC 5280 §3.2 self-issued). */
+function isSelfIssued(cert: x509.X509Certificate): boolean {
+  return Buffer.from(cert.subjectName.toArrayBuffer()).equals(
+    Buffer.from(cert.issuerName.toArrayBuffer()),
   );
 }
 
@@ -242,13 +295,11 @@ function randomSerial(): string {
   return Buffer.from(bytes).toString('hex');
 }
 
+/** Hex with an even number of digits; the library keeps the INTEGER positive. */
 function normaliseSerial(serial: string): string {
   const hex = serial.replace(/^0x/i, '').toLowerCase();
   if (!/^[0-9a-f]+$/.test(hex)) throw new ConfigError(`serial number is not hex: ${serial}`);
-  let even = hex.length % 2 === 0 ? hex : `0${hex}`;
-  // INTEGER is signed: keep the serial positive.
-  if (Number.parseInt(even.slice(0, 2), 16) >= 0x80) even = `00${even}`;
-  return even;
+  return hex.length % 2 === 0 ? hex : `0${hex}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,9 +324,9 @@ export async function importMinted(opts: ImportMintedOptions): Promise<MintedCer
   const [leaf] = parsePemBlocks(opts.certPem).filter((block) => block.label === 'CERTIFICATE');
   if (leaf === undefined)
     throw new ConfigError('no PEM CERTIFICATE block found', { file: certLabel });
-  let parts: CertificateParts;
+  let cert: x509.X509Certificate;
   try {
-    parts = certificateParts(leaf.der);
+    cert = new x509.X509Certificate(leaf.der);
   } catch (err) {
     throw new ConfigError('not a valid X.509 certificate', { file: certLabel }, { cause: err });
   }
@@ -293,9 +344,10 @@ export async function importMinted(opts: ImportMintedOptions): Promise<MintedCer
       { cause: err },
     );
   }
-  const spki = new Uint8Array(parts.spki);
+  let spki: Uint8Array<ArrayBuffer>;
   let certPublicKey: KeyObject;
   try {
+    spki = new Uint8Array(cert.publicKey.rawData);
     certPublicKey = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
   } catch (err) {
     throw new ConfigError(
@@ -315,7 +367,7 @@ export async function importMinted(opts: ImportMintedOptions): Promise<MintedCer
     publicKey: await crypto.subtle.importKey('spki', spki, algorithm, true, ['verify']),
   };
   try {
-    return describe(leaf.der, {
+    return describe(cert, {
       certPem: leaf.pem,
       chainPem: chainFrom(leaf, opts.chainPem ?? opts.certPem),
       keys,
@@ -335,7 +387,7 @@ function chainFrom(leaf: PemBlock, text: string): string {
   const blocks = parsePemBlocks(text).filter((b) => b.label === 'CERTIFICATE');
   if (!Buffer.from(blocks[0]?.der ?? []).equals(Buffer.from(leaf.der))) blocks.unshift(leaf);
   const last = blocks.at(-1);
-  if (blocks.length > 1 && last !== undefined && isSelfIssued(last.der)) {
+  if (blocks.length > 1 && last !== undefined && isSelfIssued(new x509.X509Certificate(last.der))) {
     blocks.pop();
   }
   return blocks.map((b) => b.pem).join('');

@@ -1,8 +1,9 @@
-/** PEM armour (RFC 7468): 64-character base64 lines, a trailing newline so blocks concatenate. */
-export function toPem(der: Uint8Array, label: string): string {
-  const base64 = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
-  const lines = base64.match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+/** PEM (RFC 7468), through the x509 library's PemConverter. */
+import { x509 } from './x509.js';
+
+/** PEM armour: 64-character base64 lines, and a trailing newline so blocks concatenate. */
+export function toPem(der: Uint8Array<ArrayBuffer>, label: string): string {
+  return `${x509.PemConverter.encode(der, label)}\n`;
 }
 
 export interface PemBlock {
@@ -12,15 +13,21 @@ export interface PemBlock {
   pem: string;
 }
 
-/** Every PEM block in `text`, in order; text outside blocks is ignored. */
+/**
+ * Every PEM block in `text`, in order; text outside blocks is ignored, and so is a block the
+ * converter cannot read, so callers report "no CERTIFICATE block" rather than crash.
+ */
 export function parsePemBlocks(text: string): PemBlock[] {
-  const blocks: PemBlock[] = [];
-  const pattern = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-  for (const match of text.matchAll(pattern)) {
-    const label = match[1] ?? '';
-    const body = (match[2] ?? '').replace(/\s+/g, '');
-    const der = new Uint8Array(Buffer.from(body, 'base64'));
-    blocks.push({ label, der, pem: toPem(der, label) });
+  // Trailing blanks on a line (common in pasted PEM) are not part of the armour.
+  const lines = text.replace(/[ \t]+(?=\r?\n|$)/g, '');
+  let structs: ReturnType<typeof x509.PemConverter.decodeWithHeaders>;
+  try {
+    structs = x509.PemConverter.decodeWithHeaders(lines);
+  } catch {
+    return [];
   }
-  return blocks;
+  return structs.map(({ type, rawData }) => {
+    const der = new Uint8Array(rawData);
+    return { label: type, der, pem: toPem(der, type) };
+  });
 }

@@ -8,19 +8,15 @@
  * follows that, and the minting code encodes `Dn`s with the same reversal, so a parsed subject
  * renders back as written.
  */
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { AttributeTypeAndValue, Name, RelativeDistinguishedName } from '@peculiar/asn1-x509';
 import { attributeShortName, attributeTypeOid, canonicalAttributeType } from './attribute-types.js';
 import {
-  concatBytes,
-  DerError,
-  decodeCharacterString,
-  decodeOid,
-  encodeOid,
-  encodeTlv,
-  readChildren,
-  readTlv,
-  TAG,
-  toHex,
-} from './der.js';
+  attributeValueDer,
+  attributeValueFromDer,
+  attributeValueOfText,
+  attributeValueText,
+} from './attribute-value.js';
 import { DnSyntaxError } from './errors.js';
 import type { x509 } from './x509.js';
 
@@ -111,12 +107,9 @@ class DnParser {
     const ber = new Uint8Array(Buffer.from(digits, 'hex'));
     let text: string | undefined;
     try {
-      const tlv = readTlv(ber, 0);
-      if (tlv.end !== ber.length) this.fail('trailing bytes after the #hex value', start);
-      text = decodeCharacterString(tlv.tag, ber.subarray(tlv.contentStart, tlv.end));
+      text = attributeValueText(attributeValueFromDer(ber));
     } catch (err) {
-      if (err instanceof DerError) this.fail(`#hex value is not DER: ${err.message}`, start);
-      throw err;
+      this.fail(`#hex value is not DER: ${(err as Error).message}`, start);
     }
     return { value: text ?? `#${digits.toUpperCase()}`, ber };
   }
@@ -254,19 +247,23 @@ function escapeValue(value: string): string {
 
 function isCharacterStringDer(ber: Uint8Array): boolean {
   try {
-    const tlv = readTlv(ber, 0);
-    return decodeCharacterString(tlv.tag, ber.subarray(tlv.contentStart, tlv.end)) !== undefined;
+    return attributeValueText(attributeValueFromDer(ber)) !== undefined;
   } catch {
     return false;
   }
 }
 
+function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
 function formatAva(ava: Ava): string {
   const type = canonicalAttributeType(ava.type) ?? ava.type;
-  const named = attributeShortName(attributeTypeOid(type) ?? '') !== undefined;
-  if (!named) {
-    // openssl dumps the DER of a value whose type it cannot name (XN_FLAG_DUMP_UNKNOWN_FIELDS).
-    const der = ava.ber ?? encodeTlv(TAG.utf8String, utf8Encoder.encode(ava.value));
+  const oid = attributeTypeOid(type) ?? type;
+  if (attributeShortName(oid) === undefined) {
+    // openssl dumps the DER of a value whose type it cannot name (XN_FLAG_DUMP_UNKNOWN_FIELDS):
+    // for a text value, the string it would be minted as.
+    const der = ava.ber ?? attributeValueDer(attributeValueOfText(oid, ava.value));
     return `${type}=#${toHex(der).toUpperCase()}`;
   }
   if (ava.ber !== undefined && !isCharacterStringDer(ava.ber)) {
@@ -317,26 +314,35 @@ export function dnEquals(a: Dn, b: Dn): boolean {
 // ---------------------------------------------------------------------------------------------
 // Names inside certificates
 
+/**
+ * An X.501 Name (as the asn1 library decodes it) in RFC 4514 order, as openssl lists it: RDNs
+ * and the AVAs inside each RDN in reverse encoding order.
+ */
+export function dnFromName(name: Name): Dn {
+  return name
+    .map((rdn) =>
+      rdn
+        .map((attribute): Ava => {
+          const shortName = attributeShortName(attribute.type);
+          const text = attributeValueText(attribute.value);
+          if (shortName !== undefined && text !== undefined)
+            return { type: shortName, value: text };
+          // openssl dumps these as DER: keep it.
+          const ber = attributeValueDer(attribute.value);
+          return {
+            type: shortName ?? attribute.type,
+            value: text ?? `#${toHex(ber).toUpperCase()}`,
+            ber,
+          };
+        })
+        .reverse(),
+    )
+    .reverse();
+}
+
 /** Decodes a DER-encoded X.501 Name into RFC 4514 order, as openssl lists it. */
 export function decodeName(der: Uint8Array): Dn {
-  const name = readTlv(der, 0);
-  const encodingOrder: Dn = readChildren(der, name).map((set) =>
-    readChildren(der, set).map((sequence) => {
-      const [oidTlv, valueTlv] = readChildren(der, sequence);
-      if (oidTlv === undefined || valueTlv === undefined) throw new DerError('malformed AVA');
-      const oid = decodeOid(der.subarray(oidTlv.contentStart, oidTlv.end));
-      const ber = der.slice(valueTlv.start, valueTlv.end);
-      const text = decodeCharacterString(
-        valueTlv.tag,
-        der.subarray(valueTlv.contentStart, valueTlv.end),
-      );
-      const shortName = attributeShortName(oid);
-      const ava: Ava = { type: shortName ?? oid, value: text ?? `#${toHex(ber).toUpperCase()}` };
-      if (shortName === undefined || text === undefined) ava.ber = ber;
-      return ava;
-    }),
-  );
-  return encodingOrder.reverse().map((rdn) => rdn.reverse());
+  return dnFromName(AsnConvert.parse(der, Name));
 }
 
 export function certificateSubject(cert: x509.X509Certificate): Dn {
@@ -347,49 +353,35 @@ export function certificateIssuer(cert: x509.X509Certificate): Dn {
   return decodeName(new Uint8Array(cert.issuerName.toArrayBuffer()));
 }
 
-// PrintableString's repertoire (X.680 §41.4).
-const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
-
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
+/**
+ * A Dn as an X.501 Name for the asn1 library to encode: RDNs and the AVAs inside each RDN in
+ * reverse, so that openssl (and certificateSubject) list them back as written. The AVAs of a
+ * multi-valued RDN are kept in that order rather than sorted as DER's SET OF rule asks; verifiers
+ * accept it and the rendering stays predictable. Text values get the string type openssl would
+ * give them; `#hex` values are kept as given.
+ */
+export function nameFromDn(dn: Dn): Name {
+  return new Name(
+    [...dn].reverse().map(
+      (rdn) =>
+        new RelativeDistinguishedName(
+          [...rdn].reverse().map((ava) => {
+            const oid = attributeTypeOid(ava.type);
+            if (oid === undefined) throw new DnSyntaxError(`unknown attribute type '${ava.type}'`);
+            return new AttributeTypeAndValue({
+              type: oid,
+              value:
+                ava.ber !== undefined
+                  ? attributeValueFromDer(ava.ber)
+                  : attributeValueOfText(oid, ava.value),
+            });
+          }),
+        ),
+    ),
+  );
 }
 
-/**
- * The DER string for an AVA value, chosen as openssl's `utf8only` string mask does: UTF8String,
- * except types X.520 fixes to PrintableString (C, serialNumber, dnQualifier) or IA5String
- * (emailAddress, DC) when the value fits.
- */
-function encodeAvaValue(oid: string, ava: Ava): Uint8Array {
-  if (ava.ber !== undefined) return ava.ber;
-  const content = utf8Encoder.encode(ava.value);
-  const type = attributeShortName(oid);
-  if (
-    (type === 'C' || type === 'serialNumber' || type === 'dnQualifier') &&
-    PRINTABLE.test(ava.value)
-  ) {
-    return encodeTlv(TAG.printableString, content);
-  }
-  if ((type === 'emailAddress' || type === 'DC') && isAscii(ava.value)) {
-    return encodeTlv(TAG.ia5String, content);
-  }
-  return encodeTlv(TAG.utf8String, content);
-}
-
-/**
- * DER-encodes a Dn as an X.501 Name: RDNs and the AVAs inside each RDN in reverse, so that
- * openssl (and certificateSubject) list them back as written. The AVAs of a multi-valued RDN
- * are kept in that order rather than sorted as DER's SET OF rule asks; verifiers accept it and
- * the rendering stays predictable.
- */
+/** DER-encodes a Dn as an X.501 Name (see nameFromDn). */
 export function encodeName(dn: Dn): Uint8Array<ArrayBuffer> {
-  const sets = [...dn].reverse().map((rdn) => {
-    const sequences = [...rdn].reverse().map((ava) => {
-      const oid = attributeTypeOid(ava.type);
-      if (oid === undefined) throw new DnSyntaxError(`unknown attribute type '${ava.type}'`);
-      return encodeTlv(0x30, concatBytes([encodeOid(oid), encodeAvaValue(oid, ava)]));
-    });
-    return encodeTlv(0x31, concatBytes(sequences));
-  });
-  return encodeTlv(0x30, concatBytes(sets));
+  return new Uint8Array(AsnConvert.serialize(nameFromDn(dn)));
 }

@@ -29,7 +29,6 @@ const commands: CommandModule<any, any>[] = [
  * which is printed as one line without a stack trace.
  */
 export async function main(argv: string[]): Promise<number> {
-  let usageProblem: string | undefined;
   const parser = yargs(argv)
     .scriptName('mtls-conformance')
     .usage(
@@ -47,8 +46,9 @@ export async function main(argv: string[]): Promise<number> {
         `${EXIT_INTERNAL_ERROR} internal error (a bug in the harness: please report it).`,
     )
     .fail((msg, err) => {
+      // Throwing here stops yargs before the handler runs with arguments it has rejected.
       if (err) throw err;
-      usageProblem = msg;
+      throw new UsageError(`${msg.replace(/\s*\n\s*/g, ' ')} (see --help)`);
     })
     .exitProcess(false);
   for (const command of commands) parser.command(command);
@@ -57,9 +57,6 @@ export async function main(argv: string[]): Promise<number> {
     await parser.parseAsync();
   } catch (err) {
     return reportError(err);
-  }
-  if (usageProblem !== undefined) {
-    return reportError(new UsageError(`${usageProblem} (see --help)`));
   }
   return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
 }

@@ -36,14 +36,14 @@ const DEFECT_TABLE = [
     name: 'fallback-to-client-id-only',
     description:
       'a request for an mTLS client that presents no certificate is authenticated by client_id alone',
-    fails: ['PKI-03', 'SELF-03', 'PKI-17'],
+    fails: ['PKI-03', 'PKI-17', 'SELF-03', 'SELF-07'],
   },
   // --- tls_client_auth certificate checks (RFC 8705 §2.1) ---
   {
     name: 'skip-chain-validation',
     description:
       'tls_client_auth compares the subject but never validates the chain or its issuer (validity and EKU still checked)',
-    fails: ['PKI-05', 'PKI-06'],
+    fails: ['PKI-05', 'PKI-06', 'PKI-16'],
   },
   {
     name: 'accept-self-signed-for-pki',
@@ -95,7 +95,7 @@ const DEFECT_TABLE = [
     name: 'dn-order-reversed',
     description:
       'the presented subject is compared with its RDNs in encoding order (the x509 string-order trap), so no registered DN ever matches',
-    fails: ['PKI-01', 'PKI-13', 'BIND-01', 'BIND-02'],
+    fails: ['PKI-01', 'PKI-13', 'REG-01'],
   },
   {
     name: 'ignore-subject',
@@ -159,8 +159,8 @@ const DEFECT_TABLE = [
   },
   {
     name: 'aliases-malformed',
-    description: 'mtls_endpoint_aliases holds a relative URL and an unknown endpoint name',
-    fails: ['DISC-04'],
+    description: 'mtls_endpoint_aliases also holds an unknown endpoint name and a relative URL',
+    fails: ['DISC-04', 'DISC-05'],
     serverOptions: { aliases: true },
   },
   {
@@ -173,19 +173,19 @@ const DEFECT_TABLE = [
     name: 'aliases-not-advertised',
     description:
       'the mTLS listener runs but metadata omits mtls_endpoint_aliases, so clients call endpoints that never ask for a certificate',
-    fails: ['PKI-01', 'PKI-13', 'SELF-01'],
+    fails: ['PKI-01', 'PKI-13', 'PKI-15', 'SELF-01', 'BIND-08', 'PUB-01', 'REG-01'],
     serverOptions: { aliases: true },
   },
   // --- certificate-bound tokens (RFC 8705 §3) ---
   {
     name: 'no-cnf',
     description: 'access tokens are issued without cnf (unbound bearer tokens)',
-    fails: ['BIND-01', 'BIND-03', 'BIND-04', 'BIND-05', 'BIND-06', 'PUB-01'],
+    fails: ['BIND-01', 'BIND-03', 'BIND-04', 'BIND-05', 'BIND-06', 'BIND-08', 'BIND-12', 'PUB-01'],
   },
   {
     name: 'wrong-cnf',
     description: 'cnf carries x5t#S256 as hex instead of base64url, so the binding never verifies',
-    fails: ['BIND-01', 'BIND-02'],
+    fails: ['BIND-01', 'BIND-02', 'BIND-08', 'BIND-12', 'PUB-01'],
   },
   {
     name: 'public-client-tokens-unbound',

@@ -14,8 +14,9 @@ function endpointAliases(services: ReferenceServices): Record<string, string> {
     registration_endpoint: `${base}${PATHS.registration}`,
   };
   if (services.defects.has('aliases-malformed')) {
-    aliases.token_endpoint = PATHS.token;
+    // Extra entries only: the aliases a client needs stay usable, so only DISC-04 can notice.
     aliases.resource_endpoint = `${base}${PATHS.resource}`;
+    aliases.device_authorization_endpoint = '/device_authorization';
   }
   if (services.defects.has('authorization-endpoint-aliased')) {
     aliases.authorization_endpoint = `${base}${PATHS.authorization}`;

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import type { KeyType } from '../certs/mint.js';
 import { parseDn } from '../certs/rfc4514.js';
-import { UsageError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 import { AccessTokens, type TokenFormat } from './access-tokens.js';
 import { authorizationEndpoint } from './authorization-endpoint.js';
 import { ClientCertificateReader } from './client-certificate.js';
@@ -78,7 +78,7 @@ function buildRouter(services: ReferenceServices): Router {
 
 function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolvePort, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
+    const onError = (err: NodeJS.ErrnoException) => {
       reject(
         err.code === 'EADDRINUSE' || err.code === 'EACCES'
           ? new UsageError(
@@ -86,9 +86,10 @@ function listen(server: Server, port: number): Promise<number> {
             )
           : err,
       );
-    });
+    };
+    server.once('error', onError);
     server.listen(port, HOST, () => {
-      server.removeAllListeners('error');
+      server.off('error', onError);
       resolvePort((server.address() as AddressInfo).port);
     });
   });
@@ -124,8 +125,16 @@ function tlsServer(material: ReferenceMaterial, requestCert: boolean): Server {
  */
 export async function startReferenceServer(opts: ReferenceServerOptions): Promise<ReferenceServer> {
   const stateDir = resolve(opts.stateDir);
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  await chmod(stateDir, 0o700);
+  try {
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    await chmod(stateDir, 0o700);
+  } catch (err) {
+    throw new ConfigError(
+      `cannot use as state dir: ${(err as Error).message}`,
+      { file: stateDir },
+      { cause: err },
+    );
+  }
   const aliases = opts.aliases === true;
   const [material, signingKey] = await Promise.all([
     loadReferenceMaterial({

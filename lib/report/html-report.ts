@@ -140,9 +140,16 @@ export async function addRunHeader(dir: string, run: RunResult, strict: boolean)
 <table style="border-collapse:collapse" cellpadding="4"><tr><th>level</th><th>scenarios</th><th>passed</th><th>failed</th><th>warnings</th><th>skipped</th><th>expected failures</th></tr>${byLevel('MUST')}${byLevel('SHOULD')}${byLevel('INFO')}</table>
 <p style="margin:8px 0 0;color:#555">MUST failures are red (failed) below; SHOULD failures pass for CI but their titles end in "WARNING"; expected failures and skips are listed as pending with their reason.</p>
 </section>`;
-  await writeFile(file, html.replace(marker, `${header}${marker}`));
+  await writeFile(file, html.replace(marker, `${header}${marker}${EXPAND_FINDINGS_SCRIPT}`));
   return file;
 }
+
+/**
+ * An auditor opens the report to read the findings: once mochawesome has rendered, expand every
+ * failed test and every warning so their evidence is on the page without a click. Bounded: it
+ * gives up after 5 s.
+ */
+const EXPAND_FINDINGS_SCRIPT = `<script>(function(){var tries=0;function open(){var tests=document.querySelectorAll('[class*="test--component"]');if(tests.length===0&&tries++<50){setTimeout(open,100);return;}tests.forEach(function(t){var h=t.querySelector('[class*="test--header"]');var title=h?h.textContent||'':'';if(h&&(String(t.className).indexOf('test--failed')>=0||title.indexOf('WARNING')>=0)){h.click();}});}window.addEventListener('load',function(){setTimeout(open,0);});})();</script>`;
 
 function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

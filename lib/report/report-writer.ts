@@ -2,8 +2,8 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addRunHeader } from './html-report.js';
 import { toJunitXml } from './junit.js';
-import type { RunResult } from './run-result.js';
 import { MANIFEST_FILE, SIGNATURE_FILE } from './package-manifest.js';
+import type { RunResult } from './run-result.js';
 import { type SignedManifest, writeSignedManifest } from './sign.js';
 import { formatSummaryJson, toSummary } from './summary.js';
 
@@ -44,6 +44,13 @@ export async function writeReports(
  * manifest) holds only this run's files. Files the harness did not write are left alone.
  */
 export async function clearPreviousReport(dir: string): Promise<void> {
-  const ours = ['report.html', 'assets', 'summary.json', 'junit.xml', MANIFEST_FILE, SIGNATURE_FILE];
+  const ours = [
+    'report.html',
+    'assets',
+    'summary.json',
+    'junit.xml',
+    MANIFEST_FILE,
+    SIGNATURE_FILE,
+  ];
   await Promise.all(ours.map((name) => rm(join(dir, name), { recursive: true, force: true })));
 }

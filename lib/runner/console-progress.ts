@@ -44,9 +44,7 @@ export function summaryTable(run: RunResult): string {
   const lines = [fmt(header), ...rows.map(fmt)];
   const unexpected = run.scenarios.filter((r) => r.unexpectedPass).map((r) => r.id);
   if (unexpected.length > 0) {
-    lines.push(
-      `  expected failures that now pass (shrink the baseline): ${unexpected.join(', ')}`,
-    );
+    lines.push(`  expected failures that now pass (shrink the baseline): ${unexpected.join(', ')}`);
   }
   return lines.join('\n');
 }

@@ -26,11 +26,17 @@ export async function loadExpectedFailures(file: string): Promise<Map<string, st
     const id = rawId.toUpperCase();
     const where = { file, path: `line ${index + 1}` };
     if (!known.has(id)) {
-      throw new ConfigError(`unknown scenario ID "${rawId}" (see \`mtls-conformance list\`)`, where);
+      throw new ConfigError(
+        `unknown scenario ID "${rawId}" (see \`mtls-conformance list\`)`,
+        where,
+      );
     }
     const reason = rest.join(' ').trim();
     if (reason === '') {
-      throw new ConfigError(`${id}: give a reason after the ID (e.g. "${id} vendor ticket 123")`, where);
+      throw new ConfigError(
+        `${id}: give a reason after the ID (e.g. "${id} vendor ticket 123")`,
+        where,
+      );
     }
     if (out.has(id)) throw new ConfigError(`${id} is listed twice`, where);
     out.set(id, reason);

@@ -1,12 +1,12 @@
 import Mocha from 'mocha';
-import { harnessName, harnessVersion } from '../version.js';
 import type { RunResult, ScenarioResult, Section } from '../report/run-result.js';
 import { CATALOG_VERSION } from '../scenarios/catalog/index.js';
 import type { RunServices } from '../scenarios/context.js';
 import type { Scenario } from '../scenarios/scenario.js';
+import { harnessName, harnessVersion } from '../version.js';
 import { type Evaluation, evaluateScenario } from './evaluate.js';
-import { totalsOf } from './totals.js';
 import { testTitle } from './test-title.js';
+import { totalsOf } from './totals.js';
 
 export const SECTION_TITLES: Readonly<Record<Section, string>> = {
   DISC: 'DISC — discovery and metadata',
@@ -77,7 +77,12 @@ export async function runCatalog(opts: RunCatalogOptions): Promise<CatalogRun> {
         opts.onResult?.(evaluation.result);
         opts.decorateTest?.(this, evaluation);
         const { status, reason } = evaluation.result;
-        if (status === 'failed') throw new Error(reason ?? 'failed');
+        if (status === 'failed') {
+          // The verdict, not a stack: the report shows this text under the failed test.
+          const failure = new Error(reason ?? 'failed');
+          failure.stack = failure.message;
+          throw failure;
+        }
         if (status === 'skipped' || status === 'expected-failure') this.skip();
       }),
     );

@@ -1,15 +1,15 @@
-import { loadTarget } from '../target/load-target.js';
 import type { ExitCode } from '../errors.js';
-import type { RunResult, ScenarioResult } from '../report/run-result.js';
-import { RunMemo } from '../scenarios/context.js';
-import { IdentityPool } from '../scenarios/identity-pool.js';
-import { runCatalog } from './run-catalog.js';
-import { runExitCode } from './exit-code.js';
-import { loadExpectedFailures } from './expected-failures.js';
-import { type Selection, selectScenarios } from './selection.js';
 import { decorateTest, mochawesomeReporter } from '../report/html-report.js';
 import { clearPreviousReport, type ReportOutputs, writeReports } from '../report/report-writer.js';
+import type { RunResult, ScenarioResult } from '../report/run-result.js';
 import { loadSigningKey } from '../report/signing-key.js';
+import { RunMemo } from '../scenarios/context.js';
+import { IdentityPool } from '../scenarios/identity-pool.js';
+import { loadTarget } from '../target/load-target.js';
+import { runExitCode } from './exit-code.js';
+import { loadExpectedFailures } from './expected-failures.js';
+import { runCatalog } from './run-catalog.js';
+import { type Selection, selectScenarios } from './selection.js';
 
 export interface RunTargetOptions {
   targetFile: string;

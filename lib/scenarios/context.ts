@@ -22,6 +22,10 @@ export class RunMemo {
   }
 }
 
+type Settled<T> =
+  | { ok: true; value: T; evidence: Evidence[] }
+  | { ok: false; error: unknown; evidence: Evidence[] };
+
 export interface RunServices {
   readonly target: Target;
   readonly dispatchers: IdentityDispatchers;
@@ -65,6 +69,35 @@ export class ScenarioContext {
       );
     }
     return result;
+  }
+
+  /**
+   * A step several scenarios rely on (the metadata document, a positive control, the bound token
+   * the replay scenarios present), run once per run. Every scenario that uses the result also
+   * gets the evidence the step recorded, so each verdict still shows the exchanges it rests on;
+   * an error (a skip, a failure) is shared the same way.
+   */
+  async shared<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const settled = await this.memo.get<Settled<T>>(`shared:${key}`, async () => {
+      const first = this.evidence.length;
+      try {
+        return { ok: true, value: await compute(), evidence: this.evidence.slice(first) };
+      } catch (error) {
+        return { ok: false, error, evidence: this.evidence.slice(first) };
+      }
+    });
+    for (const item of settled.evidence) this.#addEvidence(item);
+    if (!settled.ok) throw settled.error;
+    return settled.value;
+  }
+
+  #addEvidence(item: Evidence): void {
+    if (this.evidence.includes(item)) return;
+    if (item.kind === 'certificate') {
+      if (this.#certificatesShown.has(item.x5tS256)) return;
+      this.#certificatesShown.add(item.x5tS256);
+    }
+    this.evidence.push(item);
   }
 
   showCertificate(identity: Identity): void {

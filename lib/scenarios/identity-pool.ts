@@ -195,10 +195,7 @@ export class IdentityPool {
           issuer: this.testCa(),
           keyType,
         });
-        return identityFromMinted(
-          name,
-          await mintLeaf({ subject, issuer: intermediate, keyType }),
-        );
+        return identityFromMinted(name, await mintLeaf({ subject, issuer: intermediate, keyType }));
       }
       case 'rotated':
         return identityFromMinted(
@@ -225,9 +222,7 @@ export class IdentityPool {
  */
 export function dnInjectionSubject(registeredDn: string): string {
   const rdns = parseDn(registeredDn);
-  const plain = rdns
-    .map((rdn) => rdn.map((ava) => `${ava.type}=${ava.value}`).join('+'))
-    .join(',');
+  const plain = rdns.map((rdn) => rdn.map((ava) => `${ava.type}=${ava.value}`).join('+')).join(',');
   const firstValue = rdns[0]?.[0];
   const cnValue = firstValue?.type.toUpperCase() === 'CN' ? plain.slice(3) : plain;
   return formatDn([[{ type: 'CN', value: cnValue }]]);

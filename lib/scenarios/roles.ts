@@ -59,7 +59,8 @@ export function bindingClient(target: Target): ClientWithIdentity | undefined {
     selfSignedClient(target) ??
     withIdentity(
       target.clients.find(
-        (c) => c.auth === 'client_secret_basic' && c.identity && c.grant.type === 'client_credentials',
+        (c) =>
+          c.auth === 'client_secret_basic' && c.identity && c.grant.type === 'client_credentials',
       ),
     )
   );

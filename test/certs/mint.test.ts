@@ -15,7 +15,7 @@ import { parsePemBlocks } from '../../lib/certs/pem.js';
 import { x5tS256 } from '../../lib/certs/thumbprint.js';
 import { x509 } from '../../lib/certs/x509.js';
 import { ConfigError } from '../../lib/errors.js';
-import { opensslCertInfo, opensslVerify } from './openssl.js';
+import { openssl, opensslCertInfo, opensslVerify } from './openssl.js';
 
 function pemCount(pem: string): number {
   return parsePemBlocks(pem).length;
@@ -169,6 +169,31 @@ describe('certs/mint', function () {
       expect(cert.notAfter.toISOString()).to.equal(notAfter.toISOString());
       // Encoded 00 FF 01 (positive); rendered without the sign byte.
       expect(cert.serialNumber).to.equal('ff01');
+    });
+
+    it('encodes an IPv6 SAN with an IPv4 tail, as openssl reads it', async () => {
+      const leaf = await mintLeaf({
+        subject: 'CN=mapped',
+        issuer: root,
+        sans: [{ type: 'ip', value: '::ffff:192.0.2.1' }],
+      });
+      const file = join(dir, 'mapped.pem');
+      await writeFile(file, leaf.certPem);
+      const result = await openssl(['x509', '-in', file, '-noout', '-ext', 'subjectAltName']);
+      expect(result.stdout).to.include('IP Address:0:0:0:0:0:FFFF:C000:201');
+    });
+
+    it('rejects a SAN it cannot encode with a ConfigError', async () => {
+      const cases: Array<[Parameters<typeof mintLeaf>[0], RegExp]> = [
+        [{ subject: 'CN=x', sans: [{ type: 'ip', value: '192.0.2' }] }, /not an IP address/],
+        [{ subject: 'CN=x', sans: [{ type: 'ip', value: 'fe80::1%eth0' }] }, /not an IP address/],
+        [{ subject: 'CN=x', sans: [{ type: 'dns', value: 'café.example' }] }, /printable ASCII/],
+      ];
+      for (const [opts, message] of cases) {
+        const err = await expectRejection(mintLeaf(opts));
+        expect(err).to.be.instanceOf(ConfigError);
+        expect((err as Error).message).to.match(message);
+      }
     });
 
     it('extendedKeyUsage [] → no EKU extension', async () => {

@@ -243,6 +243,9 @@ describe('certs/rfc4514', () => {
       '1.2.3.4=custom,CN=x',
       'CN=client-a\\,OU=clients\\,O=mtls-conformance\\,C=US',
       'UID=extra,CN=client-a,OU=clients,O=mtls-conformance,C=US',
+      // #hex values: UTF8String, T61String (Latin-1), NumericString, BMPString,
+      // UniversalString, and a SEQUENCE that openssl dumps as DER.
+      'CN=#0C03616263,OU=#1403E9E9E9,O=#1203313233,L=#1E0400610062,ST=#1C080000006100000062,description=#3003020105',
     ];
 
     it('prints what formatDn renders, for hand-picked tricky subjects', async () => {

@@ -203,10 +203,14 @@ const PROBES: Record<DefectName, DefectProbe> = {
   'aliases-malformed': {
     probe: async (ref) => {
       const aliases = (await ref.metadata()).json.mtls_endpoint_aliases;
-      return [URL.canParse(aliases.token_endpoint), 'resource_endpoint' in aliases];
+      return [
+        Object.values(aliases).every((url) => URL.canParse(url as string)),
+        'resource_endpoint' in aliases,
+        status(await ref.clientCredentials('client-a', 'client-a')),
+      ];
     },
-    conformant: [true, false],
-    defective: [false, true],
+    conformant: [true, false, 200],
+    defective: [false, true, 200],
   },
   'authorization-endpoint-aliased': {
     probe: async (ref) =>

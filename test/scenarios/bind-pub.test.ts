@@ -13,7 +13,6 @@ import {
   jwtClaims,
 } from '../../lib/scenarios/steps/binding.js';
 import { clientAuthentication } from '../../lib/scenarios/steps/client-authentication.js';
-import { sharedStep } from '../../lib/scenarios/steps/shared-step.js';
 import type { Target, TargetClient } from '../../lib/target/target.js';
 import type { IdentityDispatchers } from '../../lib/tls/dispatchers.js';
 import type { Identity } from '../../lib/tls/identity.js';
@@ -169,14 +168,14 @@ describe('BIND/PUB steps', () => {
     });
   });
 
-  describe('sharedStep', () => {
+  describe('ScenarioContext.shared', () => {
     it('runs once per run and gives every caller the evidence it recorded', async () => {
       const memo = new RunMemo();
       const first = offlineContext(memo);
       const second = offlineContext(memo);
       let runs = 0;
       const step = (ctx: ScenarioContext) =>
-        sharedStep(ctx, 'k', async () => {
+        ctx.shared('k', async () => {
           runs += 1;
           ctx.evidence.push({ kind: 'note', text: 'made once' });
           return 7;
@@ -192,7 +191,7 @@ describe('BIND/PUB steps', () => {
     it('shares a skip too, with its evidence', async () => {
       const memo = new RunMemo();
       const step = (ctx: ScenarioContext) =>
-        sharedStep(ctx, 'k', async () => {
+        ctx.shared('k', async () => {
           ctx.evidence.push({ kind: 'note', text: 'tried' });
           throw new ScenarioSkip('nothing to judge');
         });

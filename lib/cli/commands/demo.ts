@@ -29,12 +29,14 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('defect', {
         type: 'string',
         array: true,
-        describe: 'Start the reference server with this bug, to see a failing report (repeatable; see serve-reference --list-defects)',
+        describe:
+          'Start the reference server with this bug, to see a failing report (repeatable; see serve-reference --list-defects)',
       })
       .option('aliases', {
         type: 'boolean',
         default: false,
-        describe: 'Serve the mTLS endpoints on a second listener published in mtls_endpoint_aliases',
+        describe:
+          'Serve the mTLS endpoints on a second listener published in mtls_endpoint_aliases',
       })
       .option('token-format', {
         choices: ['jwt', 'opaque'] as const,

@@ -15,7 +15,9 @@ export const listCommand: CommandModule<object, { json: boolean }> = {
       ...(s.levelNote ? { levelNote: s.levelNote } : {}),
     }));
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ catalogVersion: CATALOG_VERSION, scenarios: rows }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ catalogVersion: CATALOG_VERSION, scenarios: rows }, null, 2)}\n`,
+      );
       return;
     }
     const idW = Math.max(...rows.map((r) => r.id.length), 2);

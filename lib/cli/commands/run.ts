@@ -1,8 +1,8 @@
 import type { CommandModule } from 'yargs';
-import { progressLine } from '../../runner/console-progress.js';
-import { printRunOutcome } from '../run-output.js';
-import { DEFAULT_TIMEOUT_MS, runTarget } from '../../runner/run-target.js';
 import { UsageError } from '../../errors.js';
+import { progressLine } from '../../runner/console-progress.js';
+import { DEFAULT_TIMEOUT_MS, runTarget } from '../../runner/run-target.js';
+import { printRunOutcome } from '../run-output.js';
 
 interface RunArgs {
   target: string;

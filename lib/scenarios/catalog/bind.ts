@@ -1,7 +1,4 @@
 import type { Target } from '../../target/target.js';
-import type { ExchangeResult } from '../../tls/exchange.js';
-import type { Identity } from '../../tls/identity.js';
-import type { ScenarioContext } from '../context.js';
 import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
 import { needs, type Requirement } from '../requirements.js';
 import {
@@ -14,27 +11,26 @@ import {
 import { defineScenario, type Scenario } from '../scenario.js';
 import { cnfThumbprint, expectBoundTo, readBinding } from '../steps/binding.js';
 import {
-  type BoundToken,
   bindingClientOf,
-  boundTokenAttempt,
   freshBoundToken,
   requireBoundToken,
-  requireServedWithBoundCertificate,
   resourceWithBoundCertificate,
 } from '../steps/bound-token.js';
 import { describeResult } from '../steps/describe.js';
-import { forwardedCertHeaders } from '../steps/forwarded-headers.js';
 import { expectIntrospectionAnswer, introspect } from '../steps/introspection.js';
 import { heldRefreshToken, refreshAccessToken } from '../steps/refresh.js';
-import {
-  callResource,
-  expectResourceRefused,
-  expectResourceServed,
-  isInvalidTokenChallenge,
-} from '../steps/resource.js';
+import { callResource, expectResourceRefused, expectResourceServed } from '../steps/resource.js';
 import { expectRevocationAccepted, revokeToken } from '../steps/revocation.js';
-import { sharedStep } from '../steps/shared-step.js';
-import { expectTokenIssued, expectTokenRejected, requestToken } from '../steps/token.js';
+import { expectTokenRejected, requestToken } from '../steps/token.js';
+import { introspectsActive, livenessBefore, resourceServes } from '../steps/token-liveness.js';
+import {
+  expectAllRefused,
+  expectInvalidTokenRefusals,
+  isRefusal,
+  type Replay,
+  type ReplayKind,
+  replays,
+} from '../steps/token-replay.js';
 
 const BIND_SPEC = 'RFC 8705 §3';
 
@@ -93,114 +89,16 @@ const needsOtherAuthenticatingClient: Requirement = {
   },
 };
 
-// --- replays: BIND-03 … BIND-06 make them, BIND-09 judges the form of their refusals ---------
-
-type ReplayId = 'BIND-03' | 'BIND-04' | 'BIND-05' | 'BIND-06';
-
-interface Replay {
-  label: string;
-  result: ExchangeResult;
-}
-
-/** The replay requests of one scenario, made once per run whichever of it and BIND-09 runs first. */
-async function replays(ctx: ScenarioContext, id: ReplayId): Promise<Replay[]> {
-  const token = await requireServedWithBoundCertificate(ctx);
-  return sharedStep(ctx, `replay:${id}`, () => makeReplays(ctx, id, token));
-}
-
-async function makeReplays(
-  ctx: ScenarioContext,
-  id: ReplayId,
-  token: BoundToken,
-): Promise<Replay[]> {
-  const replay = async (
-    label: string,
-    identity: Identity | null,
-    headers?: Record<string, string>,
-  ) => ({
-    label,
-    result: await callResource(ctx, {
-      label,
-      accessToken: token.accessToken,
-      identity,
-      ...(headers ? { headers } : {}),
-    }),
-  });
-  switch (id) {
-    case 'BIND-03': {
-      const attacker = attackerOf(ctx, token);
-      return [
-        await replay(
-          `bound token replayed with ${attacker.identity.name}'s certificate`,
-          attacker.identity,
-        ),
-      ];
-    }
-    case 'BIND-04':
-      return [await replay('bound token replayed without a client certificate', null)];
-    case 'BIND-05': {
-      const impostor = await ctx.identities.victimVariant('untrusted-ca-same-dn');
-      return [
-        await replay(
-          `bound token replayed with an untrusted CA's certificate for the same subject DN`,
-          impostor,
-        ),
-      ];
-    }
-    case 'BIND-06': {
-      const attacker = attackerFor(ctx.target, token.who.identity);
-      const out: Replay[] = [];
-      for (const header of forwardedCertHeaders(token.who.identity, ctx.target.forwardedHeaders)) {
-        const headers = { [header.name]: header.value };
-        out.push(
-          await replay(`no certificate + ${header.name} (${header.convention})`, null, headers),
-        );
-        if (attacker) {
-          out.push(
-            await replay(
-              `${attacker.identity.name}'s certificate + ${header.name} (${header.convention})`,
-              attacker.identity,
-              headers,
-            ),
-          );
-        }
-      }
-      return out;
-    }
-  }
-}
-
-function attackerOf(ctx: ScenarioContext, token: BoundToken): ClientWithIdentity {
-  const attacker = attackerFor(ctx.target, token.who.identity);
-  if (!attacker)
-    throw new ScenarioSkip('needs a second client with its own certificate in the config');
-  return attacker;
-}
-
-/** Every replay must be refused; the failure names each request that was served. */
-function expectAllRefused(ctx: ScenarioContext, made: Replay[]): void {
-  const served: string[] = [];
-  for (const { label, result } of made) {
-    try {
-      expectResourceRefused(ctx, result);
-    } catch (err) {
-      if (!(err instanceof ScenarioFailure)) throw err;
-      served.push(`${label}: ${err.observed}`);
-    }
-  }
-  if (served.length > 0) {
-    throw new ScenarioFailure(
-      served.length === 1
-        ? 'the resource accepted the replayed token'
-        : `the resource accepted the replayed token in ${served.length} of ${made.length} requests`,
-      { observed: served.join('; ') },
-    );
-  }
-  if (made.length > 1) ctx.observed = `all ${made.length} requests refused`;
-}
+/** BIND-03 … BIND-06: one kind of replay each; BIND-09 judges the form of their refusals. */
+const REPLAYS = {
+  'BIND-03': 'another-client',
+  'BIND-04': 'no-certificate',
+  'BIND-05': 'untrusted-ca-same-dn',
+  'BIND-06': 'forwarded-headers',
+} as const satisfies Record<string, ReplayKind>;
 
 function replayScenario(opts: {
-  id: ReplayId;
+  id: keyof typeof REPLAYS;
   title: string;
   requires: readonly Requirement[];
   expected: string;
@@ -215,83 +113,9 @@ function replayScenario(opts: {
     requires: [needs.token, needs.bindingClient, needs.resource, ...opts.requires],
     expected: opts.expected,
     async run(ctx) {
-      expectAllRefused(ctx, await replays(ctx, opts.id));
+      expectAllRefused(ctx, await replays(ctx, REPLAYS[opts.id]));
     },
   });
-}
-
-// --- revocation helpers (BIND-11, BIND-13) -------------------------------------------------
-
-/** Which observations of a token's liveness this target allows, checked before it is revoked. */
-interface Liveness {
-  introspection: boolean;
-  resource: boolean;
-}
-
-/**
- * The control before a revocation: the fresh token is live where the harness can look (it
- * introspects active, the resource serves it); a check whose "before" already fails is dropped,
- * since "inactive after revocation" would then prove nothing.
- */
-async function livenessBefore(ctx: ScenarioContext, token: BoundToken): Promise<Liveness> {
-  const live: Liveness = { introspection: false, resource: false };
-  if (ctx.target.mtlsEndpoints.introspection) {
-    const answer = expectIntrospectionAnswer(
-      await introspect(ctx, {
-        label: 'introspection of the fresh token before revocation',
-        caller: token.who,
-        token: token.accessToken,
-        tokenTypeHint: 'access_token',
-      }),
-      token.who,
-    );
-    if (answer.active) live.introspection = true;
-    else
-      ctx.note(
-        'the fresh token did not introspect active before revocation (see BIND-07): introspection not used here',
-      );
-  }
-  if (ctx.target.resource) {
-    const result = await callResource(ctx, {
-      label: 'resource with the fresh token before revocation',
-      accessToken: token.accessToken,
-      identity: token.who.identity,
-    });
-    const expected = ctx.target.resource.expectedStatus;
-    if (result.kind === 'response' && result.status === expected) live.resource = true;
-    else
-      ctx.note(
-        `the resource did not serve the fresh token before revocation (${describeResult(result)}): resource not used here`,
-      );
-  }
-  if (!live.introspection && !live.resource) {
-    throw new ScenarioSkip(
-      'precondition failed: the fresh token was neither active at introspection nor served by the resource before revocation',
-    );
-  }
-  return live;
-}
-
-async function introspectsActive(
-  ctx: ScenarioContext,
-  token: BoundToken,
-  label: string,
-): Promise<boolean> {
-  return expectIntrospectionAnswer(
-    await introspect(ctx, {
-      label,
-      caller: token.who,
-      token: token.accessToken,
-      tokenTypeHint: 'access_token',
-    }),
-    token.who,
-  ).active;
-}
-
-function resourceServes(ctx: ScenarioContext, result: ExchangeResult): boolean {
-  return (
-    result.kind === 'response' && result.status === (ctx.target.resource?.expectedStatus ?? 200)
-  );
 }
 
 const JWT_RESOURCE_NOTE =
@@ -313,8 +137,7 @@ export const bindScenarios: readonly Scenario[] = [
     expected:
       'cnf["x5t#S256"] (JWT claim, or introspection for opaque tokens) equals base64url(SHA-256(DER)) of the certificate',
     async run(ctx) {
-      const { who, attempt } = await boundTokenAttempt(ctx);
-      const accessToken = expectTokenIssued(attempt, `${who.client.name} with its certificate`);
+      const { who, accessToken } = await requireBoundToken(ctx);
       const binding = await readBinding(ctx, {
         accessToken,
         label: 'introspection to read the binding of the opaque token',
@@ -462,8 +285,16 @@ export const bindScenarios: readonly Scenario[] = [
         identity: other,
         refreshToken: refreshed.refreshToken ?? held.refreshToken,
       });
-      expectTokenRejected(ctx, stolen, { preferredErrors: ['invalid_grant', 'invalid_client'] });
-      ctx.observed = `${bound}; refresh with another certificate: ${ctx.observed ?? ''}`;
+      try {
+        expectTokenRejected(ctx, stolen, { preferredErrors: ['invalid_grant', 'invalid_client'] });
+      } catch (err) {
+        if (!(err instanceof ScenarioFailure)) throw err;
+        throw new ScenarioFailure(
+          `the refresh token of public client ${who.client.name} is not bound to its certificate: a refresh with another certificate was not rejected (${err.message})`,
+          { observed: err.observed },
+        );
+      }
+      ctx.observed = `refreshed token: ${bound}; refresh with another certificate: ${ctx.observed ?? ''}`;
     },
   }),
   defineScenario({
@@ -477,10 +308,10 @@ export const bindScenarios: readonly Scenario[] = [
       'every refusal in BIND-03 … BIND-06 is HTTP 401 with WWW-Authenticate: Bearer error="invalid_token"',
     async run(ctx) {
       const refusals: Replay[] = [];
-      for (const id of ['BIND-03', 'BIND-04', 'BIND-05', 'BIND-06'] as const) {
+      for (const [id, kind] of Object.entries(REPLAYS)) {
         let made: Replay[];
         try {
-          made = await replays(ctx, id);
+          made = await replays(ctx, kind);
         } catch (err) {
           if (!(err instanceof ScenarioSkip)) throw err;
           ctx.note(`${id} not judged here: ${err.message}`);
@@ -493,22 +324,7 @@ export const bindScenarios: readonly Scenario[] = [
           'no refusal to judge: none of the BIND-03 … BIND-06 requests was refused',
         );
       }
-      const offForm = refusals.filter(
-        ({ result }) =>
-          result.kind !== 'response' ||
-          !isInvalidTokenChallenge(result.status, result.headers['www-authenticate']),
-      );
-      if (offForm.length > 0) {
-        throw new ScenarioFailure(
-          `${offForm.length} of ${refusals.length} refusals are not 401 with WWW-Authenticate: Bearer error="invalid_token"`,
-          {
-            observed: offForm
-              .map(({ label, result }) => `${label}: ${describeResult(result)}`)
-              .join('; '),
-          },
-        );
-      }
-      ctx.observed = `all ${refusals.length} refusals are 401 with WWW-Authenticate: Bearer error="invalid_token"`;
+      expectInvalidTokenRefusals(ctx, refusals);
     },
   }),
   defineScenario({
@@ -730,9 +546,3 @@ export const bindScenarios: readonly Scenario[] = [
     },
   }),
 ];
-
-function isRefusal(result: ExchangeResult): boolean {
-  if (result.kind === 'failure')
-    return result.failure.class === 'tls-rejected' || result.failure.class === 'connection-error';
-  return result.status >= 400 && result.status < 500;
-}

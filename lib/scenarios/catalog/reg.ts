@@ -5,7 +5,6 @@ import { check, ScenarioFailure, ScenarioSkip } from '../outcome.js';
 import { needs } from '../requirements.js';
 import { defineScenario, type Scenario } from '../scenario.js';
 import { describeResult } from '../steps/describe.js';
-import { sharedWithEvidence } from '../steps/metadata.js';
 import {
   baseClientMetadata,
   deleteRegisteredClient,
@@ -43,7 +42,7 @@ interface PkiRegistration {
 }
 
 function registeredPkiClient(ctx: ScenarioContext): Promise<PkiRegistration> {
-  return sharedWithEvidence(ctx, 'registration:pki-client', async () => {
+  return ctx.shared('registration:pki-client', async () => {
     const tag = await registrationRunTag(ctx);
     const identity = await ctx.identities.issued(
       `reg-client-${tag}`,

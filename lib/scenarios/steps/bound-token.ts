@@ -5,7 +5,6 @@ import { bindingClient, type ClientWithIdentity } from '../roles.js';
 import { accessTokenFormat, type TokenFormat } from './binding.js';
 import { describeResult } from './describe.js';
 import { callResource } from './resource.js';
-import { sharedStep } from './shared-step.js';
 import { requestToken, type TokenAttempt } from './token.js';
 
 /** An access token issued to the binding client over its own certificate. */
@@ -27,11 +26,11 @@ export function bindingClientOf(ctx: ScenarioContext): ClientWithIdentity {
  * The token request behind the BIND scenarios, made once per run: BIND-01 judges it, the replay
  * scenarios present its token. Scenarios that revoke a token get their own (freshBoundToken).
  */
-export function boundTokenAttempt(
+function boundTokenAttempt(
   ctx: ScenarioContext,
 ): Promise<{ who: ClientWithIdentity; attempt: TokenAttempt }> {
   const who = bindingClientOf(ctx);
-  return sharedStep(ctx, 'bound-token', async () => ({
+  return ctx.shared('bound-token', async () => ({
     who,
     attempt: await requestToken(ctx, {
       label: `token request by ${who.client.name} with its certificate (the token to bind)`,
@@ -41,10 +40,14 @@ export function boundTokenAttempt(
   }));
 }
 
-/** The shared bound token; without one nothing in BIND can be judged, so skip pointing at BIND-01. */
+/**
+ * The shared bound token. Without one nothing in BIND can be judged: skip, pointing at the
+ * scenario that judges whether this client can get a token at all (its failure is not a binding
+ * failure, and is reported there once).
+ */
 export async function requireBoundToken(ctx: ScenarioContext): Promise<BoundToken> {
   const { who, attempt } = await boundTokenAttempt(ctx);
-  return boundTokenFrom(who, attempt, 'see BIND-01');
+  return boundTokenFrom(who, attempt, issuanceJudgedBy(who));
 }
 
 /** A token of its own for a scenario that revokes it (BIND-11, BIND-13). */
@@ -53,6 +56,17 @@ export async function freshBoundToken(ctx: ScenarioContext, label: string): Prom
   const who = bindingClientOf(ctx);
   const attempt = await requestToken(ctx, { label, client: who.client, identity: who.identity });
   return boundTokenFrom(who, attempt, 'a second token request failed');
+}
+
+function issuanceJudgedBy(who: ClientWithIdentity): string {
+  switch (who.client.auth) {
+    case 'tls_client_auth':
+      return 'see PKI-01';
+    case 'self_signed_tls_client_auth':
+      return 'see SELF-01';
+    default:
+      return 'not a certificate-binding question';
+  }
 }
 
 function boundTokenFrom(
@@ -74,7 +88,7 @@ export async function resourceWithBoundCertificate(
   ctx: ScenarioContext,
 ): Promise<{ token: BoundToken; result: ExchangeResult }> {
   const token = await requireBoundToken(ctx);
-  const result = await sharedStep(ctx, 'bound-token-at-resource', () =>
+  const result = await ctx.shared('bound-token-at-resource', () =>
     callResource(ctx, {
       label: `resource with the bound token and ${token.who.identity.name}'s certificate`,
       accessToken: token.accessToken,

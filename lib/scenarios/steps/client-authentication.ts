@@ -1,4 +1,5 @@
 import type { TargetClient } from '../../target/target.js';
+import { basicCredentials } from './token.js';
 
 /**
  * How a client authenticates a request to the introspection or revocation endpoint: mTLS and
@@ -18,10 +19,4 @@ export function clientAuthentication(client: TargetClient): ClientAuthentication
     };
   }
   return { form: { client_id: client.clientId }, headers: {} };
-}
-
-function basicCredentials(clientId: string, secret: string): string {
-  // RFC 6749 §2.3.1: both parts form-urlencoded before base64.
-  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
-  return `Basic ${Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64')}`;
 }

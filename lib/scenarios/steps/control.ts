@@ -8,14 +8,14 @@ import { requestToken } from './token.js';
  * The positive control behind a negative scenario: the same client, with its own valid
  * certificate, does get a token. Without it a rejection proves nothing (the target might reject
  * everything), so the negative scenario is skipped with that reason instead of passing.
- * Computed once per run and client.
+ * Computed once per run and client; its evidence is shown with every scenario that relies on it.
  */
 export async function requireWorkingClient(
   ctx: ScenarioContext,
   who: ClientWithIdentity,
   positiveScenario: string,
 ): Promise<void> {
-  const failure = await ctx.memo.get(`control:${who.client.name}`, async () => {
+  const failure = await ctx.shared(`control:${who.client.name}`, async () => {
     const attempt = await requestToken(ctx, {
       label: `control: ${who.client.name} with its own certificate`,
       client: who.client,

@@ -44,7 +44,11 @@ export function forwardedCertHeaders(
   const known = new Set(headers.map((h) => h.name.toLowerCase()));
   for (const name of extraNames) {
     if (known.has(name.toLowerCase())) continue;
-    headers.push({ name, convention: 'from the target config (URL-encoded PEM)', value: escapedPem });
+    headers.push({
+      name,
+      convention: 'from the target config (URL-encoded PEM)',
+      value: escapedPem,
+    });
   }
   return headers;
 }

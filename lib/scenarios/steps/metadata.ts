@@ -4,27 +4,6 @@ import type { ScenarioContext } from '../context.js';
 import { ScenarioSkip } from '../outcome.js';
 import { describeResult, isObject } from './describe.js';
 
-/**
- * A step several scenarios rely on, run once per run (ctx.memo), whose evidence every scenario
- * that uses it still shows: an auditor reading DISC-03 sees the metadata request it judged even
- * though DISC-01 made it. The step must not write notes or `observed` (only evidence is replayed).
- */
-export async function sharedWithEvidence<T>(
-  ctx: ScenarioContext,
-  key: string,
-  compute: () => Promise<T>,
-): Promise<T> {
-  let computedHere = false;
-  const shared = await ctx.memo.get(key, async () => {
-    computedHere = true;
-    const from = ctx.evidence.length;
-    const value = await compute();
-    return { value, evidence: ctx.evidence.slice(from) };
-  });
-  if (!computedHere) ctx.evidence.push(...shared.evidence);
-  return shared.value;
-}
-
 /** Where a metadata document is looked for, in order. */
 export type MetadataLocation = 'RFC 8414' | 'OpenID Connect Discovery';
 
@@ -55,7 +34,7 @@ export interface MetadataFetch {
 export function fetchMetadata(ctx: ScenarioContext): Promise<MetadataFetch> {
   const issuer = ctx.target.issuer;
   if (issuer === undefined) throw new ScenarioSkip('no issuer in the config');
-  return sharedWithEvidence(ctx, 'metadata:document', async () => {
+  return ctx.shared('metadata:document', async () => {
     const attempts: MetadataAttempt[] = [];
     const locations: Array<[string, MetadataLocation]> = [
       [oauthMetadataUrl(issuer), 'RFC 8414'],

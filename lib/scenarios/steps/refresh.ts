@@ -4,7 +4,6 @@ import { ScenarioSkip } from '../outcome.js';
 import { type ClientWithIdentity, publicClient } from '../roles.js';
 import { authorizationCodeTokens } from './authorization-code.js';
 import { describeResult } from './describe.js';
-import { sharedStep } from './shared-step.js';
 import { requestToken, type TokenAttempt } from './token.js';
 
 export interface RefreshRequest {
@@ -33,17 +32,23 @@ export function refreshAccessToken(
 }
 
 /**
- * The public client's first tokens, obtained once per run: through the authorization code flow,
- * or by refreshing the configured refresh token. PUB-01 presents the access token and BIND-08
- * spends the refresh token, so a configured one is used only once per run.
+ * The public client's tokens: through the authorization code flow, or by refreshing the
+ * configured refresh token. Each scenario (`forScenario`) runs its own authorization code flow,
+ * so one spending its refresh token (a server may then revoke the earlier access token) cannot
+ * spoil another's; a configured refresh token is spent once per run and its result shared.
  */
 export function publicClientTokens(
   ctx: ScenarioContext,
+  forScenario: string,
 ): Promise<{ who: ClientWithIdentity; attempt: TokenAttempt }> {
   const who = publicClient(ctx.target);
   if (!who)
     throw new ScenarioSkip('no public client (auth: none) with a certificate in the config');
-  return sharedStep(ctx, 'public-client-tokens', async () => {
+  const key =
+    who.client.grant.type === 'refresh_token'
+      ? 'public-client-tokens:configured-refresh-token'
+      : `public-client-tokens:${forScenario}`;
+  return ctx.shared(key, async () => {
     const { grant } = who.client;
     switch (grant.type) {
       case 'authorization_code':
@@ -81,7 +86,7 @@ export interface HeldRefreshToken {
 export async function heldRefreshToken(ctx: ScenarioContext): Promise<HeldRefreshToken> {
   const pub = publicClient(ctx.target);
   if (pub && pub.client.grant.type !== 'client_credentials') {
-    const { who, attempt } = await publicClientTokens(ctx);
+    const { who, attempt } = await publicClientTokens(ctx, 'BIND-08');
     if (
       attempt.result.kind !== 'response' ||
       attempt.result.status !== 200 ||

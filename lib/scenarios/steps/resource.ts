@@ -46,7 +46,9 @@ export function expectResourceRefused(ctx: ScenarioContext, result: ExchangeResu
   ctx.observed = observed;
   if (result.kind === 'failure') {
     if (result.failure.class === 'tls-rejected' || result.failure.class === 'connection-error') {
-      ctx.note(`refused at the TLS/connection layer (${observed}); RFC 8705 §3 asks for 401 invalid_token`);
+      ctx.note(
+        `refused at the TLS/connection layer (${observed}); RFC 8705 §3 asks for 401 invalid_token`,
+      );
       return 'other';
     }
     throw new ScenarioFailure('no refusal within the time limit', { observed });
@@ -57,7 +59,9 @@ export function expectResourceRefused(ctx: ScenarioContext, result: ExchangeResu
     });
   }
   if (result.status < 400 || result.status >= 500) {
-    throw new ScenarioFailure(`HTTP ${result.status} is not a refusal (expected 401)`, { observed });
+    throw new ScenarioFailure(`HTTP ${result.status} is not a refusal (expected 401)`, {
+      observed,
+    });
   }
   if (isInvalidTokenChallenge(result.status, result.headers['www-authenticate'])) {
     return 'invalid_token';

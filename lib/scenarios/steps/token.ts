@@ -41,12 +41,15 @@ export async function requestToken(ctx: ScenarioContext, req: TokenRequest): Pro
   };
   const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
   if (req.client.auth === 'client_secret_basic' && req.client.clientSecret !== undefined) {
-    headers.authorization = basic(clientId ?? req.client.clientId, req.client.clientSecret);
+    headers.authorization = basicCredentials(
+      clientId ?? req.client.clientId,
+      req.client.clientSecret,
+    );
   } else if (clientId !== null) {
     form.client_id = clientId;
   }
   if (req.extraSecret === 'basic') {
-    headers.authorization = basic(clientId ?? req.client.clientId, STRAY_SECRET);
+    headers.authorization = basicCredentials(clientId ?? req.client.clientId, STRAY_SECRET);
   } else if (req.extraSecret === 'body') {
     form.client_secret = STRAY_SECRET;
   }
@@ -69,12 +72,16 @@ export function clientCredentialsGrant(
       `client ${client.name} is configured for grant ${client.grant.type}; this scenario needs client_credentials`,
     );
   }
-  const params: Record<string, string> = { grant_type: 'client_credentials', ...ctx.target.tokenParams };
+  const params: Record<string, string> = {
+    grant_type: 'client_credentials',
+    ...ctx.target.tokenParams,
+  };
   if (client.scope !== undefined) params.scope = client.scope;
   return params;
 }
 
-function basic(clientId: string, secret: string): string {
+/** RFC 6749 §2.3.1 client_secret_basic credentials. */
+export function basicCredentials(clientId: string, secret: string): string {
   // RFC 6749 §2.3.1: both parts form-urlencoded before base64.
   const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
   return `Basic ${Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64')}`;
