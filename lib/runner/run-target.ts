@@ -6,6 +6,7 @@ import { loadSigningKey } from '../report/signing-key.js';
 import { RunMemo } from '../scenarios/context.js';
 import { IdentityPool } from '../scenarios/identity-pool.js';
 import { loadTarget } from '../target/load-target.js';
+import { DEFAULT_TIMEOUT_MS } from './defaults.js';
 import { runExitCode } from './exit-code.js';
 import { loadExpectedFailures } from './expected-failures.js';
 import { runCatalog } from './run-catalog.js';
@@ -33,7 +34,7 @@ export interface RunTargetOutcome {
   reports?: ReportOutputs;
 }
 
-export const DEFAULT_TIMEOUT_MS = 10_000;
+export { DEFAULT_TIMEOUT_MS };
 
 /**
  * config → Target → scenarios → verdicts → reports: everything `run` does, without the console,

@@ -1,9 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { DEFECTS } from '../../reference/defects.js';
-import { startReferenceServer } from '../../reference/server.js';
 import { progressLine } from '../../runner/console-progress.js';
-import { runTarget } from '../../runner/run-target.js';
 import { printRunOutcome } from '../run-output.js';
 
 interface DemoArgs {
@@ -54,6 +52,10 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       );
     }
     const defects = (args.defect ?? []) as (typeof DEFECTS)[number]['name'][];
+    const [{ startReferenceServer }, { runTarget }] = await Promise.all([
+      import('../../reference/server.js'),
+      import('../../runner/run-target.js'),
+    ]);
     const server = await startReferenceServer({
       stateDir: args['state-dir'],
       port: 0,

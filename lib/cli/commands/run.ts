@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { progressLine } from '../../runner/console-progress.js';
-import { DEFAULT_TIMEOUT_MS, runTarget } from '../../runner/run-target.js';
+import { DEFAULT_TIMEOUT_MS } from '../../runner/defaults.js';
 import { printRunOutcome } from '../run-output.js';
 
 interface RunArgs {
@@ -67,6 +67,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     if (!Number.isInteger(args['timeout-ms']) || args['timeout-ms'] <= 0) {
       throw new UsageError('--timeout-ms: give a positive whole number of milliseconds');
     }
+    // Loaded here, not at start-up: `--help` and other commands need none of it.
+    const { runTarget } = await import('../../runner/run-target.js');
     const outcome = await runTarget({
       targetFile: args.target,
       reportDir: args['report-dir'],

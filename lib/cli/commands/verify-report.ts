@@ -1,6 +1,5 @@
 import type { CommandModule } from 'yargs';
 import { EXIT, type ExitCode } from '../../errors.js';
-import { verifyReport } from '../../report/verify-package.js';
 
 interface VerifyReportArgs {
   dir: string;
@@ -15,6 +14,7 @@ export async function runVerifyReport(
   args: VerifyReportArgs,
   print: (line: string) => void,
 ): Promise<ExitCode> {
+  const { verifyReport } = await import('../../report/verify-package.js');
   const result = await verifyReport(
     args.dir,
     args.key === undefined ? {} : { publicKey: args.key },
