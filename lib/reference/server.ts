@@ -48,6 +48,11 @@ export interface ReferenceServerOptions {
   certsDir?: string;
   /** Where unexpected handler errors go (default stderr); OAuth errors are answers, not logged. */
   onInternalError?: (err: unknown) => void;
+  /**
+   * Sees every reply before it is sent. For the harness's own tests: the raw tokens, codes and
+   * secrets the server hands out are exactly what must never appear in a report.
+   */
+  onReply?: (reply: Readonly<Reply>) => void;
 }
 
 export interface ReferenceServer {
@@ -178,6 +183,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
         reply = json(500, { error: 'server_error' });
       }
     }
+    opts.onReply?.(reply);
     if (!res.headersSent) writeReply(res, reply);
   };
 
