@@ -13,7 +13,8 @@ import { expectDnInjectionMeaningful } from '../steps/pki-dn-injection.js';
 import { expectEachRejected } from '../steps/pki-each-rejected.js';
 import { expectForwardedCertRejected } from '../steps/pki-forwarded-cert-injection.js';
 import { expectSanMatchedExactly } from '../steps/pki-san-matching.js';
-import { expectTokenIssued, expectTokenRejected, requestToken } from '../steps/token.js';
+import { expectTokenRequestRejected } from '../steps/rejected-token-request.js';
+import { expectTokenIssued, requestToken } from '../steps/token.js';
 
 const PKI_SPEC = 'RFC 8705 §2.1';
 
@@ -64,14 +65,13 @@ function rejectsVictimVariant(opts: {
     async run(ctx) {
       const who = victim(ctx);
       opts.precondition?.(ctx);
-      await requireWorkingClient(ctx, who, 'PKI-01');
       const identity = await ctx.identities.victimVariant(opts.kind);
-      const attempt = await requestToken(ctx, {
+      await expectTokenRequestRejected(ctx, {
+        who,
+        control: 'PKI-01',
         label: opts.title,
-        client: who.client,
         identity,
       });
-      expectTokenRejected(ctx, attempt);
       if (opts.caveat) ctx.note(opts.caveat);
     },
   });
@@ -106,14 +106,14 @@ export const pkiScenarios: readonly Scenario[] = [
     expected: 'rejected (invalid_request or invalid_client), no token',
     async run(ctx) {
       const who = victim(ctx);
-      await requireWorkingClient(ctx, who, 'PKI-01');
-      const attempt = await requestToken(ctx, {
+      await expectTokenRequestRejected(ctx, {
+        who,
+        control: 'PKI-01',
         label: 'token request without client_id',
-        client: who.client,
         identity: who.identity,
         clientId: null,
+        preferredErrors: ['invalid_request', 'invalid_client'],
       });
-      expectTokenRejected(ctx, attempt, { preferredErrors: ['invalid_request', 'invalid_client'] });
     },
   }),
   defineScenario({
@@ -126,13 +126,12 @@ export const pkiScenarios: readonly Scenario[] = [
     expected: 'rejected (invalid_client or a TLS refusal), no token',
     async run(ctx) {
       const who = victim(ctx);
-      await requireWorkingClient(ctx, who, 'PKI-01');
-      const attempt = await requestToken(ctx, {
+      await expectTokenRequestRejected(ctx, {
+        who,
+        control: 'PKI-01',
         label: `${who.client.name}'s client_id without a client certificate`,
-        client: who.client,
         identity: null,
       });
-      expectTokenRejected(ctx, attempt);
     },
   }),
   defineScenario({
@@ -146,15 +145,14 @@ export const pkiScenarios: readonly Scenario[] = [
     async run(ctx) {
       const who = victim(ctx);
       const other = otherClient(ctx);
-      await requireWorkingClient(ctx, who, 'PKI-01');
       // The other client's certificate must be one the target accepts, or this proves nothing.
       await requireWorkingClient(ctx, other, 'PKI-01');
-      const attempt = await requestToken(ctx, {
+      await expectTokenRequestRejected(ctx, {
+        who,
+        control: 'PKI-01',
         label: `${who.client.name}'s client_id with ${other.client.name}'s certificate`,
-        client: who.client,
         identity: other.identity,
       });
-      expectTokenRejected(ctx, attempt);
     },
   }),
   rejectsVictimVariant({
@@ -192,15 +190,14 @@ export const pkiScenarios: readonly Scenario[] = [
     expected: 'rejected (invalid_client), no token',
     async run(ctx) {
       const who = victim(ctx);
-      await requireWorkingClient(ctx, who, 'PKI-01');
       const unknownId = `mtls-conformance-unregistered-${randomUUID()}`;
-      const attempt = await requestToken(ctx, {
+      await expectTokenRequestRejected(ctx, {
+        who,
+        control: 'PKI-01',
         label: `unregistered client_id ${unknownId} with ${who.client.name}'s certificate`,
-        client: who.client,
         identity: who.identity,
         clientId: unknownId,
       });
-      expectTokenRejected(ctx, attempt);
     },
   }),
   rejectsVictimVariant({

@@ -5,8 +5,9 @@ import { attackerFor, selfSignedClient, victimClient } from '../roles.js';
 import { defineScenario, type Scenario } from '../scenario.js';
 import { requireWorkingClient } from '../steps/control.js';
 import { expectForwardedCertRejected } from '../steps/pki-forwarded-cert-injection.js';
+import { expectTokenRequestRejected } from '../steps/rejected-token-request.js';
 import { recordReissuedCertificateOutcome } from '../steps/self-reissued.js';
-import { expectTokenIssued, expectTokenRejected, requestToken } from '../steps/token.js';
+import { expectTokenIssued, requestToken } from '../steps/token.js';
 
 const SELF_SPEC = 'RFC 8705 §2.2';
 
@@ -46,14 +47,14 @@ export const selfScenarios: readonly Scenario[] = [
     expected: 'rejected (invalid_request or invalid_client), no token',
     async run(ctx) {
       const who = selfSigned(ctx);
-      await requireWorkingClient(ctx, who, 'SELF-01');
-      const attempt = await requestToken(ctx, {
+      await expectTokenRequestRejected(ctx, {
+        who,
+        control: 'SELF-01',
         label: 'token request with the self-signed certificate, without client_id',
-        client: who.client,
         identity: who.identity,
         clientId: null,
+        preferredErrors: ['invalid_request', 'invalid_client'],
       });
-      expectTokenRejected(ctx, attempt, { preferredErrors: ['invalid_request', 'invalid_client'] });
     },
   }),
   defineScenario({
@@ -66,13 +67,12 @@ export const selfScenarios: readonly Scenario[] = [
     expected: 'rejected (invalid_client or a TLS refusal), no token',
     async run(ctx) {
       const who = selfSigned(ctx);
-      await requireWorkingClient(ctx, who, 'SELF-01');
-      const attempt = await requestToken(ctx, {
+      await expectTokenRequestRejected(ctx, {
+        who,
+        control: 'SELF-01',
         label: `${who.client.name}'s client_id without a client certificate`,
-        client: who.client,
         identity: null,
       });
-      expectTokenRejected(ctx, attempt);
     },
   }),
   defineScenario({
@@ -86,14 +86,13 @@ export const selfScenarios: readonly Scenario[] = [
       'rejected (invalid_client or a TLS refusal), no token: the registered certificate is matched, not its subject',
     async run(ctx) {
       const who = selfSigned(ctx);
-      await requireWorkingClient(ctx, who, 'SELF-01');
       const rekeyed = await ctx.identities.selfSignedRekeyed(who.identity);
-      const attempt = await requestToken(ctx, {
+      await expectTokenRequestRejected(ctx, {
+        who,
+        control: 'SELF-01',
         label: `${who.client.name}'s client_id with a self-signed certificate of the same subject over a new key`,
-        client: who.client,
         identity: rekeyed,
       });
-      expectTokenRejected(ctx, attempt);
     },
   }),
   defineScenario({
@@ -109,15 +108,14 @@ export const selfScenarios: readonly Scenario[] = [
       const who = selfSigned(ctx);
       const other = victimClient(ctx.target);
       if (!other) throw new ScenarioSkip('no tls_client_auth client registered by subject_dn');
-      await requireWorkingClient(ctx, who, 'SELF-01');
       // The other certificate must be one the target trusts, or its rejection proves nothing.
       await requireWorkingClient(ctx, other, 'PKI-01');
-      const attempt = await requestToken(ctx, {
+      await expectTokenRequestRejected(ctx, {
+        who,
+        control: 'SELF-01',
         label: `${who.client.name}'s client_id with ${other.client.name}'s CA-issued certificate`,
-        client: who.client,
         identity: other.identity,
       });
-      expectTokenRejected(ctx, attempt);
     },
   }),
   defineScenario({
