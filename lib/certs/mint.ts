@@ -2,9 +2,17 @@
  * Minting certificates: CAs (root or intermediate), leaves (CA-issued or self-signed), and
  * importing an existing certificate + key (e.g. a CA the user's target trusts).
  */
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  sign as cryptoSign,
+  KeyObject,
+} from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
-import type { Name } from '@peculiar/asn1-x509';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import * as asn from '@peculiar/asn1-x509';
+import { Name } from '@peculiar/asn1-x509';
 import { ConfigError } from '../errors.js';
 import { CertKeyMismatchError } from './errors.js';
 import { type PemBlock, parsePemBlocks, toPem } from './pem.js';
@@ -93,10 +101,15 @@ export async function mintCa(opts: MintCaOptions): Promise<MintedCert> {
     serialNumber: undefined,
     extensions: [
       // An intermediate may only issue leaves: pathLen 0 keeps the test PKI minimal.
-      new x509.BasicConstraintsExtension(true, opts.issuer ? 0 : undefined, true),
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+      extension(
+        asn.id_ce_basicConstraints,
         true,
+        new asn.BasicConstraints({ cA: true, pathLenConstraint: opts.issuer ? 0 : undefined }),
+      ),
+      extension(
+        asn.id_ce_keyUsage,
+        true,
+        new asn.KeyUsage(asn.KeyUsageFlags.keyCertSign | asn.KeyUsageFlags.cRLSign),
       ),
     ],
   });
@@ -126,19 +139,31 @@ export async function mintLeaf(opts: MintLeafOptions): Promise<MintedCert> {
   const sans = opts.sans?.map(generalName) ?? [];
   const keys = opts.keys ?? (await generateKeyPair(opts.keyType));
   const now = Date.now();
-  let usages = x509.KeyUsageFlags.digitalSignature;
-  if (keys.publicKey.algorithm.name.startsWith('RSA')) usages |= x509.KeyUsageFlags.keyEncipherment;
-  const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(usages, true),
+  let usages = asn.KeyUsageFlags.digitalSignature;
+  if (keys.publicKey.algorithm.name.startsWith('RSA')) usages |= asn.KeyUsageFlags.keyEncipherment;
+  const extensions: asn.Extension[] = [
+    extension(asn.id_ce_basicConstraints, true, new asn.BasicConstraints({ cA: false })),
+    extension(asn.id_ce_keyUsage, true, new asn.KeyUsage(usages)),
   ];
   const eku = opts.extendedKeyUsage ?? ['clientAuth'];
   if (eku.length > 0) {
     extensions.push(
-      new x509.ExtendedKeyUsageExtension(eku.map((usage) => x509.ExtendedKeyUsage[usage])),
+      extension(
+        asn.id_ce_extKeyUsage,
+        false,
+        new asn.ExtendedKeyUsage(eku.map((usage) => x509.ExtendedKeyUsage[usage])),
+      ),
     );
   }
-  if (sans.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(sans));
+  if (sans.length > 0) {
+    // The library's GeneralNames encoding (IP addresses in particular), without its round trip.
+    extensions.push(
+      new asn.Extension({
+        extnID: asn.id_ce_subjectAltName,
+        extnValue: new OctetString(new x509.GeneralNames(sans).rawData),
+      }),
+    );
+  }
   return issue({
     subject,
     keys,
@@ -183,43 +208,68 @@ interface IssueParams {
   notBefore: Date;
   notAfter: Date;
   serialNumber: string | undefined;
-  extensions: x509.Extension[];
+  extensions: asn.Extension[];
 }
 
+/**
+ * Encodes and signs the certificate in one pass with the ASN.1 classes, rather than through
+ * x509.X509CertificateGenerator, which serialises and re-parses every extension, name and key
+ * and then parses the finished certificate again: that round-tripping was most of the cost of
+ * minting (a run mints a few dozen certificates). The bytes are the same (test/certs/mint.test.ts
+ * compares the TBSCertificate with the library's); the parsed `cert` is built on first use.
+ */
 async function issue(params: IssueParams): Promise<MintedCert> {
   const { issuer, keys } = params;
   const [spki, pkcs8] = await Promise.all([
     crypto.subtle.exportKey('spki', keys.publicKey),
     crypto.subtle.exportKey('pkcs8', keys.privateKey),
   ]);
-  const [subjectKeyId, authorityKeyId] = await Promise.all([
-    x509.SubjectKeyIdentifierExtension.create(spki),
-    issuer ? issuerKeyIdentifier(issuer) : undefined,
-  ]);
-  const subject = new x509.Name(params.subject);
+  const subjectPublicKeyInfo = AsnConvert.parse(spki, asn.SubjectPublicKeyInfo);
+  const subjectKeyId = keyIdentifier(subjectPublicKeyInfo);
+  const authorityKeyId = issuer ? issuingFacts(issuer).keyId : subjectKeyId;
   const signingKey = issuer ? issuer.keys.privateKey : keys.privateKey;
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: normaliseSerial(params.serialNumber ?? randomSerial()),
-    subject,
+  const signature = signatureAlgorithm(signingKey);
+  const notBefore = wholeSeconds(params.notBefore);
+  const notAfter = wholeSeconds(params.notAfter);
+  const tbsCertificate = new asn.TBSCertificate({
+    version: asn.Version.v3,
+    serialNumber: serialOctets(normaliseSerial(params.serialNumber ?? randomSerial())),
+    signature: signature.identifier,
     // The issuer's subject as its certificate encodes it, so chain building matches bytes.
-    issuer: issuer ? issuer.cert.subjectName : subject,
-    notBefore: params.notBefore,
-    notAfter: params.notAfter,
-    publicKey: spki,
-    signingKey,
-    signingAlgorithm: signingAlgorithm(signingKey),
-    extensions: [
+    issuer: issuer ? issuingFacts(issuer).name : params.subject,
+    validity: new asn.Validity({ notBefore, notAfter }),
+    subject: params.subject,
+    subjectPublicKeyInfo,
+    extensions: new asn.Extensions([
       ...params.extensions,
-      subjectKeyId,
-      authorityKeyId ?? new x509.AuthorityKeyIdentifierExtension(subjectKeyId.keyId),
-    ],
+      extension(asn.id_ce_subjectKeyIdentifier, false, new asn.SubjectKeyIdentifier(subjectKeyId)),
+      extension(
+        asn.id_ce_authorityKeyIdentifier,
+        false,
+        new asn.AuthorityKeyIdentifier({ keyIdentifier: new asn.KeyIdentifier(authorityKeyId) }),
+      ),
+    ]),
   });
-  const der = new Uint8Array(cert.rawData);
+  const tbs = AsnConvert.serialize(tbsCertificate);
+  const signatureValue = sign(signature.hash, new Uint8Array(tbs), KeyObject.from(signingKey));
+  const der = new Uint8Array(
+    AsnConvert.serialize(
+      new asn.Certificate({
+        tbsCertificate,
+        signatureAlgorithm: signature.identifier,
+        signatureValue: new Uint8Array(signatureValue).buffer,
+      }),
+    ),
+  );
   const certPem = toPem(der, 'CERTIFICATE');
   // Rendered from the Name just encoded, which is what the certificate holds: no re-parse.
   const subjectText = formatDn(dnFromName(params.subject));
-  return {
-    cert,
+  let parsed: x509.X509Certificate | undefined;
+  const minted: MintedCert = {
+    get cert() {
+      parsed ??= new x509.X509Certificate(der);
+      return parsed;
+    },
     der,
     certPem,
     // An issuer whose names render alike is self-issued, i.e. a root here: peers have it.
@@ -229,20 +279,81 @@ async function issue(params: IssueParams): Promise<MintedCert> {
     subject: subjectText,
     issuer: issuer ? issuer.subject : subjectText,
     x5tS256: x5tS256(der),
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
+    notBefore,
+    notAfter,
   };
+  ISSUING_FACTS.set(minted, { name: params.subject, keyId: subjectKeyId });
+  return minted;
 }
 
-/** The issuer's subject key identifier as an AKI; computed from its key when it has none. */
-async function issuerKeyIdentifier(
-  issuer: MintedCert,
-): Promise<x509.AuthorityKeyIdentifierExtension> {
-  const keyId = issuer.cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
-  return keyId === undefined
-    ? x509.AuthorityKeyIdentifierExtension.create(issuer.cert.publicKey)
-    : new x509.AuthorityKeyIdentifierExtension(keyId);
+/**
+ * What issuing under a CA needs from it (its encoded subject and key identifier): kept from
+ * when it was minted, or worked out once from an imported CA's certificate, so that issuing a
+ * leaf does not parse the CA certificate again. Keyed weakly by the MintedCert object: nothing
+ * here outlives the certificates it describes.
+ */
+interface IssuingFacts {
+  name: Name;
+  keyId: Uint8Array;
 }
+const ISSUING_FACTS = new WeakMap<MintedCert, IssuingFacts>();
+
+function issuingFacts(issuer: MintedCert): IssuingFacts {
+  let facts = ISSUING_FACTS.get(issuer);
+  if (facts === undefined) {
+    // The issuer's subject Name exactly as its certificate encodes it; its SKI as our AKI,
+    // computed from its key when it has none.
+    const skiHex = issuer.cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+    facts = {
+      name: AsnConvert.parse(issuer.cert.subjectName.toArrayBuffer(), Name),
+      keyId:
+        skiHex === undefined
+          ? keyIdentifier(AsnConvert.parse(issuer.cert.publicKey.rawData, asn.SubjectPublicKeyInfo))
+          : new Uint8Array(Buffer.from(skiHex, 'hex')),
+    };
+    ISSUING_FACTS.set(issuer, facts);
+  }
+  return facts;
+}
+
+/** RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits, as the x509 library does. */
+function keyIdentifier(spki: asn.SubjectPublicKeyInfo): Uint8Array {
+  return new Uint8Array(createHash('sha1').update(new Uint8Array(spki.subjectPublicKey)).digest());
+}
+
+/** An extension whose value is the DER of an ASN.1 object. */
+function extension(extnID: string, critical: boolean, value: object): asn.Extension {
+  return new asn.Extension({
+    extnID,
+    critical,
+    extnValue: new OctetString(AsnConvert.serialize(value)),
+  });
+}
+
+/** UTCTime and GeneralizedTime hold whole seconds: the dates reported are the dates encoded. */
+function wholeSeconds(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 1000) * 1000);
+}
+
+/** A positive INTEGER's octets for a hex serial: leading zeros dropped, a 0x00 before a high bit. */
+function serialOctets(hex: string): ArrayBuffer {
+  let bytes = Buffer.from(hex, 'hex');
+  let first = 0;
+  while (first < bytes.length - 1 && bytes[first] === 0) first++;
+  bytes = bytes.subarray(first);
+  if (bytes.length === 0 || bytes.every((b) => b === 0)) {
+    throw new ConfigError(`serial number must not be zero: ${hex}`);
+  }
+  if ((bytes[0] ?? 0) > 0x7f) bytes = Buffer.concat([Buffer.from([0]), bytes]);
+  return new Uint8Array(bytes).buffer;
+}
+
+const OID = {
+  ecdsaWithSHA256: '1.2.840.10045.4.3.2',
+  ecdsaWithSHA384: '1.2.840.10045.4.3.3',
+  ecdsaWithSHA512: '1.2.840.10045.4.3.4',
+  sha256WithRSAEncryption: '1.2.840.113549.1.1.11',
+} as const;
 
 const ECDSA_HASH: Record<string, string> = {
   'P-256': 'SHA-256',
@@ -250,14 +361,37 @@ const ECDSA_HASH: Record<string, string> = {
   'P-521': 'SHA-512',
 };
 
-/** The signature algorithm for a signing key: ECDSA with its curve's hash, or the RSA key's own. */
-function signingAlgorithm(key: CryptoKey): Algorithm | EcdsaParams {
+/**
+ * The signature algorithm for a signing key: ECDSA with its curve's hash (no parameters, RFC
+ * 5758), or sha256WithRSAEncryption (NULL parameters, RFC 4055) for RSA.
+ */
+function signatureAlgorithm(key: CryptoKey): { identifier: asn.AlgorithmIdentifier; hash: string } {
   const algorithm = key.algorithm as EcKeyAlgorithm;
   if (algorithm.name === 'ECDSA') {
-    return { name: 'ECDSA', hash: ECDSA_HASH[algorithm.namedCurve] ?? 'SHA-256' };
+    const hash = ECDSA_HASH[algorithm.namedCurve] ?? 'SHA-256';
+    const oid =
+      hash === 'SHA-384'
+        ? OID.ecdsaWithSHA384
+        : hash === 'SHA-512'
+          ? OID.ecdsaWithSHA512
+          : OID.ecdsaWithSHA256;
+    return { identifier: new asn.AlgorithmIdentifier({ algorithm: oid }), hash };
   }
-  if (algorithm.name === 'RSASSA-PKCS1-v1_5') return { name: algorithm.name };
+  if (algorithm.name === 'RSASSA-PKCS1-v1_5') {
+    return {
+      identifier: new asn.AlgorithmIdentifier({
+        algorithm: OID.sha256WithRSAEncryption,
+        parameters: null,
+      }),
+      hash: 'SHA-256',
+    };
+  }
   throw new ConfigError(`cannot sign certificates with a ${algorithm.name} key`);
+}
+
+/** Signs the TBSCertificate; ECDSA signatures in DER (ECDSA-Sig-Value), as X.509 wants them. */
+function sign(hash: string, tbs: Uint8Array, key: KeyObject): Buffer {
+  return cryptoSign(hash.replace('-', '').toLowerCase(), tbs, { key, dsaEncoding: 'der' });
 }
 
 /**

@@ -4,7 +4,9 @@ import { harnessVersion } from '../version.js';
 import { certsCommand } from './commands/certs.js';
 import { demoCommand } from './commands/demo.js';
 import { discoverCommand } from './commands/discover.js';
+import { initCommand } from './commands/init.js';
 import { listCommand } from './commands/list.js';
+import { registerCommand } from './commands/register.js';
 import { runCommand } from './commands/run.js';
 import { serveReferenceCommand } from './commands/serve-reference.js';
 import { verifyReportCommand } from './commands/verify-report.js';
@@ -21,6 +23,8 @@ const commands: CommandModule<any, any>[] = [
   demoCommand,
   serveReferenceCommand,
   verifyReportCommand,
+  initCommand,
+  registerCommand,
 ];
 
 /**

@@ -4,18 +4,23 @@ import { ScenarioFailure, ScenarioSkip } from '../scenarios/outcome.js';
 import { firstMissing } from '../scenarios/requirements.js';
 import type { Scenario } from '../scenarios/scenario.js';
 import { SetupProblem } from '../scenarios/setup-problem.js';
+import { interruptionReason } from './interruption.js';
 
 export interface EvaluateOptions {
   /** IDs whose failure is known and accepted (CI baselines), with the reason given. */
   expectedFailures?: ReadonlyMap<string, string>;
   /** Upper bound for the whole scenario, on top of the per-request timeouts. */
   deadlineMs: number;
+  /** The run's signal: when it aborts, the scenario is abandoned and recorded as not finished. */
+  signal?: AbortSignal;
 }
 
 /** A scenario result plus what the runner needs beyond the report model. */
 export interface Evaluation {
   result: ScenarioResult;
   setupProblem: boolean;
+  /** The run was interrupted before this scenario finished: it has no verdict. */
+  interrupted?: boolean;
 }
 
 /**
@@ -35,6 +40,7 @@ export async function evaluateScenario(
   let reason: string | undefined;
   let observed: string | undefined;
   let setupProblem = false;
+  let interrupted = false;
 
   const missing = firstMissing(scenario.requires, services.target);
   if (missing !== undefined) {
@@ -42,9 +48,13 @@ export async function evaluateScenario(
     reason = missing;
   } else {
     try {
-      await withDeadline(scenario.run(ctx), opts.deadlineMs, scenario.id);
+      await withDeadline(scenario.run(ctx), opts.deadlineMs, scenario.id, opts.signal);
     } catch (err) {
-      if (err instanceof ScenarioFailure) {
+      if (err instanceof Interrupted) {
+        status = 'skipped';
+        reason = `not finished: ${err.message}`;
+        interrupted = true;
+      } else if (err instanceof ScenarioFailure) {
         const level: Level = err.judgedAs ?? scenario.level;
         observed = err.observed;
         if (err.levelNote) ctx.note(err.levelNote);
@@ -94,20 +104,37 @@ export async function evaluateScenario(
       result.unexpectedPass = true;
     }
   }
-  return { result, setupProblem };
+  return { result, setupProblem, ...(interrupted ? { interrupted } : {}) };
 }
 
-async function withDeadline<T>(work: Promise<T>, ms: number, id: string): Promise<T> {
+/** The run's signal fired while the scenario was in flight. */
+class Interrupted extends Error {}
+
+async function withDeadline<T>(
+  work: Promise<T>,
+  ms: number,
+  id: string,
+  signal: AbortSignal | undefined,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => reject(new ScenarioFailure(`${id} did not finish within ${ms} ms`)),
       ms,
     );
+    if (signal === undefined) return;
+    onAbort = () => reject(new Interrupted(interruptionReason(signal)));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
+  // The abandoned work still settles later (its requests end with the dispatchers' close);
+  // nobody awaits it then, so its outcome must not surface as an unhandled rejection.
+  work.catch(() => undefined);
   try {
     return await Promise.race([work, deadline]);
   } finally {
     clearTimeout(timer);
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -5,6 +5,7 @@ import type { RunServices } from '../scenarios/context.js';
 import type { Scenario } from '../scenarios/scenario.js';
 import { harnessName, harnessVersion } from '../version.js';
 import { type Evaluation, evaluateScenario } from './evaluate.js';
+import { interruptionReason } from './interruption.js';
 import { testTitle } from './test-title.js';
 import { totalsOf } from './totals.js';
 
@@ -64,14 +65,14 @@ export async function runCatalog(opts: RunCatalogOptions): Promise<CatalogRun> {
     }
     suite.addTest(
       new Mocha.Test(testTitle(scenario), async function (this: Mocha.Context) {
-        if (opts.signal?.aborted) {
-          interrupted = true;
-          this.skip();
-        }
-        const evaluation = await evaluateScenario(scenario, opts.services, {
-          deadlineMs: opts.scenarioDeadlineMs,
-          ...(opts.expectedFailures ? { expectedFailures: opts.expectedFailures } : {}),
-        });
+        const evaluation = opts.signal?.aborted
+          ? notRun(scenario, interruptionReason(opts.signal))
+          : await evaluateScenario(scenario, opts.services, {
+              deadlineMs: opts.scenarioDeadlineMs,
+              ...(opts.expectedFailures ? { expectedFailures: opts.expectedFailures } : {}),
+              ...(opts.signal ? { signal: opts.signal } : {}),
+            });
+        if (evaluation.interrupted) interrupted = true;
         results.push(evaluation.result);
         if (evaluation.setupProblem) setupProblems++;
         opts.onResult?.(evaluation.result);
@@ -108,6 +109,30 @@ export async function runCatalog(opts: RunCatalogOptions): Promise<CatalogRun> {
   };
   if (interrupted) result.interrupted = true;
   return { result, setupProblems };
+}
+
+/**
+ * A scenario the run never started because it was interrupted: listed as skipped with the
+ * reason, so a partial report still accounts for every selected scenario.
+ */
+function notRun(scenario: Scenario, why: string): Evaluation {
+  return {
+    result: {
+      id: scenario.id,
+      title: scenario.title,
+      section: scenario.section,
+      level: scenario.level,
+      spec: scenario.spec,
+      status: 'skipped',
+      reason: `not run: ${why}`,
+      expected: scenario.expected,
+      notes: [],
+      evidence: [],
+      durationMs: 0,
+    },
+    setupProblem: false,
+    interrupted: true,
+  };
 }
 
 /** Mocha needs a reporter; the harness prints its own progress. */

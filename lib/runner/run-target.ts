@@ -1,4 +1,4 @@
-import type { ExitCode } from '../errors.js';
+import { type ExitCode, TargetUnreachableError } from '../errors.js';
 import { decorateTest, mochawesomeReporter } from '../report/html-report.js';
 import { clearPreviousReport, type ReportOutputs, writeReports } from '../report/report-writer.js';
 import type { RunResult, ScenarioResult } from '../report/run-result.js';
@@ -9,6 +9,7 @@ import { loadTarget } from '../target/load-target.js';
 import { DEFAULT_TIMEOUT_MS } from './defaults.js';
 import { runExitCode } from './exit-code.js';
 import { loadExpectedFailures } from './expected-failures.js';
+import { interruptionReason, runSignal } from './interruption.js';
 import { runCatalog } from './run-catalog.js';
 import { type Selection, selectScenarios } from './selection.js';
 
@@ -25,7 +26,13 @@ export interface RunTargetOptions {
   signKey?: string;
   onStart?: (info: { issuer: string | null; scenarios: number }) => void;
   onResult?: (result: ScenarioResult) => void;
+  /** Interrupts the run (Ctrl-C): no further scenario starts, the one in flight is abandoned. */
   signal?: AbortSignal;
+  /**
+   * Whole-run bound in ms, from the start (discovery included). When it passes the run is
+   * interrupted as by `signal`, and the partial report is written, marked interrupted.
+   */
+  deadlineMs?: number;
 }
 
 export interface RunTargetOutcome {
@@ -39,8 +46,24 @@ export { DEFAULT_TIMEOUT_MS };
 /**
  * config → Target → scenarios → verdicts → reports: everything `run` does, without the console,
  * so `demo`, the tests and the benchmark drive exactly the same path.
+ *
+ * Time bound: every request ends within 3 × timeoutMs, every scenario within 12 × timeoutMs, and
+ * with `deadlineMs` the whole run stops starting scenarios at the deadline, abandons the one in
+ * flight, destroys the connections left after 2 s, and writes the partial report.
  */
 export async function runTarget(opts: RunTargetOptions): Promise<RunTargetOutcome> {
+  const { signal, dispose } = runSignal({
+    ...(opts.signal ? { parent: opts.signal } : {}),
+    ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
+  });
+  try {
+    return await runWithin(opts, signal);
+  } finally {
+    dispose();
+  }
+}
+
+async function runWithin(opts: RunTargetOptions, signal: AbortSignal): Promise<RunTargetOutcome> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // Every input is checked before the run starts, so a bad one leaves no half-written report.
   if (opts.signKey !== undefined) loadSigningKey(opts.signKey);
@@ -48,14 +71,31 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetOutcom
   const expectedFailures = opts.expectedFailuresFile
     ? await loadExpectedFailures(opts.expectedFailuresFile)
     : undefined;
-  const { target, dispatchers } = await loadTarget(opts.targetFile, {
-    timeouts: {
-      connectMs: timeoutMs,
-      headersMs: timeoutMs,
-      bodyMs: timeoutMs,
-      totalMs: 3 * timeoutMs,
-    },
-  });
+  let loaded: Awaited<ReturnType<typeof loadTarget>>;
+  try {
+    loaded = await loadTarget(opts.targetFile, {
+      timeouts: {
+        connectMs: timeoutMs,
+        headersMs: timeoutMs,
+        bodyMs: timeoutMs,
+        totalMs: 3 * timeoutMs,
+      },
+      signal,
+    });
+  } catch (err) {
+    // Without a Target there is nothing to report on; say why discovery stopped.
+    if (signal.aborted) {
+      throw new TargetUnreachableError(
+        `discovery of ${opts.targetFile} did not finish: ${interruptionReason(signal)}`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+  const { target, dispatchers } = loaded;
+  // An interrupted run does not wait for abandoned requests: their connections go at once.
+  const abandon = () => void dispatchers.close({ graceMs: 0 });
+  signal.addEventListener('abort', abandon, { once: true });
   if (opts.reportDir !== undefined) await clearPreviousReport(opts.reportDir);
   try {
     opts.onStart?.({ issuer: target.issuer ?? null, scenarios: scenarios.length });
@@ -65,7 +105,7 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetOutcom
       scenarioDeadlineMs: 12 * timeoutMs,
       ...(expectedFailures ? { expectedFailures } : {}),
       ...(opts.onResult ? { onResult: opts.onResult } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
+      signal,
       ...(opts.reportDir === undefined
         ? {}
         : {
@@ -84,6 +124,7 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetOutcom
     });
     return { run: result, exitCode, reports };
   } finally {
+    signal.removeEventListener('abort', abandon);
     await dispatchers.close();
   }
 }

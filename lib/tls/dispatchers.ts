@@ -36,6 +36,11 @@ export interface DispatcherOptions {
   timeouts?: Partial<Timeouts>;
   /** Response body cap in bytes; the rest is discarded unread. */
   maxBodyBytes?: number;
+  /**
+   * The only origins ("https://host:port") a client certificate is ever presented to; see
+   * restrictCertificatesTo(). Undefined: not restricted yet.
+   */
+  certificateOrigins?: Iterable<string>;
 }
 
 export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = Object.freeze({
@@ -49,6 +54,9 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /** How long close() waits for in-flight requests before destroying the connections. */
 const CLOSE_GRACE_MS = 2_000;
+
+/** Code of the failure when a client certificate would have gone to a foreign origin. */
+export const CERTIFICATE_ORIGIN_CODE = 'ERR_CERTIFICATE_ORIGIN_NOT_ALLOWED';
 
 interface IdentityAgent {
   readonly agent: Agent;
@@ -65,7 +73,9 @@ export class IdentityDispatchers {
   // Keyed by the Identity object: two identities that happen to share a name (a re-minted
   // certificate) must still never share an agent.
   readonly #agents = new Map<Identity | null, IdentityAgent>();
+  #certificateOrigins: ReadonlySet<string> | undefined;
   #closed = false;
+  readonly #closing: Promise<unknown>[] = [];
 
   constructor(opts: DispatcherOptions = {}) {
     this.timeouts = Object.freeze(resolveTimeouts(opts.timeouts));
@@ -75,6 +85,31 @@ export class IdentityDispatchers {
     );
     this.#serverCa = opts.serverCa;
     if (opts.serverCa !== undefined) assertUsableCaBundle(opts.serverCa);
+    if (opts.certificateOrigins !== undefined) this.restrictCertificatesTo(opts.certificateOrigins);
+  }
+
+  /**
+   * From now on a client certificate is presented only to these origins (the target's issuer,
+   * endpoints and resource): a URL taken from a response (a Location, a registration_client_uri)
+   * cannot make the harness hand a client's certificate to some other host. Requests without a
+   * certificate are not restricted. Checked per request in exchange() for a clear reason, and
+   * again in the connector, so no path through an agent can open such a connection.
+   */
+  restrictCertificatesTo(origins: Iterable<string>): void {
+    this.#certificateOrigins = new Set([...origins].map(normaliseOrigin));
+  }
+
+  /** The origins a certificate may go to, sorted; undefined while unrestricted. */
+  get certificateOrigins(): readonly string[] | undefined {
+    return this.#certificateOrigins === undefined
+      ? undefined
+      : [...this.#certificateOrigins].sort();
+  }
+
+  /** Whether `identity` may be presented to `origin` (always true for no certificate). */
+  mayPresent(identity: Identity | null, origin: string): boolean {
+    if (identity === null || this.#certificateOrigins === undefined) return true;
+    return this.#certificateOrigins.has(normaliseOrigin(origin));
   }
 
   /** The dispatcher for an identity (null = no client certificate), created on first use. */
@@ -87,12 +122,18 @@ export class IdentityDispatchers {
     return this.#agents.get(identity)?.tlsByOrigin.get(normaliseOrigin(origin));
   }
 
-  /** Closes every agent; connections still busy after 2 s are destroyed. */
-  async close(): Promise<void> {
+  /**
+   * Closes every agent; connections still busy after `graceMs` (default 2 s) are destroyed.
+   * Idempotent: a second call (an interrupted run closing early) finds nothing left to close.
+   */
+  async close(opts: { graceMs?: number } = {}): Promise<void> {
     this.#closed = true;
     const entries = [...this.#agents.values()];
     this.#agents.clear();
-    await Promise.all(entries.map((entry) => closeWithin(entry, CLOSE_GRACE_MS)));
+    const grace = opts.graceMs ?? CLOSE_GRACE_MS;
+    this.#closing.push(Promise.all(entries.map((entry) => closeWithin(entry, grace))));
+    // A later call also waits for what an earlier one started.
+    await Promise.all(this.#closing);
   }
 
   #entry(identity: Identity | null): IdentityAgent {
@@ -109,8 +150,16 @@ export class IdentityDispatchers {
       timeout: this.timeouts.connectMs,
     });
     const pools = new Set<Pool>();
+    const guarded: buildConnector.connector = (options, callback) => {
+      const origin = `${options.protocol}//${options.host ?? options.hostname}`;
+      if (!this.mayPresent(identity, origin)) {
+        callback(certificateOriginError(identity, origin), null);
+        return;
+      }
+      connector(options, callback);
+    };
     const agent = new Agent({
-      connect: recordingConnector(connector, tlsByOrigin),
+      connect: recordingConnector(guarded, tlsByOrigin),
       headersTimeout: this.timeouts.headersMs,
       bodyTimeout: this.timeouts.bodyMs,
       factory: (origin, options) => {
@@ -142,6 +191,15 @@ export class IdentityDispatchers {
       );
     }
   }
+}
+
+function certificateOriginError(identity: Identity | null, origin: string): Error {
+  return Object.assign(
+    new Error(
+      `refused to present client certificate "${identity?.name ?? ''}" to ${normaliseOrigin(origin)}: not an origin of the target`,
+    ),
+    { code: CERTIFICATE_ORIGIN_CODE },
+  );
 }
 
 function assertUsableCaBundle(pem: string): void {

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import type { TranscriptEvidence } from '../report/run-result.js';
 import { type ClassifiedFailure, classifyFailure, type FailureClass } from './classify-failure.js';
-import type { IdentityDispatchers, TlsInfo } from './dispatchers.js';
+import { CERTIFICATE_ORIGIN_CODE, type IdentityDispatchers, type TlsInfo } from './dispatchers.js';
 import type { Identity } from './identity.js';
 import { buildTranscript } from './transcript.js';
 
@@ -37,6 +37,11 @@ export interface ExchangeResponse {
   json?: unknown;
   /** The body was longer than maxBodyBytes and was cut there. */
   truncated: boolean;
+  /**
+   * What is wrong with the body, in a few words, when something is: cut at the cap, not UTF-8,
+   * or declared JSON but not parseable. For the one-line "observed" of a verdict.
+   */
+  bodyProblem?: string;
   tls?: TlsInfo;
   durationMs: number;
   transcript: TranscriptEvidence;
@@ -86,6 +91,15 @@ export async function exchange(
     });
   }
 
+  if (!dispatchers.mayPresent(identity, url.origin)) {
+    // Nothing is sent: the certificate stays with the origins the operator named as the target.
+    return fail({
+      class: 'connection-error',
+      code: CERTIFICATE_ORIGIN_CODE,
+      message: `not sent: ${url.origin} is not an origin of the target, and client certificate "${identity?.name ?? ''}" is only presented to the target's own origins (${(dispatchers.certificateOrigins ?? []).join(', ')})`,
+    });
+  }
+
   const { timeouts, maxBodyBytes } = dispatchers;
   const dispatcher = dispatchers.for(identity);
   const deadline = new AbortController();
@@ -109,6 +123,13 @@ export async function exchange(
     // invalid bytes elsewhere become U+FFFD either way.
     const bodyText = new TextDecoder('utf-8').decode(bytes, { stream: truncated });
     const json = truncated ? undefined : parseJsonBody(responseHeaders['content-type'], bodyText);
+    const bodyProblem = describeBodyProblem({
+      bytes,
+      truncated,
+      cap: maxBodyBytes,
+      declaredJson: isJsonMediaType(responseHeaders['content-type']),
+      parsed: json !== undefined,
+    });
     const tls = url.protocol === 'https:' ? dispatchers.tlsInfo(identity, url.origin) : undefined;
     const response: ExchangeResponse = {
       kind: 'response',
@@ -117,6 +138,7 @@ export async function exchange(
       bodyText,
       ...(json !== undefined ? { json: json.value } : {}),
       truncated,
+      ...(bodyProblem !== undefined ? { bodyProblem } : {}),
       ...(tls !== undefined ? { tls } : {}),
       durationMs,
       transcript: buildTranscript({
@@ -211,18 +233,44 @@ function flattenHeaders(
 }
 
 /** application/json, application/problem+json, application/jwk-set+json, text/json … */
+function isJsonMediaType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const mediaType = contentType.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  return /^[a-z0-9.+-]+\/(?:[a-z0-9.+-]*\+)?json$/.test(mediaType);
+}
+
 function parseJsonBody(
   contentType: string | undefined,
   text: string,
 ): { value: unknown } | undefined {
-  if (contentType === undefined) return undefined;
-  const mediaType = contentType.split(';', 1)[0]?.trim().toLowerCase() ?? '';
-  if (!/^[a-z0-9.+-]+\/(?:[a-z0-9.+-]*\+)?json$/.test(mediaType)) return undefined;
+  if (!isJsonMediaType(contentType)) return undefined;
   try {
     return { value: JSON.parse(text) };
   } catch {
     return undefined;
   }
+}
+
+function describeBodyProblem(body: {
+  bytes: Uint8Array;
+  truncated: boolean;
+  cap: number;
+  declaredJson: boolean;
+  parsed: boolean;
+}): string | undefined {
+  if (body.truncated) {
+    return `response body larger than the ${body.cap}-byte cap (cut there, the rest not read)`;
+  }
+  const problems: string[] = [];
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(body.bytes);
+  } catch {
+    problems.push('response body is not valid UTF-8');
+  }
+  if (body.declaredJson && !body.parsed) {
+    problems.push('response body is declared JSON but does not parse');
+  }
+  return problems.length > 0 ? problems.join('; ') : undefined;
 }
 
 function elapsedSince(start: number): number {

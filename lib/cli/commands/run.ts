@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { progressLine } from '../../runner/console-progress.js';
 import { DEFAULT_TIMEOUT_MS } from '../../runner/defaults.js';
+import { EXIT_INTERRUPTED, interruptOnSignals } from '../../runner/process-signals.js';
 import { printRunOutcome } from '../run-output.js';
 
 interface RunArgs {
@@ -13,7 +14,10 @@ interface RunArgs {
   strict: boolean;
   'expected-failures'?: string;
   'timeout-ms': number;
+  'deadline-ms'?: number;
   'sign-key'?: string;
+  register: boolean;
+  'initial-access-token'?: string;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -56,36 +60,97 @@ export const runCommand: CommandModule<object, RunArgs> = {
         default: DEFAULT_TIMEOUT_MS,
         describe: 'Per-request bound for connect, headers and body (the whole exchange: 3×)',
       })
+      .option('deadline-ms', {
+        type: 'number',
+        describe:
+          'Whole-run bound: at this point no further scenario starts, the one running is abandoned, and the partial report is written marked interrupted (exit 1)',
+      })
       .option('sign-key', {
         type: 'string',
         describe:
           'Private key (JWK .json or PKCS#8 PEM) that signs manifest.json; default: a per-run key whose public JWK is embedded',
       })
+      .option('register', {
+        type: 'boolean',
+        default: false,
+        describe:
+          "Register the target's clients first (RFC 7591, as `register`) and delete them afterwards, even when the run fails",
+      })
+      .option('initial-access-token', {
+        type: 'string',
+        describe: 'With --register: bearer token for the registration endpoint (RFC 7591 §3)',
+      })
+      .check((a) => {
+        if (a['initial-access-token'] !== undefined && !a.register) {
+          throw new UsageError('--initial-access-token needs --register');
+        }
+        return true;
+      })
       .example('$0 run --target fixtures/targets/example-staging.yaml', 'the whole catalog')
-      .example('$0 run --target t.yaml --only PKI --strict', 'one section; SHOULD failures count'),
+      .example('$0 run --target t.yaml --only PKI --strict', 'one section; SHOULD failures count')
+      .epilogue(
+        'Ctrl-C (or SIGTERM) stops the run: the partial report is written marked interrupted and the exit code is 130; a second Ctrl-C quits at once.',
+      ),
   handler: async (args) => {
     if (!Number.isInteger(args['timeout-ms']) || args['timeout-ms'] <= 0) {
       throw new UsageError('--timeout-ms: give a positive whole number of milliseconds');
     }
+    const deadlineMs = args['deadline-ms'];
+    if (deadlineMs !== undefined && (!Number.isInteger(deadlineMs) || deadlineMs <= 0)) {
+      throw new UsageError('--deadline-ms: give a positive whole number of milliseconds');
+    }
     // Loaded here, not at start-up: `--help` and other commands need none of it.
-    const { runTarget } = await import('../../runner/run-target.js');
-    const outcome = await runTarget({
-      targetFile: args.target,
-      reportDir: args['report-dir'],
-      selection: {
-        ...(args.only ? { only: args.only } : {}),
-        ...(args.skip ? { skip: args.skip } : {}),
-        ...(args.grep !== undefined ? { grep: args.grep } : {}),
-      },
-      strict: args.strict,
-      ...(args['expected-failures'] ? { expectedFailuresFile: args['expected-failures'] } : {}),
-      timeoutMs: args['timeout-ms'],
-      ...(args['sign-key'] ? { signKey: args['sign-key'] } : {}),
-      onStart: ({ issuer, scenarios }) =>
-        process.stdout.write(`Running ${scenarios} scenarios against ${issuer ?? args.target}\n`),
-      onResult: (r) => process.stdout.write(`${progressLine(r)}\n`),
+    const { runTarget: runTargetOnce } = await import('../../runner/run-target.js');
+    // --register: register the target's clients, run, and delete them even when the run fails.
+    const runTarget = args.register
+      ? (await import('../../onboarding/run-with-registration.js')).registeringRunner(
+          runTargetOnce,
+          {
+            targetFile: args.target,
+            timeoutMs: args['timeout-ms'],
+            initialAccessToken: args['initial-access-token'],
+          },
+        )
+      : runTargetOnce;
+    const signals = interruptOnSignals({
+      onFirst: (name) =>
+        process.stderr.write(
+          `\nmtls-conformance: ${name}: stopping, writing the partial report (again to quit at once)\n`,
+        ),
     });
-    printRunOutcome(outcome);
-    process.exitCode = outcome.exitCode;
+    try {
+      const outcome = await runTarget({
+        targetFile: args.target,
+        reportDir: args['report-dir'],
+        selection: {
+          ...(args.only ? { only: args.only } : {}),
+          ...(args.skip ? { skip: args.skip } : {}),
+          ...(args.grep !== undefined ? { grep: args.grep } : {}),
+        },
+        strict: args.strict,
+        ...(args['expected-failures'] ? { expectedFailuresFile: args['expected-failures'] } : {}),
+        timeoutMs: args['timeout-ms'],
+        ...(args['sign-key'] ? { signKey: args['sign-key'] } : {}),
+        onStart: ({ issuer, scenarios }) =>
+          process.stdout.write(`Running ${scenarios} scenarios against ${issuer ?? args.target}\n`),
+        onResult: (r) => process.stdout.write(`${progressLine(r)}\n`),
+        signal: signals.signal,
+        ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+      });
+      printRunOutcome(outcome);
+      if (outcome.run.interrupted === true) {
+        process.stdout.write(
+          'Interrupted: the report is partial (scenarios not run are listed as skipped).\n',
+        );
+      }
+      process.exitCode = signals.received() !== undefined ? EXIT_INTERRUPTED : outcome.exitCode;
+    } catch (err) {
+      // Stopped before there was a Target (during discovery): no report to write.
+      if (signals.received() === undefined) throw err;
+      process.stderr.write(`mtls-conformance: ${(err as Error).message}\n`);
+      process.exitCode = EXIT_INTERRUPTED;
+    } finally {
+      signals.dispose();
+    }
   },
 };

@@ -1,0 +1,95 @@
+/**
+ * Drives the harness the way a user does: the `mtls-conformance` CLI in a child process
+ * (`certs`, then `run --target … --report-dir …`), so the interop runs cover the real entry
+ * point, its exit codes and the report package it writes.
+ */
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import type { Summary } from '../lib/report/summary.js';
+
+/** dist/interop/harness.js → dist/bin/mtls-conformance.js */
+const CLI = fileURLToPath(new URL('../bin/mtls-conformance.js', import.meta.url));
+/** dist/interop/ → the repository's fixtures/targets/ */
+export const FIXTURES_DIR = fileURLToPath(new URL('../../fixtures/targets/', import.meta.url));
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI; never rejects on a non-zero exit, only when it cannot run or times out. */
+export function runCli(args: string[], opts: { timeoutMs: number }): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { timeout: opts.timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err !== null && typeof err.code !== 'number') {
+          reject(
+            new Error(`mtls-conformance ${args[0]} did not finish: ${err.message}\n${stderr}`),
+          );
+          return;
+        }
+        resolve({ exitCode: err === null ? 0 : Number(err.code), stdout, stderr });
+      },
+    );
+  });
+}
+
+/** `mtls-conformance certs --out DIR` (ECDSA P-256). */
+export async function mintCertificates(dir: string): Promise<void> {
+  const result = await runCli(['certs', '--out', dir], { timeoutMs: 30_000 });
+  if (result.exitCode !== 0) {
+    throw new Error(`mtls-conformance certs failed (${result.exitCode}): ${result.stderr}`);
+  }
+}
+
+/**
+ * Copies a fixtures/targets file into `dir` (whose ./certs holds the certificate set), with
+ * the issuer and resource URL of the servers actually started.
+ */
+export async function materializeTarget(opts: {
+  fixture: string;
+  dir: string;
+  issuer: string;
+  resourceUrl: string;
+}): Promise<string> {
+  const config = parse(await readFile(join(FIXTURES_DIR, opts.fixture), 'utf8')) as {
+    issuer?: string;
+    resource?: { url: string };
+  };
+  config.issuer = opts.issuer;
+  if (config.resource !== undefined) config.resource.url = opts.resourceUrl;
+  const file = join(opts.dir, opts.fixture.replace(/\.ya?ml$/, '.json'));
+  await writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
+  return file;
+}
+
+export interface HarnessRun extends CliResult {
+  summary: Summary;
+}
+
+/** `mtls-conformance run --target FILE --report-dir DIR`, then its summary.json. */
+export async function runCatalog(opts: {
+  target: string;
+  reportDir: string;
+  timeoutMs: number;
+}): Promise<HarnessRun> {
+  const result = await runCli(['run', '--target', opts.target, '--report-dir', opts.reportDir], {
+    timeoutMs: opts.timeoutMs,
+  });
+  let summary: Summary;
+  try {
+    summary = JSON.parse(await readFile(join(opts.reportDir, 'summary.json'), 'utf8')) as Summary;
+  } catch {
+    throw new Error(
+      `run exited ${result.exitCode} without a summary.json\n${result.stdout}\n${result.stderr}`,
+    );
+  }
+  return { ...result, summary };
+}

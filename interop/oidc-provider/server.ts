@@ -1,0 +1,242 @@
+/// <reference path="./oidc-provider.d.ts" />
+/**
+ * oidc-provider 8 (panva's certified OpenID provider) as a real RFC 8705 authorization server:
+ * node:https on 127.0.0.1 asking for client certificates, features.mTLS with
+ * tls_client_auth, self_signed_tls_client_auth and certificate-bound access tokens,
+ * client_credentials, introspection, revocation and dynamic registration; plus a small
+ * protected resource that checks the token's binding against the connection's certificate.
+ */
+import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import Provider from 'oidc-provider';
+import {
+  type CertManifest,
+  type ManifestIdentity,
+  readManifest,
+} from '../../lib/certs/manifest.js';
+import { x5tS256 } from '../../lib/certs/thumbprint.js';
+import {
+  certificateAuthorized,
+  certificateSubjectMatches,
+  getCertificate,
+  peerCertificate,
+} from './deployer-hooks.js';
+
+export const RESOURCE_PATH = '/resource';
+
+export interface OidcProviderServerOptions {
+  /** A folder written by `mtls-conformance certs`. */
+  certsDir: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Where server errors go (default stderr). */
+  onServerError?: (err: unknown) => void;
+}
+
+export interface OidcProviderServer {
+  issuer: string;
+  resourceUrl: string;
+  close(): Promise<void>;
+}
+
+const SAN_METADATA = {
+  dns: 'tls_client_auth_san_dns',
+  uri: 'tls_client_auth_san_uri',
+  ip: 'tls_client_auth_san_ip',
+  email: 'tls_client_auth_san_email',
+} as const;
+
+function identity(manifest: CertManifest, name: string): ManifestIdentity {
+  const found = manifest.identities.find((i) => i.name === name);
+  if (found === undefined) throw new Error(`the certificate set has no identity "${name}"`);
+  return found;
+}
+
+const CLIENT_CREDENTIALS_ONLY = {
+  grant_types: ['client_credentials'],
+  response_types: [],
+  redirect_uris: [],
+  tls_client_certificate_bound_access_tokens: true,
+};
+
+/**
+ * The static client registrations, named like the reference server's so that one target
+ * config shape fits both: each CA-issued client by subject DN, the victim also by each SAN
+ * type, and the self-signed client by its certificate (jwks x5c).
+ */
+async function clientRegistrations(
+  certsDir: string,
+  manifest: CertManifest,
+): Promise<Record<string, unknown>[]> {
+  const clients: Record<string, unknown>[] = [];
+  const pki = manifest.identities.filter(
+    (i) => i.role === 'pki-client' || i.role === 'pki-client-chained',
+  );
+  for (const client of pki) {
+    clients.push({
+      client_id: client.name,
+      token_endpoint_auth_method: 'tls_client_auth',
+      tls_client_auth_subject_dn: client.subject,
+      ...CLIENT_CREDENTIALS_ONLY,
+    });
+  }
+  const victim = identity(manifest, manifest.victim);
+  for (const san of victim.sans) {
+    clients.push({
+      client_id: `${victim.name}-san-${san.type}`,
+      token_endpoint_auth_method: 'tls_client_auth',
+      [SAN_METADATA[san.type]]: san.value,
+      ...CLIENT_CREDENTIALS_ONLY,
+    });
+  }
+  const selfSigned = identity(manifest, 'self-signed-client');
+  const cert = new X509Certificate(await readFile(join(certsDir, selfSigned.cert)));
+  clients.push({
+    client_id: selfSigned.name,
+    token_endpoint_auth_method: 'self_signed_tls_client_auth',
+    jwks: {
+      keys: [{ ...cert.publicKey.export({ format: 'jwk' }), x5c: [cert.raw.toString('base64')] }],
+    },
+    ...CLIENT_CREDENTIALS_ONLY,
+  });
+  return clients;
+}
+
+function providerConfiguration(clients: Record<string, unknown>[]): Record<string, unknown> {
+  // ES256 only: an RSA key would cost up to half a second to generate and nothing here needs it.
+  const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+    format: 'jwk',
+  });
+  return {
+    clients,
+    clientDefaults: { id_token_signed_response_alg: 'ES256' },
+    clientAuthMethods: ['tls_client_auth', 'self_signed_tls_client_auth'],
+    jwks: { keys: [{ ...signingKey, alg: 'ES256', use: 'sig' }] },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    ttl: { ClientCredentials: 600 },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        // No resource server has a client of its own here: a client learns about its own tokens.
+        allowedPolicy: (
+          _ctx: unknown,
+          client: { clientId: string },
+          token: { clientId?: string },
+        ) => token.clientId === client.clientId,
+      },
+      revocation: { enabled: true },
+      registration: { enabled: true },
+      mTLS: {
+        enabled: true,
+        certificateBoundAccessTokens: true,
+        selfSignedTlsClientAuth: true,
+        tlsClientAuth: true,
+        getCertificate,
+        certificateAuthorized,
+        certificateSubjectMatches,
+      },
+    },
+  };
+}
+
+function send(res: ServerResponse, status: number, body: unknown, error?: string): void {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  // RFC 6750 §3: a refused bearer request carries a challenge naming the error.
+  headers['www-authenticate'] =
+    error === undefined ? 'Bearer realm="interop"' : `Bearer realm="interop", error="${error}"`;
+  if (status < 300) delete headers['www-authenticate'];
+  res.writeHead(status, headers).end(JSON.stringify(body));
+}
+
+/**
+ * The protected resource a deployer writes next to oidc-provider: the opaque token must be one
+ * the provider issued and still holds, and a bound token (cnf x5t#S256) must match the
+ * certificate of THIS connection (RFC 8705 §3).
+ */
+async function resource(provider: Provider, req: IncomingMessage, res: ServerResponse) {
+  const authorization = req.headers.authorization ?? '';
+  const match = /^Bearer +(\S+)$/i.exec(authorization);
+  if (match?.[1] === undefined) {
+    send(res, 401, { error: 'invalid_request' });
+    return;
+  }
+  const value = match[1];
+  const token =
+    (await provider.ClientCredentials.find(value)) ?? (await provider.AccessToken.find(value));
+  if (token === undefined || token.isExpired) {
+    send(res, 401, { error: 'invalid_token' }, 'invalid_token');
+    return;
+  }
+  const bound = token['x5t#S256'];
+  if (bound !== undefined) {
+    const cert = peerCertificate(req.socket as TLSSocket);
+    if (cert === undefined || x5tS256(new Uint8Array(cert.raw)) !== bound) {
+      send(res, 401, { error: 'invalid_token' }, 'invalid_token');
+      return;
+    }
+  }
+  send(res, 200, { client_id: token.clientId });
+}
+
+export async function startOidcProviderServer(
+  opts: OidcProviderServerOptions,
+): Promise<OidcProviderServer> {
+  const manifest = await readManifest(opts.certsDir);
+  const pem = (name: string) => readFile(join(opts.certsDir, identity(manifest, name).cert));
+  const keyPem = (name: string) => readFile(join(opts.certsDir, identity(manifest, name).key));
+  const [cert, key, ca] = await Promise.all([pem('server'), keyPem('server'), pem('root-ca')]);
+  const onServerError = opts.onServerError ?? ((err: unknown) => console.error(err));
+
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  // Certificates are requested, not required: oidc-provider answers a missing or untrusted one
+  // with invalid_client, which is what RFC 8705 clients should see.
+  const server = createServer(
+    { cert, key, ca, requestCert: true, rejectUnauthorized: false },
+    (req, res) => {
+      if (handler === undefined) res.writeHead(503).end();
+      else handler(req, res);
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const issuer = `https://127.0.0.1:${port}`;
+  const provider = new Provider(
+    issuer,
+    providerConfiguration(await clientRegistrations(opts.certsDir, manifest)),
+  );
+  provider.on('server_error', (_ctx: unknown, err: unknown) => onServerError(err));
+  const callback = provider.callback();
+  handler = (req, res) => {
+    if (req.url === RESOURCE_PATH) {
+      resource(provider, req, res).catch((err: unknown) => {
+        onServerError(err);
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    } else {
+      callback(req, res);
+    }
+  };
+
+  return {
+    issuer,
+    resourceUrl: `${issuer}${RESOURCE_PATH}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,34 @@
+import type { CleanupOutcome, RegisterOutcome } from './register-clients.js';
+
+/** What `register` prints: never a registration access token. */
+export function describeRegistration(outcome: RegisterOutcome, targetFile: string): string {
+  const lines = [
+    `Registered ${outcome.clients.length} client(s) at ${outcome.registrationEndpoint}:`,
+  ];
+  for (const record of outcome.clients) {
+    const managed =
+      record.registration_client_uri === undefined
+        ? ' (no RFC 7592 management: cannot be deleted by --cleanup)'
+        : '';
+    lines.push(
+      `  ${record.name.padEnd(12)} ${record.original_client_id} -> ${record.client_id}${managed}`,
+    );
+  }
+  for (const note of outcome.skipped) lines.push(`  skipped ${note}`);
+  lines.push(
+    `${targetFile} now names the registered client_ids; ${outcome.stateFile} (mode 0600) keeps the originals and the registration access tokens.`,
+    `Delete them again with: mtls-conformance register --target ${targetFile} --cleanup`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export function describeCleanup(outcome: CleanupOutcome): string {
+  if (!outcome.hadState) return `Nothing to clean up: no ${outcome.stateFile}.\n`;
+  const lines = [
+    outcome.deleted.length > 0
+      ? `Deleted ${outcome.deleted.length} registered client(s) (RFC 7592): ${outcome.deleted.join(', ')}; the original client_ids are back in the target.`
+      : 'The original client_ids are back in the target.',
+    ...outcome.notes.map((note) => `  note: ${note}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,41 @@
+import { EXIT } from '../errors.js';
+import type { RunTargetOptions, RunTargetOutcome } from '../runner/run-target.js';
+import { withRegisteredClients } from './register-clients.js';
+import { describeCleanup } from './register-report.js';
+
+/**
+ * `run --register`: wraps the runner so that each run registers the target's clients first and
+ * deletes them afterwards, even when the run fails or throws. Progress goes to stderr so the
+ * run's own output stays as it is. Clients left registered turn a passing run into exit 2: the
+ * operator has something to clean up.
+ */
+export function registeringRunner(
+  runTarget: (opts: RunTargetOptions) => Promise<RunTargetOutcome>,
+  registration: { targetFile: string; timeoutMs?: number; initialAccessToken?: string | undefined },
+): (opts: RunTargetOptions) => Promise<RunTargetOutcome> {
+  return async (opts) => {
+    let cleanupFailed = false;
+    const outcome = await withRegisteredClients(
+      {
+        targetFile: registration.targetFile,
+        ...(registration.timeoutMs !== undefined ? { timeoutMs: registration.timeoutMs } : {}),
+        ...(registration.initialAccessToken !== undefined
+          ? { initialAccessToken: registration.initialAccessToken }
+          : {}),
+        onRegistered: (registered) =>
+          process.stderr.write(
+            `Registered ${registered.clients.map((c) => `${c.name} as ${c.client_id}`).join(', ')} at ${registered.registrationEndpoint}\n`,
+          ),
+        onCleanedUp: (cleaned) => process.stderr.write(describeCleanup(cleaned)),
+        onCleanupProblem: (message) => {
+          cleanupFailed = true;
+          process.stderr.write(`mtls-conformance: clean-up: ${message}\n`);
+        },
+      },
+      () => runTarget(opts),
+    );
+    return cleanupFailed && outcome.exitCode === EXIT.ok
+      ? { ...outcome, exitCode: EXIT.usageOrConfig }
+      : outcome;
+  };
+}

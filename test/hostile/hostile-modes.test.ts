@@ -1,0 +1,415 @@
+import 'reflect-metadata';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { TargetUnreachableError } from '../../lib/errors.js';
+import type { RunResult, ScenarioResult, TranscriptEvidence } from '../../lib/report/run-result.js';
+import { progressLine } from '../../lib/runner/console-progress.js';
+import { type RunTargetOutcome, runTarget } from '../../lib/runner/run-target.js';
+import { HostileFixture } from './hostile-fixture.js';
+import type { HostileMode, HostileServer } from './hostile-server.js';
+
+/**
+ * The whole catalog against a server that misbehaves in one way per mode. For every mode the run
+ * ends within its documented bound, the scenarios the misbehaviour hits fail (or are skipped
+ * behind the failed positive control) with a one-line reason naming what happened, nothing
+ * crashes, and the report package is still written.
+ *
+ * Fast variant: for the modes that hang, 300 ms per request (so an exchange ends within 900 ms)
+ * and a 3 s run deadline. Bound for a run that reaches its deadline: deadline + close grace
+ * (connections of the abandoned scenario are destroyed at once) + report writing; asserted as
+ * deadline + 4 s (slack for a loaded CI machine). Modes that answer at once get 1 s per request
+ * (on a loaded machine a 300 ms handshake can time out, which would hide what the mode tests);
+ * their bound is the run's own duration, asserted under 10 s here.
+ */
+const TIMEOUT_MS = 300;
+const ANSWERING_TIMEOUT_MS = 1_000;
+/** Modes that answer finish well before this; it only stops a regression from hanging. */
+const ANSWERING_DEADLINE_MS = 8_000;
+const DEADLINE_MS = 3_000;
+const DEADLINE_BOUND_MS = DEADLINE_MS + 4_000;
+const UNHURRIED_BOUND_MS = 10_000;
+
+interface Row {
+  mode: string;
+  outcome: string;
+  ms: number;
+}
+
+describe('hostile targets (fast variants)', function () {
+  this.timeout(30_000);
+  let fx: HostileFixture;
+  const table: Row[] = [];
+
+  before(async function () {
+    this.timeout(60_000);
+    fx = await HostileFixture.create();
+  });
+  after(async () => {
+    await fx?.dispose();
+    const width = Math.max(...table.map((r) => r.mode.length), 4);
+    const lines = table.map(
+      (r) => `    ${r.mode.padEnd(width)}  ${`${r.ms} ms`.padStart(8)}  ${r.outcome}`,
+    );
+    process.stdout.write(
+      `\n  hostile modes (mode, time to finish, outcome):\n${lines.join('\n')}\n\n`,
+    );
+  });
+
+  interface HostileRun {
+    outcome: RunTargetOutcome;
+    elapsedMs: number;
+    server: HostileServer;
+    console: string[];
+    reportDir: string;
+  }
+
+  async function runAgainst(
+    mode: HostileMode,
+    extra: {
+      dribbleIntervalMs?: number;
+      label?: string;
+      timeoutMs?: number;
+      deadlineMs?: number;
+    } = {},
+  ): Promise<HostileRun> {
+    const upstream = mode === 'issuer-mismatch' ? await fx.startReference() : undefined;
+    const server = await fx.startHostile(mode, {
+      ...extra,
+      ...(upstream ? { upstream } : {}),
+    });
+    try {
+      const target = await fx.targetFor(server, upstream ? { resourceBase: upstream.mtlsUrl } : {});
+      const reportDir = join(fx.stateDir, `report-${extra.label ?? mode}`);
+      const console: string[] = [];
+      const started = performance.now();
+      const outcome = await runTarget({
+        targetFile: target,
+        reportDir,
+        timeoutMs: extra.timeoutMs ?? ANSWERING_TIMEOUT_MS,
+        deadlineMs:
+          extra.deadlineMs ?? (extra.timeoutMs === undefined ? ANSWERING_DEADLINE_MS : DEADLINE_MS),
+        onResult: (r) => console.push(progressLine(r)),
+      });
+      const elapsedMs = Math.round(performance.now() - started);
+      return { outcome, elapsedMs, server, console, reportDir };
+    } finally {
+      await server.close();
+      await upstream?.close();
+    }
+  }
+
+  function scenario(run: RunResult, id: string): ScenarioResult {
+    const found = run.scenarios.find((s) => s.id === id);
+    if (found === undefined) throw new Error(`${id} not in the run`);
+    return found;
+  }
+
+  /** What the reader sees for a verdict: the one-line reason and the observed line. */
+  function shown(s: ScenarioResult): string {
+    return `${s.reason ?? ''} [${s.observed ?? ''}]`;
+  }
+
+  async function expectReportWritten(run: HostileRun): Promise<void> {
+    const summary = JSON.parse(await readFile(join(run.reportDir, 'summary.json'), 'utf8')) as {
+      scenarios: unknown[];
+      interrupted?: boolean;
+    };
+    expect(summary.scenarios.length).to.equal(run.outcome.run.scenarios.length);
+    expect(summary.interrupted).to.equal(run.outcome.run.interrupted);
+    expect((await stat(join(run.reportDir, 'report.html'))).size).to.be.greaterThan(0);
+    expect((await stat(join(run.reportDir, 'manifest.jws'))).size).to.be.greaterThan(0);
+  }
+
+  /** Every verdict that is not a pass says why, in one line; the console line is one line too. */
+  function expectOneLineReasons(run: HostileRun): void {
+    for (const s of run.outcome.run.scenarios) {
+      if (s.status === 'passed') continue;
+      expect(s.reason, `${s.id} has a reason`).to.be.a('string').and.not.equal('');
+      expect(s.reason, `${s.id} reason is one line`).to.not.match(/[\r\n]/);
+      expect(s.reason ?? '').to.not.match(/harness error/);
+    }
+    for (const line of run.console) expect(line).to.not.match(/[\r\n]/);
+  }
+
+  function record(mode: string, run: HostileRun, what: string): void {
+    const r = run.outcome.run;
+    table.push({
+      mode,
+      ms: run.elapsedMs,
+      outcome: `exit ${run.outcome.exitCode}; ${r.totals.failed} failed, ${r.totals.skipped} skipped${r.interrupted ? ', interrupted' : ''}; ${what}`,
+    });
+  }
+
+  function hostileTranscripts(run: RunResult, base: string): TranscriptEvidence[] {
+    const unique = new Set<TranscriptEvidence>();
+    for (const s of run.scenarios) {
+      for (const e of s.evidence) {
+        if (e.kind === 'transcript' && e.request.url.startsWith(base)) unique.add(e);
+      }
+    }
+    return [...unique];
+  }
+
+  it('accepts and never answers: each request times out, the run deadline ends the run', async () => {
+    const run = await runAgainst('never-answers', { timeoutMs: TIMEOUT_MS });
+    const pki01 = scenario(run.outcome.run, 'PKI-01');
+    expect(pki01.status).to.equal('failed');
+    expect(shown(pki01), shown(pki01)).to.match(
+      /no answer: (no response headers within 300 ms|exchange not finished within 900 ms|no connection \(TCP \+ TLS handshake\) within 300 ms)/,
+    );
+    expect(run.outcome.run.interrupted).to.equal(true);
+    expect(run.outcome.exitCode).to.equal(1);
+    const notRun = run.outcome.run.scenarios.filter((s) => s.reason?.startsWith('not run: '));
+    expect(notRun.length).to.be.greaterThan(0);
+    expect(notRun[0]?.reason).to.equal(
+      `not run: run deadline reached (--deadline-ms ${DEADLINE_MS})`,
+    );
+    expect(run.elapsedMs).to.be.below(DEADLINE_BOUND_MS);
+    expectOneLineReasons(run);
+    await expectReportWritten(run);
+    record('never-answers', run, pki01.observed ?? '');
+  });
+
+  it('dribbles one byte every 2 s: the body timeout ends each exchange', async () => {
+    const run = await runAgainst('dribble', { dribbleIntervalMs: 2_000, timeoutMs: TIMEOUT_MS });
+    const pki01 = scenario(run.outcome.run, 'PKI-01');
+    expect(pki01.status).to.equal('failed');
+    expect(shown(pki01), shown(pki01)).to.match(
+      /no answer: (no response body data for 300 ms|exchange not finished|no connection \(TCP \+ TLS handshake\) within 300 ms)/,
+    );
+    expect(run.elapsedMs).to.be.below(DEADLINE_BOUND_MS);
+    expectOneLineReasons(run);
+    await expectReportWritten(run);
+    record('dribble (1 B / 2 s)', run, pki01.observed ?? '');
+  });
+
+  it('dribbles faster than the body timeout: the per-exchange total deadline still ends it', async () => {
+    const run = await runAgainst('dribble', {
+      dribbleIntervalMs: 100,
+      label: 'dribble-fast',
+      timeoutMs: 400,
+      // Room for DISC-06 and PKI-01 to reach their 1.2 s exchange deadlines first.
+      deadlineMs: 5_000,
+    });
+    const pki01 = scenario(run.outcome.run, 'PKI-01');
+    expect(pki01.status).to.equal('failed');
+    expect(shown(pki01), shown(pki01)).to.match(
+      /exchange not finished within 1200 ms \(total deadline\)/,
+    );
+    expect(run.elapsedMs).to.be.below(5_000 + 4_000);
+    expectOneLineReasons(run);
+    await expectReportWritten(run);
+    record('dribble (1 B / 100 ms)', run, pki01.observed ?? '');
+  });
+
+  it('answers a non-JSON body: no token, and the body is in the evidence', async () => {
+    const run = await runAgainst('not-json');
+    const pki01 = scenario(run.outcome.run, 'PKI-01');
+    expect(pki01.status).to.equal('failed');
+    expect(shown(pki01), shown(pki01)).to.match(/no access token \[HTTP 200/);
+    const bodies = pki01.evidence.flatMap((e) =>
+      e.kind === 'transcript' ? [e.response?.body ?? ''] : [],
+    );
+    expect(bodies.join('\n')).to.include('Service Unavailable');
+    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
+    expectOneLineReasons(run);
+    await expectReportWritten(run);
+    record('not-json', run, pki01.observed ?? '');
+  });
+
+  it('answers invalid UTF-8 that decodes to a "token": negatives fail, nothing crashes', async () => {
+    const run = await runAgainst('invalid-utf8');
+    const pki02 = scenario(run.outcome.run, 'PKI-02');
+    expect(pki02.status).to.equal('failed');
+    expect(pki02.reason).to.equal('an access token was issued');
+    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
+    expectOneLineReasons(run);
+    await expectReportWritten(run);
+    record('invalid-utf8', run, `PKI-02: ${pki02.reason}`);
+  });
+
+  it('sends a 50 MB body: the cap holds, the rest is never read', async () => {
+    const run = await runAgainst('huge-body');
+    const pki01 = scenario(run.outcome.run, 'PKI-01');
+    expect(pki01.status).to.equal('failed');
+    expect(run.outcome.run.interrupted).to.equal(undefined);
+    // What the server got out per response is the client's 1 MiB cap plus socket buffers.
+    expect(run.server.stats.hostileRequests).to.be.greaterThan(0);
+    expect(run.server.stats.hugeBodyMaxPerResponse).to.be.below(16 * 1024 * 1024);
+    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
+    expectOneLineReasons(run);
+    await expectReportWritten(run);
+    record(
+      'huge-body (50 MB)',
+      run,
+      `at most ${(run.server.stats.hugeBodyMaxPerResponse / 1024 / 1024).toFixed(1)} MiB left the server per response`,
+    );
+  });
+
+  it('resets the connection mid-response: "connection lost while reading the response body"', async () => {
+    const run = await runAgainst('reset-mid-response');
+    const pki01 = scenario(run.outcome.run, 'PKI-01');
+    expect(pki01.status).to.equal('failed');
+    expect(shown(pki01), shown(pki01)).to.match(/connection lost while reading the response body/);
+    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
+    expectOneLineReasons(run);
+    await expectReportWritten(run);
+    record('reset-mid-response', run, pki01.observed ?? '');
+  });
+
+  it('answers access_token as a number: no token', async () => {
+    const run = await runAgainst('access-token-number');
+    const pki01 = scenario(run.outcome.run, 'PKI-01');
+    expect(pki01.status).to.equal('failed');
+    expect(pki01.reason).to.match(/no access token$/);
+    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
+    expectOneLineReasons(run);
+    await expectReportWritten(run);
+    record('access_token a number', run, `PKI-01: ${pki01.reason}`);
+  });
+
+  it('answers cnf as a string and no token_type: the binding check fails, BIND-10 notes it', async () => {
+    const run = await runAgainst('cnf-string-no-token-type');
+    const bind01 = scenario(run.outcome.run, 'BIND-01');
+    expect(bind01.status).to.equal('failed');
+    expect(shown(bind01), shown(bind01)).to.match(/cnf|x5t#S256|bound/i);
+    const bind10 = scenario(run.outcome.run, 'BIND-10');
+    expect(`${shown(bind10)} ${bind10.notes.join(' ')}`).to.match(/token_type/);
+    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
+    expectOneLineReasons(run);
+    await expectReportWritten(run);
+    record('cnf a string, no token_type', run, `BIND-01: ${bind01.reason}`);
+  });
+
+  it('redirects every request to itself: not followed, one request per exchange', async () => {
+    const run = await runAgainst('redirect-loop');
+    const pki01 = scenario(run.outcome.run, 'PKI-01');
+    expect(pki01.status).to.equal('failed');
+    expect(shown(pki01), shown(pki01)).to.match(/HTTP 302/);
+    const transcripts = hostileTranscripts(run.outcome.run, run.server.endpointsBase);
+    expect(run.server.stats.hostileRequests).to.equal(transcripts.length);
+    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
+    expectOneLineReasons(run);
+    await expectReportWritten(run);
+    record(
+      'redirect-loop',
+      run,
+      `${pki01.observed ?? ''}; ${transcripts.length} requests, none followed`,
+    );
+  });
+
+  it('redirects to another origin: never followed, the other host sees nothing', async () => {
+    const run = await runAgainst('redirect-elsewhere');
+    expect(scenario(run.outcome.run, 'PKI-01').status).to.equal('failed');
+    expect(run.server.stats.outsideConnections).to.equal(0);
+    expect(run.server.stats.outsideRequests).to.equal(0);
+    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
+    expectOneLineReasons(run);
+    await expectReportWritten(run);
+    record('redirect-elsewhere', run, 'HTTP 307 not followed; 0 connections to the other origin');
+  });
+
+  it('hands out a registration_client_uri on another origin: the certificate is not sent there', async () => {
+    const run = await runAgainst('foreign-management-uri');
+    const notes = run.outcome.run.scenarios.flatMap((s) => s.notes).join('\n');
+    expect(notes).to.match(/not an origin of the target/);
+    expect(notes).to.include('ERR_CERTIFICATE_ORIGIN_NOT_ALLOWED');
+    expect(run.server.stats.outsideConnections).to.equal(0);
+    expect(run.server.stats.outsideCertificates).to.equal(0);
+    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
+    expectOneLineReasons(run);
+    await expectReportWritten(run);
+    record(
+      'foreign registration_client_uri',
+      run,
+      'clean-up DELETE refused locally; 0 connections outside',
+    );
+  });
+
+  it('refuses every TLS handshake: the refusal is named', async () => {
+    const run = await runAgainst('tls-alert');
+    const pki01 = scenario(run.outcome.run, 'PKI-01');
+    expect(pki01.status).to.equal('failed');
+    expect(shown(pki01), shown(pki01)).to.match(/TLS handshake refused by the server/);
+    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
+    expectOneLineReasons(run);
+    await expectReportWritten(run);
+    record('tls-alert', run, pki01.observed ?? '');
+  });
+
+  it('lists its endpoints on a closed port: connection refused, named', async () => {
+    const run = await runAgainst('closed-ports');
+    const pki01 = scenario(run.outcome.run, 'PKI-01');
+    expect(pki01.status).to.equal('failed');
+    expect(shown(pki01), shown(pki01)).to.match(/ECONNREFUSED/);
+    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
+    expectOneLineReasons(run);
+    await expectReportWritten(run);
+    record('closed-ports', run, pki01.observed ?? '');
+  });
+
+  it('publishes metadata with another issuer: DISC-01 fails, the rest still runs', async () => {
+    const run = await runAgainst('issuer-mismatch');
+    const disc01 = scenario(run.outcome.run, 'DISC-01');
+    expect(disc01.status).to.equal('failed');
+    expect(shown(disc01), shown(disc01)).to.match(/issuer/);
+    expect(shown(disc01), shown(disc01)).to.include('https://issuer.mismatch.example');
+    const failed = run.outcome.run.scenarios.filter((s) => s.status === 'failed').map((s) => s.id);
+    expect(failed).to.deep.equal(['DISC-01']);
+    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
+    expectOneLineReasons(run);
+    await expectReportWritten(run);
+    record('issuer-mismatch', run, `DISC-01: ${disc01.reason}`);
+  });
+
+  it('never answers even the metadata: one-line "cannot reach" within 2 × 3 × timeout, no report', async () => {
+    const server = await fx.startHostile('metadata-never-answers');
+    try {
+      const target = await fx.targetFor(server);
+      const started = performance.now();
+      let error: unknown;
+      try {
+        await runTarget({ targetFile: target, timeoutMs: TIMEOUT_MS, deadlineMs: DEADLINE_MS });
+      } catch (err) {
+        error = err;
+      }
+      const ms = Math.round(performance.now() - started);
+      expect(error).to.be.instanceOf(TargetUnreachableError);
+      const message = (error as Error).message;
+      expect(message).to.match(/cannot reach the authorization server/);
+      expect(message).to.not.match(/[\r\n]/);
+      expect(ms).to.be.below(2 * 3 * TIMEOUT_MS + 1_500);
+      table.push({
+        mode: 'metadata-never-answers',
+        ms,
+        outcome: `exit 3 (no Target, no report): ${message.slice(0, 90)}…`,
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a run deadline during discovery ends discovery at the deadline', async () => {
+    const server = await fx.startHostile('metadata-never-answers');
+    try {
+      const target = await fx.targetFor(server);
+      const started = performance.now();
+      let error: unknown;
+      try {
+        // Requests alone would take 2 × 3 s here; the 500 ms run deadline must win.
+        await runTarget({ targetFile: target, timeoutMs: 1_000, deadlineMs: 500 });
+      } catch (err) {
+        error = err;
+      }
+      const ms = Math.round(performance.now() - started);
+      expect(error).to.be.instanceOf(TargetUnreachableError);
+      expect((error as Error).message).to.match(
+        /did not finish: run deadline reached \(--deadline-ms 500\)/,
+      );
+      expect(ms).to.be.below(1_500);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,281 @@
+import 'reflect-metadata';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { expect } from 'chai';
+import { Agent, request } from 'undici';
+import { parse } from 'yaml';
+import { ConfigError } from '../../lib/errors.js';
+import { RegistrationStateError } from '../../lib/onboarding/errors.js';
+import { initOnboarding } from '../../lib/onboarding/init.js';
+import { registerClients, withRegisteredClients } from '../../lib/onboarding/register-clients.js';
+import { type ReferenceServer, startReferenceServer } from '../../lib/reference/server.js';
+import { loadTargetConfig } from '../../lib/target/load-config.js';
+
+const BIN = resolve('dist/bin/mtls-conformance.js');
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], cwd: string): Promise<CliResult> {
+  return new Promise((done, fail) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, timeout: 20_000, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err && typeof err.code !== 'number') {
+          fail(err);
+          return;
+        }
+        done({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+interface SummaryScenario {
+  id: string;
+  status: string;
+}
+
+/** The JSON bodies of REGISTER.md, in order. */
+function registrationBodies(markdown: string): Array<Record<string, unknown>> {
+  return [...markdown.matchAll(/```json\n([\s\S]*?)\n```/g)].map(
+    (m) => JSON.parse(m[1] ?? '') as Record<string, unknown>,
+  );
+}
+
+/**
+ * The onboarding path a new user takes against the reference server (with mTLS endpoint
+ * aliases, so registration goes to the alias): init with the server's CA → register → run →
+ * clean-up, all through the CLI, with no editing in between.
+ */
+describe('onboarding: init → register → run (end to end against the reference server)', function () {
+  this.timeout(60_000);
+  let workspace: string;
+  let server: ReferenceServer;
+  let agent: Agent;
+  let certs: string;
+  let out: string;
+  let target: string;
+  let afterInit: string;
+
+  before(async () => {
+    workspace = await mkdtemp(join(tmpdir(), 'mtls-onboarding-'));
+    server = await startReferenceServer({ stateDir: join(workspace, 'reference'), aliases: true });
+    certs = join(workspace, 'reference', 'certs');
+    out = join(workspace, 'onboarding');
+    target = join(out, 'target.yaml');
+    agent = new Agent({
+      connect: { ca: await readFile(join(certs, 'root-ca.pem'), 'utf8'), maxCachedSessions: 0 },
+    });
+  });
+  after(async () => {
+    await agent?.close();
+    await server?.close();
+    await rm(workspace, { recursive: true, force: true });
+  });
+
+  it('init reports what the server advertises and writes a target.yaml that validates', async () => {
+    const result = await cli(
+      [
+        'init',
+        '--issuer',
+        server.issuer,
+        '--server-ca',
+        join(certs, 'root-ca.pem'),
+        '--ca-cert',
+        join(certs, 'root-ca.pem'),
+        '--ca-key',
+        join(certs, 'root-ca.key.pem'),
+        '--resource',
+        `${server.mtlsUrl}/resource`,
+        '--out',
+        out,
+      ],
+      workspace,
+    );
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.include('yes  tls_client_auth');
+    expect(result.stdout).to.include('yes  mtls_endpoint_aliases');
+    expect(result.stdout).to.include(
+      `registration endpoint (RFC 7591) at ${server.mtlsUrl}/register`,
+    );
+    expect(result.stdout).to.not.match(/PRIVATE KEY/);
+
+    const config = await loadTargetConfig(target);
+    expect(config.clients.map((c) => [c.name, c.auth])).to.deep.equal([
+      ['client-a', 'tls_client_auth'],
+      ['client-b', 'tls_client_auth'],
+      ['self-signed', 'self_signed_tls_client_auth'],
+      ['public', 'none'],
+    ]);
+    expect(config.testCa?.subject).to.equal('CN=mtls-conformance root CA,O=mtls-conformance,C=US');
+    expect((await stat(join(out, 'certs'))).mode & 0o777).to.equal(0o700);
+    for (const file of await readdir(join(out, 'certs'))) {
+      const mode = (await stat(join(out, 'certs', file))).mode & 0o777;
+      expect(mode, file).to.equal(file.endsWith('.key.pem') ? 0o600 : 0o644);
+    }
+    afterInit = await readFile(target, 'utf8');
+    expect(afterInit).to.match(/^# yaml-language-server: \$schema=/);
+
+    const again = await initOnboarding({ issuer: server.issuer, out }).catch((err: unknown) => err);
+    expect(again).to.be.instanceOf(ConfigError);
+    expect((again as ConfigError).message).to.equal(`${target}: exists; pass --force to overwrite`);
+  });
+
+  it('REGISTER.md names the CA to trust, and its RFC 7591 bodies are accepted by the server (201)', async () => {
+    const markdown = await readFile(join(out, 'REGISTER.md'), 'utf8');
+    expect(markdown).to.include(
+      await readFile(join(certs, 'root-ca.pem'), 'utf8').then((p) => p.trim()),
+    );
+    const bodies = registrationBodies(markdown);
+    expect(bodies.map((b) => b.token_endpoint_auth_method)).to.deep.equal([
+      'tls_client_auth',
+      'tls_client_auth',
+      'self_signed_tls_client_auth',
+      'none',
+    ]);
+    for (const body of bodies) {
+      expect(body.tls_client_certificate_bound_access_tokens).to.equal(true);
+      const response = await request(`${server.mtlsUrl}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        dispatcher: agent,
+      });
+      const answer = (await response.body.json()) as Record<string, unknown>;
+      expect(response.statusCode, JSON.stringify(answer)).to.equal(201);
+      expect(answer.client_id).to.be.a('string');
+      // Leave the server as it was: delete the client again (RFC 7592).
+      const deleted = await request(answer.registration_client_uri as string, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${answer.registration_access_token as string}` },
+        dispatcher: agent,
+      });
+      await deleted.body.dump();
+      expect(deleted.statusCode).to.equal(204);
+    }
+  });
+
+  it('register creates the clients over the mTLS alias and points target.yaml at them', async () => {
+    const result = await cli(['register', '--target', target], workspace);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.include(`Registered 4 client(s) at ${server.mtlsUrl}/register`);
+
+    const stateFile = join(out, 'target.registration.json');
+    expect((await stat(stateFile)).mode & 0o777).to.equal(0o600);
+    const state = JSON.parse(await readFile(stateFile, 'utf8'));
+    const tokens = state.clients.map(
+      (c: { registration_access_token: string }) => c.registration_access_token,
+    );
+    expect(tokens).to.have.length(4);
+    for (const token of tokens) expect(result.stdout).to.not.include(token);
+
+    const rewritten = await readFile(target, 'utf8');
+    const ids = (parse(rewritten) as { clients: Array<{ client_id: string }> }).clients.map(
+      (c) => c.client_id,
+    );
+    expect(ids).to.deep.equal(state.clients.map((c: { client_id: string }) => c.client_id));
+    expect(ids.every((id) => id.startsWith('dyn-'))).to.equal(true);
+    // Only the client_id values changed: every comment and every other line is as init wrote it.
+    const unchanged = (text: string) => text.split('\n').filter((l) => !/^\s+client_id: /.test(l));
+    expect(unchanged(rewritten)).to.deep.equal(unchanged(afterInit));
+
+    const twice = await registerClients({ targetFile: target }).catch((err: unknown) => err);
+    expect(twice).to.be.instanceOf(RegistrationStateError);
+    expect((twice as Error).message).to.match(
+      /already registered for this target; delete them first/,
+    );
+  });
+
+  it('run passes against the registered clients with no editing (exit 0)', async () => {
+    const reports = join(workspace, 'reports');
+    const result = await cli(['run', '--target', target, '--report-dir', reports], workspace);
+    expect(result.code, result.stdout + result.stderr).to.equal(0);
+    const summary = JSON.parse(await readFile(join(reports, 'summary.json'), 'utf8')) as {
+      scenarios: SummaryScenario[];
+    };
+    const status = new Map(summary.scenarios.map((s) => [s.id, s.status]));
+    for (const id of [
+      'DISC-02',
+      'PKI-01',
+      'PKI-04',
+      'PKI-07',
+      'SELF-01',
+      'BIND-01',
+      'BIND-03',
+      'REG-01',
+    ]) {
+      expect(status.get(id), id).to.equal('passed');
+    }
+    // No configured client comes with an intermediate, and the reference binds a registered
+    // client to its own CAs: the run-time chain is refused, which is no verdict on chain building.
+    expect(status.get('PKI-13')).to.equal('skipped');
+  });
+
+  it('register --cleanup deletes the clients (RFC 7592) and restores target.yaml byte for byte', async () => {
+    const stateFile = join(out, 'target.registration.json');
+    const state = JSON.parse(await readFile(stateFile, 'utf8'));
+    const result = await cli(['register', '--target', target, '--cleanup'], workspace);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.include('Deleted 4 registered client(s)');
+    expect(await readFile(target, 'utf8')).to.equal(afterInit);
+    expect(await stat(stateFile).catch(() => undefined)).to.equal(undefined);
+    const first = state.clients[0] as {
+      registration_client_uri: string;
+      registration_access_token: string;
+    };
+    const gone = await request(first.registration_client_uri, {
+      headers: { authorization: `Bearer ${first.registration_access_token}` },
+      dispatcher: agent,
+    });
+    await gone.body.dump();
+    expect(gone.statusCode).to.equal(401);
+  });
+
+  it('run --register registers, runs and cleans up, also when the run fails', async () => {
+    const ok = await cli(
+      [
+        'run',
+        '--register',
+        '--target',
+        target,
+        '--only',
+        'PKI-01,SELF-01',
+        '--report-dir',
+        join(workspace, 'r2'),
+      ],
+      workspace,
+    );
+    expect(ok.code, ok.stdout + ok.stderr).to.equal(0);
+    expect(ok.stderr).to.match(/Registered client-a as dyn-/);
+    expect(ok.stdout).to.match(/PASS {2}PKI-01/);
+    expect(await readFile(target, 'utf8')).to.equal(afterInit);
+
+    // A run that throws after registration: the clients are still deleted, the target restored.
+    let registered: string[] = [];
+    const failing = await withRegisteredClients(
+      {
+        targetFile: target,
+        onRegistered: (outcome) => {
+          registered = outcome.clients.map((c) => c.client_id);
+        },
+        onCleanupProblem: (message) => expect.fail(message),
+      },
+      async () => {
+        expect(await readFile(target, 'utf8')).to.not.equal(afterInit);
+        throw new Error('the run broke');
+      },
+    ).catch((err: unknown) => err);
+    expect((failing as Error).message).to.equal('the run broke');
+    expect(registered).to.have.length(4);
+    expect(await readFile(target, 'utf8')).to.equal(afterInit);
+    expect(await readdir(out)).to.not.include('target.registration.json');
+  });
+});

@@ -1,0 +1,139 @@
+import 'reflect-metadata';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { readManifest } from '../../lib/certs/manifest.js';
+import type { Reply } from '../../lib/reference/http.js';
+import { type ReferenceServer, startReferenceServer } from '../../lib/reference/server.js';
+import {
+  type LabelledSecret,
+  scanForSecrets,
+  scanTextForSecrets,
+} from '../../lib/report/secret-scan.js';
+import { SECRET_FIELDS } from '../../lib/tls/redact.js';
+import { runCli } from '../hostile/cli-process.js';
+
+/**
+ * Secrets hygiene, end to end: key files on disk are private (even under a permissive umask),
+ * and a real run's console output and report package contain none of the tokens, codes and
+ * secrets the server actually handed out, nor any private key. The server reports every reply
+ * it sends (onReply), which is how the test knows the raw values to look for.
+ */
+describe('secrets: key files, reports and console output', function () {
+  this.timeout(60_000);
+  let stateDir: string;
+
+  before(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), 'mtls-secrets-'));
+  });
+  after(async () => {
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  async function expectPrivateKeyFiles(certsDir: string): Promise<string[]> {
+    expect((await stat(certsDir)).mode & 0o777, `${certsDir} mode`).to.equal(0o700);
+    const manifest = await readManifest(certsDir);
+    const keyFiles = manifest.identities.map((identity) => join(certsDir, identity.key));
+    expect(keyFiles.length).to.be.greaterThan(5);
+    for (const file of keyFiles) {
+      expect((await stat(file)).mode & 0o777, `${file} mode`).to.equal(0o600);
+    }
+    // Nothing else in the folder holds a private key.
+    for (const name of await readdir(certsDir)) {
+      const file = join(certsDir, name);
+      if (keyFiles.includes(file) || (await stat(file)).isDirectory()) continue;
+      expect(await readFile(file, 'utf8'), name).to.not.include('PRIVATE KEY');
+    }
+    return keyFiles;
+  }
+
+  it('`certs --out` writes keys 0600 in a 0700 folder, even with umask 000', async () => {
+    const out = join(stateDir, 'minted');
+    const run = await runCli(['certs', '--out', out], {
+      killAfterMs: 30_000,
+      env: { MTLS_TEST_UMASK: '000' },
+    });
+    expect(run.code, run.stderr).to.equal(0);
+    await expectPrivateKeyFiles(out);
+    expect(run.stdout).to.not.include('PRIVATE KEY');
+  });
+
+  it('a whole failing run: no issued token, code or secret in stdout/stderr, no key material in --report-dir', async () => {
+    const issued = new Set<string>();
+    const server: ReferenceServer = await startReferenceServer({
+      stateDir: join(stateDir, 'reference'),
+      port: 0,
+      // Defects, so that failures (the verdicts that print what was observed) are in the output.
+      defects: ['accept-missing-client-id', 'rs-ignore-binding', 'revocation-ignored'],
+      onReply: (reply) => collectSecrets(reply, issued),
+    });
+    const reportDir = join(stateDir, 'report');
+    let run: Awaited<ReturnType<typeof runCli>>;
+    try {
+      run = await runCli(['run', '--target', server.targetConfigPath, '--report-dir', reportDir], {
+        killAfterMs: 45_000,
+      });
+    } finally {
+      await server.close();
+    }
+    expect(run.code, run.stderr).to.equal(1);
+    expect(run.stdout.match(/^ {2}FAIL /gm)?.length ?? 0).to.be.greaterThan(3);
+    // The run must actually have been handed secrets for the scan to mean anything.
+    expect(issued.size).to.be.greaterThan(20);
+
+    const config = JSON.parse(await readFile(server.targetConfigPath, 'utf8')) as {
+      clients: Array<{ client_secret?: string }>;
+    };
+    const clientSecrets = config.clients.flatMap((c) => (c.client_secret ? [c.client_secret] : []));
+    expect(clientSecrets.length).to.be.greaterThan(0);
+
+    const secrets: LabelledSecret[] = [...issued, ...clientSecrets].map((value, i) => ({
+      label: `server-issued secret #${i + 1}`,
+      value,
+    }));
+    const certsDir = join(stateDir, 'reference', 'certs');
+    const keyFiles = await expectPrivateKeyFiles(certsDir);
+    const keys: LabelledSecret[] = await Promise.all(
+      keyFiles.map(async (file) => ({ label: file, value: await readFile(file, 'utf8') })),
+    );
+
+    expect(scanTextForSecrets(run.stdout, [...secrets, ...keys]), 'stdout').to.deep.equal([]);
+    expect(scanTextForSecrets(run.stderr, [...secrets, ...keys]), 'stderr').to.deep.equal([]);
+    expect(await scanForSecrets([reportDir], [...secrets, ...keys]), 'report dir').to.deep.equal(
+      [],
+    );
+  });
+
+  it('the scan is able to fail: a token printed verbatim is found', () => {
+    const token = 'tok-0123456789abcdefghijklmnop';
+    expect(scanTextForSecrets(`PASS observed ${token}\n`, [token])).to.have.length(1);
+  });
+});
+
+/** Every credential-bearing value in a reply: JSON members named like secrets, and the code or
+ * token in a redirect's Location. */
+function collectSecrets(reply: Readonly<Reply>, into: Set<string>): void {
+  const secretNames = new Set(SECRET_FIELDS);
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [name, member] of Object.entries(value)) {
+        if (secretNames.has(name) && typeof member === 'string' && member.length >= 8) {
+          into.add(member);
+        }
+        walk(member);
+      }
+    }
+  };
+  walk(reply.json);
+  const location = reply.headers?.location;
+  if (location !== undefined) {
+    const url = new URL(location, 'https://placeholder.invalid');
+    const params = new URLSearchParams(url.hash.slice(1));
+    for (const [name, value] of [...url.searchParams, ...params]) {
+      if (secretNames.has(name) && value.length >= 8) into.add(value);
+    }
+  }
+}
