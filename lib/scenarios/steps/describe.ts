@@ -17,6 +17,7 @@ export function describeResult(result: ExchangeResult): string {
     }
   }
   const parts = [`HTTP ${result.status}`];
+  if (result.bodyProblem) parts.push(`(${result.bodyProblem})`);
   const err = oauthError(result);
   if (err) {
     parts.push(err.error);
