@@ -6,17 +6,12 @@ import type { Scenario } from '../scenarios/scenario.js';
 import { harnessName, harnessVersion } from '../version.js';
 import { type Evaluation, evaluateScenario } from './evaluate.js';
 import { interruptionReason } from './interruption.js';
+import { scenarioTestBody } from './scenario-test.js';
+import { SECTION_TITLES } from './section-titles.js';
 import { testTitle } from './test-title.js';
 import { totalsOf } from './totals.js';
 
-export const SECTION_TITLES: Readonly<Record<Section, string>> = {
-  DISC: 'DISC — discovery and metadata',
-  PKI: 'PKI — tls_client_auth (RFC 8705 §2.1)',
-  SELF: 'SELF — self_signed_tls_client_auth (RFC 8705 §2.2)',
-  BIND: 'BIND — certificate-bound access tokens (RFC 8705 §3)',
-  REG: 'REG — dynamic registration (RFC 7591, RFC 8705 §2)',
-  PUB: 'PUB — public clients, binding only (RFC 8705 §4)',
-};
+export { SECTION_TITLES };
 
 export interface RunCatalogOptions {
   services: RunServices;
@@ -64,28 +59,26 @@ export async function runCatalog(opts: RunCatalogOptions): Promise<CatalogRun> {
       bySection.set(scenario.section, suite);
     }
     suite.addTest(
-      new Mocha.Test(testTitle(scenario), async function (this: Mocha.Context) {
-        const evaluation = opts.signal?.aborted
-          ? notRun(scenario, interruptionReason(opts.signal))
-          : await evaluateScenario(scenario, opts.services, {
-              deadlineMs: opts.scenarioDeadlineMs,
-              ...(opts.expectedFailures ? { expectedFailures: opts.expectedFailures } : {}),
-              ...(opts.signal ? { signal: opts.signal } : {}),
-            });
-        if (evaluation.interrupted) interrupted = true;
-        results.push(evaluation.result);
-        if (evaluation.setupProblem) setupProblems++;
-        opts.onResult?.(evaluation.result);
-        opts.decorateTest?.(this, evaluation);
-        const { status, reason } = evaluation.result;
-        if (status === 'failed') {
-          // The verdict, not a stack: the report shows this text under the failed test.
-          const failure = new Error(reason ?? 'failed');
-          failure.stack = failure.message;
-          throw failure;
-        }
-        if (status === 'skipped' || status === 'expected-failure') this.skip();
-      }),
+      new Mocha.Test(
+        testTitle(scenario),
+        scenarioTestBody(scenario, {
+          evaluate: async (s) =>
+            opts.signal?.aborted
+              ? notRun(s, interruptionReason(opts.signal))
+              : evaluateScenario(s, opts.services, {
+                  deadlineMs: opts.scenarioDeadlineMs,
+                  ...(opts.expectedFailures ? { expectedFailures: opts.expectedFailures } : {}),
+                  ...(opts.signal ? { signal: opts.signal } : {}),
+                }),
+          onEvaluation: (test, evaluation) => {
+            if (evaluation.interrupted) interrupted = true;
+            results.push(evaluation.result);
+            if (evaluation.setupProblem) setupProblems++;
+            opts.onResult?.(evaluation.result);
+            opts.decorateTest?.(test, evaluation);
+          },
+        }),
+      ),
     );
   }
 

@@ -1,0 +1,66 @@
+import 'reflect-metadata';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { type ReferenceServer, startReferenceServer } from '../../lib/reference/server.js';
+import { TARGET_ENV } from '../../lib/runner/describe-section.js';
+
+const run = promisify(execFile);
+const dist = new URL('../../', import.meta.url).pathname;
+
+describe('suites/: the catalog sections as plain mocha spec files', function () {
+  this.timeout(90_000);
+  let work: string;
+  let server: ReferenceServer;
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'mtls-suites-'));
+    server = await startReferenceServer({ stateDir: work, port: 0 });
+  });
+  after(async () => {
+    await server?.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  async function mocha(files: string[]) {
+    try {
+      const { stdout } = await run(
+        process.execPath,
+        [
+          join(dist, '../node_modules/mocha/bin/mocha.js'),
+          '--no-config',
+          '--timeout',
+          '60000',
+          ...files,
+        ],
+        { env: { ...process.env, [TARGET_ENV]: server.targetConfigPath }, maxBuffer: 8 << 20 },
+      );
+      return { code: 0, stdout };
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string };
+      return { code: e.code ?? -1, stdout: e.stdout ?? '' };
+    }
+  }
+
+  it('run every section against the conformant reference server, all passing', async () => {
+    const files = ['disc', 'pki', 'self', 'bind', 'reg', 'pub'].map((s) =>
+      join(dist, 'suites', `${s}.js`),
+    );
+    const result = await mocha(files);
+    expect(result.code, result.stdout).to.equal(0);
+    expect(result.stdout).to.include('[PKI-01]').and.include('[BIND-03]').and.include('[PUB-01]');
+    expect(result.stdout).to.match(/\b4\d passing\b/);
+  });
+
+  it('fail a section when a MUST scenario fails (exit 1)', async () => {
+    await server.close();
+    server = await startReferenceServer({ stateDir: work, port: 0, defects: ['accept-expired'] });
+    const result = await mocha([join(dist, 'suites', 'pki.js')]);
+    expect(result.code, result.stdout).to.equal(1);
+    expect(result.stdout)
+      .to.match(/1 failing/)
+      .and.include('[PKI-07]');
+  });
+});
