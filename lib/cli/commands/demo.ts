@@ -2,8 +2,7 @@ import type { CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { DEFECTS } from '../../reference/defects.js';
 import { progressLine } from '../../runner/console-progress.js';
-import { EXIT_INTERRUPTED, interruptOnSignals } from '../../runner/process-signals.js';
-import { printRunOutcome } from '../run-output.js';
+import { runInterruptibly } from '../interruptible-run.js';
 
 interface DemoArgs {
   'report-dir': string;
@@ -67,29 +66,17 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     process.stdout.write(
       `Reference server on ${server.issuer}${defects.length > 0 ? ` with defect ${defects.join(', ')}` : ' (conformant)'}\n`,
     );
-    const signals = interruptOnSignals({
-      onFirst: (name) =>
-        process.stderr.write(
-          `\nmtls-conformance: ${name}: stopping, writing the partial report (again to quit at once)\n`,
-        ),
-    });
     try {
-      const outcome = await runTarget({
-        targetFile: server.targetConfigPath,
-        reportDir: args['report-dir'],
-        signal: signals.signal,
-        onStart: ({ scenarios }) => process.stdout.write(`Running ${scenarios} scenarios\n`),
-        onResult: (r) => process.stdout.write(`${progressLine(r)}\n`),
-      });
-      printRunOutcome(outcome);
-      process.exitCode = signals.received() !== undefined ? EXIT_INTERRUPTED : outcome.exitCode;
-    } catch (err) {
-      // Stopped before the catalog started (during discovery): no report to write.
-      if (signals.received() === undefined) throw err;
-      process.stderr.write(`mtls-conformance: ${(err as Error).message}\n`);
-      process.exitCode = EXIT_INTERRUPTED;
+      await runInterruptibly((signal) =>
+        runTarget({
+          targetFile: server.targetConfigPath,
+          reportDir: args['report-dir'],
+          signal,
+          onStart: ({ scenarios }) => process.stdout.write(`Running ${scenarios} scenarios\n`),
+          onResult: (r) => process.stdout.write(`${progressLine(r)}\n`),
+        }),
+      );
     } finally {
-      signals.dispose();
       await server.close();
     }
   },

@@ -2,8 +2,7 @@ import type { CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { progressLine } from '../../runner/console-progress.js';
 import { DEFAULT_TIMEOUT_MS } from '../../runner/defaults.js';
-import { EXIT_INTERRUPTED, interruptOnSignals } from '../../runner/process-signals.js';
-import { printRunOutcome } from '../run-output.js';
+import { runInterruptibly } from '../interruptible-run.js';
 
 interface RunArgs {
   target: string;
@@ -112,14 +111,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
           },
         )
       : runTargetOnce;
-    const signals = interruptOnSignals({
-      onFirst: (name) =>
-        process.stderr.write(
-          `\nmtls-conformance: ${name}: stopping, writing the partial report (again to quit at once)\n`,
-        ),
-    });
-    try {
-      const outcome = await runTarget({
+    await runInterruptibly((signal) =>
+      runTarget({
         targetFile: args.target,
         reportDir: args['report-dir'],
         selection: {
@@ -134,23 +127,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
         onStart: ({ issuer, scenarios }) =>
           process.stdout.write(`Running ${scenarios} scenarios against ${issuer ?? args.target}\n`),
         onResult: (r) => process.stdout.write(`${progressLine(r)}\n`),
-        signal: signals.signal,
+        signal,
         ...(deadlineMs !== undefined ? { deadlineMs } : {}),
-      });
-      printRunOutcome(outcome);
-      if (outcome.run.interrupted === true) {
-        process.stdout.write(
-          'Interrupted: the report is partial (scenarios not run are listed as skipped).\n',
-        );
-      }
-      process.exitCode = signals.received() !== undefined ? EXIT_INTERRUPTED : outcome.exitCode;
-    } catch (err) {
-      // Stopped before there was a Target (during discovery): no report to write.
-      if (signals.received() === undefined) throw err;
-      process.stderr.write(`mtls-conformance: ${(err as Error).message}\n`);
-      process.exitCode = EXIT_INTERRUPTED;
-    } finally {
-      signals.dispose();
-    }
+      }),
+    );
   },
 };

@@ -2,16 +2,10 @@ import type { ExchangeResult } from '../../tls/exchange.js';
 import type { ScenarioContext } from '../context.js';
 import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
 import type { ClientWithIdentity } from '../roles.js';
-import { clientAuthentication } from './client-authentication.js';
+import { postTokenAsClient, type TokenCall } from './client-authentication.js';
 import { describeResult, isObject } from './describe.js';
 
-export interface IntrospectionRequest {
-  label: string;
-  /** The authenticated caller (RFC 7662 §2.1), presenting its own certificate. */
-  caller: ClientWithIdentity;
-  token: string;
-  tokenTypeHint?: 'access_token' | 'refresh_token';
-}
+export type IntrospectionRequest = TokenCall;
 
 /** An RFC 7662 §2.2 answer: `active`, and the rest of the members as sent. */
 export interface IntrospectionAnswer {
@@ -25,18 +19,7 @@ export function introspect(
   ctx: ScenarioContext,
   req: IntrospectionRequest,
 ): Promise<ExchangeResult> {
-  const url = ctx.target.mtlsEndpoints.introspection;
-  if (!url) throw new ScenarioSkip('no introspection_endpoint in metadata or config');
-  const auth = clientAuthentication(req.caller.client);
-  const form: Record<string, string> = { token: req.token, ...auth.form };
-  if (req.tokenTypeHint) form.token_type_hint = req.tokenTypeHint;
-  return ctx.exchange(req.caller.identity, {
-    label: req.label,
-    method: 'POST',
-    url,
-    headers: { accept: 'application/json', ...auth.headers },
-    form,
-  });
+  return postTokenAsClient(ctx, 'introspection', req);
 }
 
 /**

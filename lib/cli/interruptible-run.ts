@@ -1,0 +1,35 @@
+import { EXIT_INTERRUPTED, interruptOnSignals } from '../runner/process-signals.js';
+import type { RunTargetOutcome } from '../runner/run-target.js';
+import { printRunOutcome } from './run-output.js';
+
+/**
+ * Runs the catalog so that Ctrl-C / SIGTERM stops it cleanly: the partial report is written and
+ * marked interrupted, the outcome printed, and the exit code is 130; otherwise the run's own.
+ */
+export async function runInterruptibly(
+  run: (signal: AbortSignal) => Promise<RunTargetOutcome>,
+): Promise<void> {
+  const signals = interruptOnSignals({
+    onFirst: (name) =>
+      process.stderr.write(
+        `\nmtls-conformance: ${name}: stopping, writing the partial report (again to quit at once)\n`,
+      ),
+  });
+  try {
+    const outcome = await run(signals.signal);
+    printRunOutcome(outcome);
+    if (outcome.run.interrupted === true) {
+      process.stdout.write(
+        'Interrupted: the report is partial (scenarios not run are listed as skipped).\n',
+      );
+    }
+    process.exitCode = signals.received() !== undefined ? EXIT_INTERRUPTED : outcome.exitCode;
+  } catch (err) {
+    // Stopped before there was a Target (during discovery): no report to write.
+    if (signals.received() === undefined) throw err;
+    process.stderr.write(`mtls-conformance: ${(err as Error).message}\n`);
+    process.exitCode = EXIT_INTERRUPTED;
+  } finally {
+    signals.dispose();
+  }
+}
