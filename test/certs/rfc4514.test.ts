@@ -207,7 +207,7 @@ describe('certs/rfc4514', () => {
         fc.property(dnArbitrary, (dn) => {
           expect(parseDn(formatDn(dn))).to.deep.equal(dn);
         }),
-        { numRuns: 500 },
+        { numRuns: 500, seed: 4514 },
       );
     });
 
@@ -218,7 +218,7 @@ describe('certs/rfc4514', () => {
           expect(certificateSubject(minted.cert)).to.deep.equal(dn);
           expect(minted.subject).to.equal(formatDn(dn));
         }),
-        { numRuns: 60 },
+        { numRuns: 60, seed: 4514 },
       );
     });
   });
