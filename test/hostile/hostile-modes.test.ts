@@ -132,6 +132,13 @@ describe('hostile targets (fast variants)', function () {
     for (const line of run.console) expect(line).to.not.match(/[\r\n]/);
   }
 
+  /** What every mode must show: done within its bound, every reason one line, a report. */
+  async function expectFinishedWithin(run: HostileRun, boundMs: number): Promise<void> {
+    expect(run.elapsedMs).to.be.below(boundMs);
+    expectOneLineReasons(run);
+    await expectReportWritten(run);
+  }
+
   function record(mode: string, run: HostileRun, what: string): void {
     const r = run.outcome.run;
     table.push({
@@ -165,9 +172,7 @@ describe('hostile targets (fast variants)', function () {
     expect(notRun[0]?.reason).to.equal(
       `not run: run deadline reached (--deadline-ms ${DEADLINE_MS})`,
     );
-    expect(run.elapsedMs).to.be.below(DEADLINE_BOUND_MS);
-    expectOneLineReasons(run);
-    await expectReportWritten(run);
+    await expectFinishedWithin(run, DEADLINE_BOUND_MS);
     record('never-answers', run, pki01.observed ?? '');
   });
 
@@ -178,9 +183,7 @@ describe('hostile targets (fast variants)', function () {
     expect(shown(pki01), shown(pki01)).to.match(
       /no answer: (no response body data for 300 ms|exchange not finished|no connection \(TCP \+ TLS handshake\) within 300 ms)/,
     );
-    expect(run.elapsedMs).to.be.below(DEADLINE_BOUND_MS);
-    expectOneLineReasons(run);
-    await expectReportWritten(run);
+    await expectFinishedWithin(run, DEADLINE_BOUND_MS);
     record('dribble (1 B / 2 s)', run, pki01.observed ?? '');
   });
 
@@ -212,9 +215,7 @@ describe('hostile targets (fast variants)', function () {
       e.kind === 'transcript' ? [e.response?.body ?? ''] : [],
     );
     expect(bodies.join('\n')).to.include('Service Unavailable');
-    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
-    expectOneLineReasons(run);
-    await expectReportWritten(run);
+    await expectFinishedWithin(run, UNHURRIED_BOUND_MS);
     record('not-json', run, pki01.observed ?? '');
   });
 
@@ -223,9 +224,7 @@ describe('hostile targets (fast variants)', function () {
     const pki02 = scenario(run.outcome.run, 'PKI-02');
     expect(pki02.status).to.equal('failed');
     expect(pki02.reason).to.equal('an access token was issued');
-    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
-    expectOneLineReasons(run);
-    await expectReportWritten(run);
+    await expectFinishedWithin(run, UNHURRIED_BOUND_MS);
     record('invalid-utf8', run, `PKI-02: ${pki02.reason}`);
   });
 
@@ -237,9 +236,7 @@ describe('hostile targets (fast variants)', function () {
     // What the server got out per response is the client's 1 MiB cap plus socket buffers.
     expect(run.server.stats.hostileRequests).to.be.greaterThan(0);
     expect(run.server.stats.hugeBodyMaxPerResponse).to.be.below(16 * 1024 * 1024);
-    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
-    expectOneLineReasons(run);
-    await expectReportWritten(run);
+    await expectFinishedWithin(run, UNHURRIED_BOUND_MS);
     record(
       'huge-body (50 MB)',
       run,
@@ -252,9 +249,7 @@ describe('hostile targets (fast variants)', function () {
     const pki01 = scenario(run.outcome.run, 'PKI-01');
     expect(pki01.status).to.equal('failed');
     expect(shown(pki01), shown(pki01)).to.match(/connection lost while reading the response body/);
-    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
-    expectOneLineReasons(run);
-    await expectReportWritten(run);
+    await expectFinishedWithin(run, UNHURRIED_BOUND_MS);
     record('reset-mid-response', run, pki01.observed ?? '');
   });
 
@@ -263,9 +258,7 @@ describe('hostile targets (fast variants)', function () {
     const pki01 = scenario(run.outcome.run, 'PKI-01');
     expect(pki01.status).to.equal('failed');
     expect(pki01.reason).to.match(/no access token$/);
-    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
-    expectOneLineReasons(run);
-    await expectReportWritten(run);
+    await expectFinishedWithin(run, UNHURRIED_BOUND_MS);
     record('access_token a number', run, `PKI-01: ${pki01.reason}`);
   });
 
@@ -276,9 +269,7 @@ describe('hostile targets (fast variants)', function () {
     expect(shown(bind01), shown(bind01)).to.match(/cnf|x5t#S256|bound/i);
     const bind10 = scenario(run.outcome.run, 'BIND-10');
     expect(`${shown(bind10)} ${bind10.notes.join(' ')}`).to.match(/token_type/);
-    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
-    expectOneLineReasons(run);
-    await expectReportWritten(run);
+    await expectFinishedWithin(run, UNHURRIED_BOUND_MS);
     record('cnf a string, no token_type', run, `BIND-01: ${bind01.reason}`);
   });
 
@@ -289,9 +280,7 @@ describe('hostile targets (fast variants)', function () {
     expect(shown(pki01), shown(pki01)).to.match(/HTTP 302/);
     const transcripts = hostileTranscripts(run.outcome.run, run.server.endpointsBase);
     expect(run.server.stats.hostileRequests).to.equal(transcripts.length);
-    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
-    expectOneLineReasons(run);
-    await expectReportWritten(run);
+    await expectFinishedWithin(run, UNHURRIED_BOUND_MS);
     record(
       'redirect-loop',
       run,
@@ -304,9 +293,7 @@ describe('hostile targets (fast variants)', function () {
     expect(scenario(run.outcome.run, 'PKI-01').status).to.equal('failed');
     expect(run.server.stats.outsideConnections).to.equal(0);
     expect(run.server.stats.outsideRequests).to.equal(0);
-    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
-    expectOneLineReasons(run);
-    await expectReportWritten(run);
+    await expectFinishedWithin(run, UNHURRIED_BOUND_MS);
     record('redirect-elsewhere', run, 'HTTP 307 not followed; 0 connections to the other origin');
   });
 
@@ -317,9 +304,7 @@ describe('hostile targets (fast variants)', function () {
     expect(notes).to.include('ERR_CERTIFICATE_ORIGIN_NOT_ALLOWED');
     expect(run.server.stats.outsideConnections).to.equal(0);
     expect(run.server.stats.outsideCertificates).to.equal(0);
-    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
-    expectOneLineReasons(run);
-    await expectReportWritten(run);
+    await expectFinishedWithin(run, UNHURRIED_BOUND_MS);
     record(
       'foreign registration_client_uri',
       run,
@@ -332,9 +317,7 @@ describe('hostile targets (fast variants)', function () {
     const pki01 = scenario(run.outcome.run, 'PKI-01');
     expect(pki01.status).to.equal('failed');
     expect(shown(pki01), shown(pki01)).to.match(/TLS handshake refused by the server/);
-    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
-    expectOneLineReasons(run);
-    await expectReportWritten(run);
+    await expectFinishedWithin(run, UNHURRIED_BOUND_MS);
     record('tls-alert', run, pki01.observed ?? '');
   });
 
@@ -343,9 +326,7 @@ describe('hostile targets (fast variants)', function () {
     const pki01 = scenario(run.outcome.run, 'PKI-01');
     expect(pki01.status).to.equal('failed');
     expect(shown(pki01), shown(pki01)).to.match(/ECONNREFUSED/);
-    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
-    expectOneLineReasons(run);
-    await expectReportWritten(run);
+    await expectFinishedWithin(run, UNHURRIED_BOUND_MS);
     record('closed-ports', run, pki01.observed ?? '');
   });
 
@@ -357,9 +338,7 @@ describe('hostile targets (fast variants)', function () {
     expect(shown(disc01), shown(disc01)).to.include('https://issuer.mismatch.example');
     const failed = run.outcome.run.scenarios.filter((s) => s.status === 'failed').map((s) => s.id);
     expect(failed).to.deep.equal(['DISC-01']);
-    expect(run.elapsedMs).to.be.below(UNHURRIED_BOUND_MS);
-    expectOneLineReasons(run);
-    await expectReportWritten(run);
+    await expectFinishedWithin(run, UNHURRIED_BOUND_MS);
     record('issuer-mismatch', run, `DISC-01: ${disc01.reason}`);
   });
 

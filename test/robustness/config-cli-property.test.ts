@@ -6,7 +6,11 @@ import { stringify } from 'yaml';
 import { main } from '../../lib/cli/main.js';
 import { ConfigError, TargetUnreachableError } from '../../lib/errors.js';
 import { loadTarget } from '../../lib/target/load-target.js';
-import { CLIENT_A_DN, TargetWorkspace, writeManifest } from '../target/target-workspace.js';
+import {
+  TargetWorkspace,
+  twoClientConfigParts,
+  writeManifest,
+} from '../target/target-workspace.js';
 
 /**
  * Property: whatever the target config holds, `run` ends in a known way. Either there is a
@@ -23,23 +27,7 @@ describe('config loader and `run` under property-based inputs', function () {
 
   const validConfig = (): Record<string, unknown> => ({
     endpoints: { token: 'https://127.0.0.1:9/token' },
-    certs_manifest: './certs/manifest.json',
-    test_ca: { cert: './certs/ca.pem', key: './certs/ca.key.pem' },
-    clients: [
-      {
-        name: 'a',
-        client_id: 'a',
-        auth: 'tls_client_auth',
-        identity: 'client-a',
-        subject_dn: CLIENT_A_DN,
-      },
-      {
-        name: 'b',
-        client_id: 'b',
-        auth: 'self_signed_tls_client_auth',
-        identity: { cert: './certs/selfSigned.pem', key: './certs/selfSigned.key.pem' },
-      },
-    ],
+    ...twoClientConfigParts(),
     resource: { url: 'https://127.0.0.1:9/r', expected_status: 200 },
   });
 

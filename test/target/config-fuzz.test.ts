@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { ConfigError } from '../../lib/errors.js';
 import { loadTargetConfig } from '../../lib/target/load-config.js';
-import { CLIENT_A_DN, TargetWorkspace, writeManifest } from './target-workspace.js';
+import { TargetWorkspace, twoClientConfigParts, writeManifest } from './target-workspace.js';
 
 /**
  * Garbled, random and half-right configs: the loader may accept them or refuse them, but the only
@@ -17,23 +17,7 @@ describe('target config loader under fuzzing', () => {
 
   const validConfig = () => ({
     issuer: 'https://as.example',
-    certs_manifest: './certs/manifest.json',
-    test_ca: { cert: './certs/ca.pem', key: './certs/ca.key.pem' },
-    clients: [
-      {
-        name: 'a',
-        client_id: 'a',
-        auth: 'tls_client_auth',
-        identity: 'client-a',
-        subject_dn: CLIENT_A_DN,
-      },
-      {
-        name: 'b',
-        client_id: 'b',
-        auth: 'self_signed_tls_client_auth',
-        identity: { cert: './certs/selfSigned.pem', key: './certs/selfSigned.key.pem' },
-      },
-    ],
+    ...twoClientConfigParts(),
     resource: { url: 'https://rs.example/r', expected_status: 200 },
     forwarded_headers: ['X-Cert'],
   });

@@ -108,6 +108,32 @@ export function offlineConfig(overrides: Record<string, unknown> = {}): Record<s
   };
 }
 
+/**
+ * The certificates, test CA and two clients (one tls_client_auth by manifest name, one
+ * self-signed by file) that the fuzzing tests mutate: every kind of reference the loader resolves.
+ */
+export function twoClientConfigParts(): Record<string, unknown> {
+  return {
+    certs_manifest: './certs/manifest.json',
+    test_ca: { cert: './certs/ca.pem', key: './certs/ca.key.pem' },
+    clients: [
+      {
+        name: 'a',
+        client_id: 'a',
+        auth: 'tls_client_auth',
+        identity: 'client-a',
+        subject_dn: CLIENT_A_DN,
+      },
+      {
+        name: 'b',
+        client_id: 'b',
+        auth: 'self_signed_tls_client_auth',
+        identity: { cert: './certs/selfSigned.pem', key: './certs/selfSigned.key.pem' },
+      },
+    ],
+  };
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
