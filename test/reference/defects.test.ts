@@ -442,16 +442,7 @@ describe('reference server defect switches', function () {
     fixture = await ReferenceFixture.create();
     const root = await fixture.ca('root-ca');
     await Promise.all([
-      fixture.mintIdentity('san-dns-suffix', {
-        subject: 'CN=near-miss,OU=clients,O=mtls-conformance,C=US',
-        issuer: root,
-        sans: [{ type: 'dns', value: 'client-a.clients.example.test.evil' }],
-      }),
-      fixture.mintIdentity('san-other-type', {
-        subject: 'CN=near-miss,OU=clients,O=mtls-conformance,C=US',
-        issuer: root,
-        sans: [{ type: 'uri', value: 'client-a.clients.example.test' }],
-      }),
+      fixture.mintSanNearMisses(),
       fixture.mintIdentity('client-a-rotated', { subject: VICTIM_DN, issuer: root }),
     ]);
   });

@@ -96,6 +96,32 @@ export class ReferenceFixture {
     return minted;
   }
 
+  /**
+   * Near misses for the SAN registrations of client-a (RFC 8705 §2.1.2), issued by the trusted
+   * root: `san-dns-suffix`, `san-other-type` and `san-other-ip`.
+   */
+  async mintSanNearMisses(): Promise<void> {
+    const issuer = await this.ca('root-ca');
+    const subject = 'CN=near-miss,OU=clients,O=mtls-conformance,C=US';
+    await Promise.all([
+      this.mintIdentity('san-dns-suffix', {
+        subject,
+        issuer,
+        sans: [{ type: 'dns', value: 'client-a.clients.example.test.evil' }],
+      }),
+      this.mintIdentity('san-other-type', {
+        subject,
+        issuer,
+        sans: [{ type: 'uri', value: 'client-a.clients.example.test' }],
+      }),
+      this.mintIdentity('san-other-ip', {
+        subject,
+        issuer,
+        sans: [{ type: 'ip', value: '192.0.2.99' }],
+      }),
+    ]);
+  }
+
   files(name: string): IdentityFiles {
     const files = this.identities.get(name);
     if (files === undefined) throw new Error(`no identity ${name}`);

@@ -33,22 +33,7 @@ describe('reference server (conformant)', function () {
     ref = await fixture.start();
     const root = await fixture.ca('root-ca');
     await Promise.all([
-      // Near misses for the SAN registrations of client-a (RFC 8705 §2.1.2).
-      fixture.mintIdentity('san-dns-suffix', {
-        subject: 'CN=near-miss,OU=clients,O=mtls-conformance,C=US',
-        issuer: root,
-        sans: [{ type: 'dns', value: 'client-a.clients.example.test.evil' }],
-      }),
-      fixture.mintIdentity('san-other-type', {
-        subject: 'CN=near-miss,OU=clients,O=mtls-conformance,C=US',
-        issuer: root,
-        sans: [{ type: 'uri', value: 'client-a.clients.example.test' }],
-      }),
-      fixture.mintIdentity('san-other-ip', {
-        subject: 'CN=near-miss,OU=clients,O=mtls-conformance,C=US',
-        issuer: root,
-        sans: [{ type: 'ip', value: '192.0.2.99' }],
-      }),
+      fixture.mintSanNearMisses(),
       // A rotated certificate for client-a: same subject, same CA, new key.
       fixture.mintIdentity('client-a-rotated', { subject: VICTIM_DN, issuer: root }),
       fixture.mintIdentity('registered-dyn', {
