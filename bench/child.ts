@@ -18,6 +18,8 @@ export interface ChildOptions {
   cwd?: string;
   /** Kill the child after this long (every wait is bounded). */
   timeoutMs?: number;
+  /** Added to this process's environment. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function runNode(args: readonly string[], opts: ChildOptions = {}):
   const started = performance.now();
   const child = spawn(process.execPath, nodeArgs, {
     cwd: opts.cwd,
-    env: rssFile ? { ...process.env, BENCH_RSS_FILE: rssFile } : process.env,
+    env: { ...process.env, ...opts.env, ...(rssFile ? { BENCH_RSS_FILE: rssFile } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -5,3 +5,11 @@ declare module 'mochawesome/addContext.js' {
   function addContext(test: Context, context: string | { title: string; value: unknown }): void;
   export default addContext;
 }
+
+declare module 'mochawesome' {
+  import type { reporters } from 'mocha';
+
+  // The reporter class itself, handed to mocha so the bundle never requires it by name.
+  const Mochawesome: typeof reporters.Base;
+  export default Mochawesome;
+}

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
+import { packageFile } from '../package-files.js';
 import { describeReadFailure } from '../target/config-document.js';
 
 /** A file init writes; secrets get mode 0600, everything else 0644. */
@@ -60,14 +60,8 @@ export function pathFrom(fromDir: string, target: string): string {
   return rel.startsWith('..') ? rel : `./${rel}`;
 }
 
-/** schema/target.schema.json of this package, from lib/onboarding or dist/lib/onboarding. */
+/** schema/target.schema.json of this package, if it was shipped. */
 export function targetSchemaFile(): string | undefined {
-  for (const candidate of [
-    '../../schema/target.schema.json',
-    '../../../schema/target.schema.json',
-  ]) {
-    const url = new URL(candidate, import.meta.url);
-    if (existsSync(url)) return fileURLToPath(url);
-  }
-  return undefined;
+  const file = packageFile('schema/target.schema.json');
+  return existsSync(file) ? file : undefined;
 }

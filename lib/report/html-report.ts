@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from 'mocha';
+import Mochawesome from 'mochawesome';
 import addContext from 'mochawesome/addContext.js';
 import type { Evidence, Level, RunResult, ScenarioResult } from './run-result.js';
 
@@ -15,10 +16,13 @@ const VERDICT_BANNER: Readonly<Record<ScenarioResult['status'], string>> = {
   'expected-failure': 'EXPECTED FAILURE (listed in --expected-failures)',
 };
 
-/** mochawesome as the mocha reporter, writing `<dir>/report.html` and its assets. */
+/**
+ * mochawesome as the mocha reporter, writing `<dir>/report.html` and its assets. The class, not
+ * its name: mocha would require a name from node_modules, a second copy beside the bundled one.
+ */
 export function mochawesomeReporter(opts: { dir: string; issuer: string | null }) {
   return {
-    name: 'mochawesome',
+    name: Mochawesome,
     options: {
       reportDir: opts.dir,
       reportFilename: HTML_REPORT_NAME,

@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { packageFile } from '../package-files.js';
 
-/** schema/summary.schema.json, resolved from dist/lib/report/ and lib/report/ alike. */
-export const summarySchemaPath: string = fileURLToPath(
-  new URL('../../../schema/summary.schema.json', import.meta.url),
-);
+export const summarySchemaPath: string = packageFile('schema/summary.schema.json');
 
 // Compiled on first use only: ajv compilation costs tens of milliseconds, and most runs never
 // validate their own summary.
