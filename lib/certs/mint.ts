@@ -8,6 +8,7 @@ import {
   createPublicKey,
   sign as cryptoSign,
   KeyObject,
+  X509Certificate,
 } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
@@ -16,14 +17,7 @@ import { Name } from '@peculiar/asn1-x509';
 import { ConfigError } from '../errors.js';
 import { CertKeyMismatchError } from './errors.js';
 import { type PemBlock, parsePemBlocks, toPem } from './pem.js';
-import {
-  certificateIssuer,
-  certificateSubject,
-  dnFromName,
-  formatDn,
-  nameFromDn,
-  parseDn,
-} from './rfc4514.js';
+import { dnFromName, formatDn, nameFromDn, parseDn } from './rfc4514.js';
 import { x5tS256 } from './thumbprint.js';
 import { x509 } from './x509.js';
 
@@ -396,22 +390,54 @@ function sign(hash: string, tbs: Uint8Array, key: KeyObject): Buffer {
 
 /**
  * The MintedCert for a certificate read from elsewhere; its names are decoded from the
- * certificate.
+ * certificate, which is parsed with the x509 library only when `cert` is first read.
  */
 function describe(
-  cert: x509.X509Certificate,
+  der: Uint8Array<ArrayBuffer>,
+  fields: CertificateFields,
   rest: Pick<MintedCert, 'certPem' | 'chainPem' | 'keys' | 'keyPem'>,
 ): MintedCert {
-  const der = new Uint8Array(cert.rawData);
+  let parsed: x509.X509Certificate | undefined;
   return {
-    cert,
+    get cert() {
+      parsed ??= new x509.X509Certificate(der);
+      return parsed;
+    },
     der,
     ...rest,
-    subject: formatDn(certificateSubject(cert)),
-    issuer: formatDn(certificateIssuer(cert)),
+    subject: fields.subject,
+    issuer: fields.issuer,
     x5tS256: x5tS256(der),
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
+    notBefore: fields.notBefore,
+    notAfter: fields.notAfter,
+  };
+}
+
+/** What a MintedCert (or an identity) states about a certificate. */
+export interface CertificateFields {
+  /** RFC 4514, as `openssl x509 -noout -subject -nameopt RFC2253` prints it. */
+  subject: string;
+  issuer: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** The SubjectPublicKeyInfo, DER. */
+  spki: Uint8Array<ArrayBuffer>;
+}
+
+/**
+ * Names, validity and key from the asn1 library's parse of the certificate structure alone. The
+ * x509 library's X509Certificate also decodes and re-encodes every extension into objects of its
+ * own, several times the cost, and loading a target config needs none of that (MintedCert.cert
+ * still builds it, on first use).
+ */
+export function certificateFields(der: Uint8Array<ArrayBuffer>): CertificateFields {
+  const { tbsCertificate: tbs } = AsnConvert.parse(der, asn.Certificate);
+  return {
+    subject: formatDn(dnFromName(tbs.subject)),
+    issuer: formatDn(dnFromName(tbs.issuer)),
+    notBefore: tbs.validity.notBefore.getTime(),
+    notAfter: tbs.validity.notAfter.getTime(),
+    spki: new Uint8Array(AsnConvert.serialize(tbs.subjectPublicKeyInfo)),
   };
 }
 
@@ -458,9 +484,11 @@ export async function importMinted(opts: ImportMintedOptions): Promise<MintedCer
   const [leaf] = parsePemBlocks(opts.certPem).filter((block) => block.label === 'CERTIFICATE');
   if (leaf === undefined)
     throw new ConfigError('no PEM CERTIFICATE block found', { file: certLabel });
-  let cert: x509.X509Certificate;
+  let certificate: X509Certificate;
+  let fields: CertificateFields;
   try {
-    cert = new x509.X509Certificate(leaf.der);
+    certificate = new X509Certificate(leaf.der);
+    fields = certificateFields(leaf.der);
   } catch (err) {
     throw new ConfigError('not a valid X.509 certificate', { file: certLabel }, { cause: err });
   }
@@ -478,11 +506,9 @@ export async function importMinted(opts: ImportMintedOptions): Promise<MintedCer
       { cause: err },
     );
   }
-  let spki: Uint8Array<ArrayBuffer>;
   let certPublicKey: KeyObject;
   try {
-    spki = new Uint8Array(cert.publicKey.rawData);
-    certPublicKey = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    certPublicKey = certificate.publicKey;
   } catch (err) {
     throw new ConfigError(
       'certificate has an unreadable public key',
@@ -498,10 +524,10 @@ export async function importMinted(opts: ImportMintedOptions): Promise<MintedCer
   const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
   const keys: CryptoKeyPair = {
     privateKey: await crypto.subtle.importKey('pkcs8', pkcs8, algorithm, true, ['sign']),
-    publicKey: await crypto.subtle.importKey('spki', spki, algorithm, true, ['verify']),
+    publicKey: await crypto.subtle.importKey('spki', fields.spki, algorithm, true, ['verify']),
   };
   try {
-    return describe(cert, {
+    return describe(leaf.der, fields, {
       certPem: leaf.pem,
       chainPem: chainFrom(leaf, opts.chainPem ?? opts.certPem),
       keys,

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { importMinted, type MintedCert } from '../certs/mint.js';
 import { parsePemBlocks } from '../certs/pem.js';
 import { x509 } from '../certs/x509.js';
@@ -34,8 +35,7 @@ export async function loadIssuingCa(
       cause: err,
     });
   }
-  const constraints = ca.cert.getExtension(x509.BasicConstraintsExtension);
-  if (!constraints?.ca) {
+  if (!isCaCertificate(ca)) {
     throw configProblem(
       files.configFile,
       `${at}.cert`,
@@ -45,13 +45,23 @@ export async function loadIssuingCa(
   return ca;
 }
 
+/**
+ * Whether basicConstraints has cA set. node:crypto (OpenSSL's X509_check_ca) says yes only then,
+ * without a parse in JavaScript; its no also covers a keyUsage without keyCertSign, which this
+ * check has never refused, so a no is settled on basicConstraints alone.
+ */
+function isCaCertificate(ca: MintedCert): boolean {
+  if (new X509Certificate(ca.der).ca) return true;
+  return ca.cert.getExtension(x509.BasicConstraintsExtension)?.ca === true;
+}
+
 /** The PEM bundle trusted for the target's server certificates; every block must parse. */
 export async function loadServerCa(files: ReferencedFiles, path: string): Promise<string> {
   const text = await files.readCertificates(path, 'server_ca');
   const certificates = parsePemBlocks(text).filter((block) => block.label === 'CERTIFICATE');
   certificates.forEach((block, index) => {
     try {
-      new x509.X509Certificate(block.der);
+      parsesAsCertificate(block.der);
     } catch (err) {
       throw configProblem(
         files.configFile,
@@ -62,4 +72,17 @@ export async function loadServerCa(files: ReferencedFiles, path: string): Promis
     }
   });
   return certificates.map((block) => block.pem).join('');
+}
+
+/**
+ * Throws unless the DER is a certificate. OpenSSL, which will use the bundle, parses it without
+ * the cost of a parse in JavaScript; the x509 library (the only check before) gets what OpenSSL
+ * refuses, so nothing that loaded before is refused now.
+ */
+function parsesAsCertificate(der: Uint8Array<ArrayBuffer>): void {
+  try {
+    new X509Certificate(der);
+  } catch {
+    new x509.X509Certificate(der);
+  }
 }

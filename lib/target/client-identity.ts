@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { type CertManifest, MANIFEST_FILE, readManifest } from '../certs/manifest.js';
 import { HarnessError } from '../errors.js';
-import { type Identity, identityFromPem } from '../tls/identity.js';
+import { type Identity, identityFromPem, renamedIdentity } from '../tls/identity.js';
 import { describeReadFailure } from './config-document.js';
 import { configProblem } from './config-problem.js';
 import type { RawIdentityFiles } from './raw-config.js';
@@ -17,6 +17,9 @@ export class ClientIdentityLoader {
   readonly #files: ReferencedFiles;
   readonly #manifestPath: string | undefined;
   #manifest: Promise<{ dir: string; manifest: CertManifest }> | undefined;
+  // Clients often share a certificate (one identity, several registrations): it is checked and
+  // decoded once, and each client still gets its own Identity object, so its own TLS agent.
+  readonly #loaded = new Map<string, Identity>();
 
   constructor(files: ReferencedFiles, manifestPath: string | undefined) {
     this.#files = files;
@@ -83,8 +86,15 @@ export class ClientIdentityLoader {
     source: string,
   ): Identity {
     const { chainPem, ...required } = pems;
+    const key = [pems.certPem, pems.keyPem, chainPem ?? ''].join('\0');
+    const loaded = this.#loaded.get(key);
+    if (loaded !== undefined) return renamedIdentity(loaded, pems.name);
     try {
-      return identityFromPem(chainPem === undefined ? required : { ...required, chainPem });
+      const identity = identityFromPem(
+        chainPem === undefined ? required : { ...required, chainPem },
+      );
+      this.#loaded.set(key, identity);
+      return identity;
     } catch (err) {
       const file = this.#files.configFile;
       if (err instanceof HarnessError && err.code === 'ERR_IDENTITY_KEY_MISMATCH') {

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import type { ConfigError } from '../errors.js';
 import { configProblem } from './config-problem.js';
 
@@ -69,7 +68,9 @@ function lineAndColumn(text: string, offset: number): { line: number; col: numbe
   return { line: before.split('\n').length, col: offset - lastNewline };
 }
 
-function parseYaml(file: string, text: string): unknown {
+async function parseYaml(file: string, text: string): Promise<unknown> {
+  // Loaded only for YAML: a JSON config (what the tools write) does not pay for the parser.
+  const { LineCounter, parseDocument } = await import('yaml');
   const lineCounter = new LineCounter();
   const doc = parseDocument(stripByteOrderMark(text), {
     lineCounter,

@@ -1,7 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { pointerToPath } from './config-path.js';
 import { configProblem } from './config-problem.js';
+import { validate as precompiled, SCHEMA_DIGEST } from './config-validator.generated.js';
+import { readTargetSchemaText, schemaDigest, TARGET_SCHEMA_OPTIONS } from './target-schema.js';
+
+export { loadTargetSchema, TARGET_SCHEMA_OPTIONS } from './target-schema.js';
 
 /**
  * Validates parsed config data against schema/target.schema.json (shipped in the package so
@@ -17,38 +21,26 @@ export function checkConfigShape(file: string, data: unknown): void {
 
 let compiled: ValidateFunction | undefined;
 
-/**
- * Compiled on first use, not at import: most commands never load a target config. The schema is
- * checked against the 2020-12 meta-schema by the test suite, not on every run (that compile alone
- * costs more than the whole validation).
- */
+/** Chosen on first use, not at import: most commands never load a target config. */
 function targetSchemaValidator(): ValidateFunction {
-  compiled ??= new Ajv2020(TARGET_SCHEMA_OPTIONS).compile(loadTargetSchema());
+  compiled ??= validatorFor(readTargetSchemaText());
   return compiled;
 }
 
-export const TARGET_SCHEMA_OPTIONS = {
-  allErrors: true,
-  verbose: true,
-  allowUnionTypes: true,
-  validateSchema: false,
-  meta: false,
-  code: { optimize: false },
-} as const;
-
-/** The schema file at the package root, reached from lib/target (sources) or dist/lib/target. */
-export function loadTargetSchema(): Record<string, unknown> {
-  const candidates = ['../../schema/target.schema.json', '../../../schema/target.schema.json'];
-  for (const candidate of candidates) {
-    let text: string;
-    try {
-      text = readFileSync(new URL(candidate, import.meta.url), 'utf8');
-    } catch {
-      continue;
-    }
-    return JSON.parse(text) as Record<string, unknown>;
-  }
-  throw new Error('schema/target.schema.json is missing from the package');
+/**
+ * The validator compiled ahead of time (config-validator.generated.ts) when it was made from this
+ * schema text: compiling the schema costs more than everything else in loading a config.
+ * Otherwise (a schema edited without regenerating, which the test suite flags) the schema is
+ * compiled here, with ajv loaded only then. The schema is checked against the 2020-12
+ * meta-schema by the test suite, not on every run.
+ */
+export function validatorFor(schemaText: string): ValidateFunction {
+  if (schemaDigest(schemaText) === SCHEMA_DIGEST) return precompiled as unknown as ValidateFunction;
+  // Synchronous, like the check itself; ajv is CommonJS.
+  const { Ajv2020 } = createRequire(import.meta.url)(
+    'ajv/dist/2020.js',
+  ) as typeof import('ajv/dist/2020.js');
+  return new Ajv2020(TARGET_SCHEMA_OPTIONS).compile(JSON.parse(schemaText));
 }
 
 // Lower rank first at equal depth: an unknown key usually explains a "missing" one next to it.

@@ -70,6 +70,8 @@ export class IdentityDispatchers {
   readonly timeouts: Readonly<Timeouts>;
   readonly maxBodyBytes: number;
   readonly #serverCa: string | undefined;
+  /** Made while checking the CA bundle: the context for requests without a certificate. */
+  readonly #anonymousContext: SecureContext | undefined;
   // Keyed by the Identity object: two identities that happen to share a name (a re-minted
   // certificate) must still never share an agent.
   readonly #agents = new Map<Identity | null, IdentityAgent>();
@@ -84,7 +86,8 @@ export class IdentityDispatchers {
       opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     );
     this.#serverCa = opts.serverCa;
-    if (opts.serverCa !== undefined) assertUsableCaBundle(opts.serverCa);
+    this.#anonymousContext =
+      opts.serverCa === undefined ? undefined : usableCaContext(opts.serverCa);
     if (opts.certificateOrigins !== undefined) this.restrictCertificatesTo(opts.certificateOrigins);
   }
 
@@ -177,6 +180,7 @@ export class IdentityDispatchers {
   }
 
   #secureContext(identity: Identity | null): SecureContext {
+    if (identity === null && this.#anonymousContext !== undefined) return this.#anonymousContext;
     try {
       return createSecureContext({
         ...(this.#serverCa !== undefined ? { ca: this.#serverCa } : {}),
@@ -202,13 +206,14 @@ function certificateOriginError(identity: Identity | null, origin: string): Erro
   );
 }
 
-function assertUsableCaBundle(pem: string): void {
+/** A context trusting the bundle, or a ConfigError saying why the bundle is not usable. */
+function usableCaContext(pem: string): SecureContext {
   // createSecureContext quietly accepts text without any certificate in it.
   if (!parsePemBlocks(pem).some((block) => block.label === 'CERTIFICATE')) {
     throw new ConfigError('the server CA bundle is not usable PEM: no CERTIFICATE block in it');
   }
   try {
-    createSecureContext({ ca: pem });
+    return createSecureContext({ ca: pem });
   } catch (err) {
     throw new ConfigError(
       `the server CA bundle is not usable PEM (${errorText(err)})`,

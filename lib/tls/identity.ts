@@ -2,12 +2,10 @@
  * A client certificate identity: the chain presented in the handshake, its key, and the facts
  * about the leaf that evidence and verdicts refer to.
  */
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import type { MintedCert } from '../certs/mint.js';
+import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { type CertificateFields, certificateFields, type MintedCert } from '../certs/mint.js';
 import { type PemBlock, parsePemBlocks } from '../certs/pem.js';
-import { certificateIssuer, certificateSubject, formatDn } from '../certs/rfc4514.js';
 import { x5tS256 } from '../certs/thumbprint.js';
-import { x509 } from '../certs/x509.js';
 import { IdentityKeyMismatchError, InvalidIdentityError } from './errors.js';
 
 export interface Identity {
@@ -43,25 +41,42 @@ export function identityFromPem(opts: {
   if (leafBlock === undefined) {
     throw new InvalidIdentityError(name, `identity "${name}": no CERTIFICATE block in its PEM`);
   }
-  let leaf: x509.X509Certificate;
+  let leaf: X509Certificate;
+  let fields: CertificateFields;
   try {
-    leaf = new x509.X509Certificate(leafBlock.der);
+    leaf = new X509Certificate(leafBlock.der);
+    fields = certificateFields(leafBlock.der);
   } catch (err) {
     throw new InvalidIdentityError(name, `identity "${name}": the certificate cannot be parsed`, {
       cause: err,
     });
   }
-  assertKeyMatches(name, leafBlock.pem, opts.keyPem);
+  assertKeyMatches(name, leaf, opts.keyPem);
   return sealIdentity({
     name,
     certPem: chain.map((block) => block.pem).join(''),
     keyPem: opts.keyPem,
     leafDer: leafBlock.der,
     x5tS256: x5tS256(leafBlock.der),
-    subject: formatDn(certificateSubject(leaf)),
-    issuer: formatDn(certificateIssuer(leaf)),
-    notBefore: leaf.notBefore,
-    notAfter: leaf.notAfter,
+    subject: fields.subject,
+    issuer: fields.issuer,
+    notBefore: fields.notBefore,
+    notAfter: fields.notAfter,
+  });
+}
+
+/**
+ * The same certificate and key under another name (another client registered with them), with
+ * nothing mutable shared.
+ */
+export function renamedIdentity(identity: Identity, name: string): Identity {
+  return sealIdentity({
+    ...identity,
+    name,
+    keyPem: identity.keyPem,
+    leafDer: identity.leafDer.slice(),
+    notBefore: new Date(identity.notBefore),
+    notAfter: new Date(identity.notAfter),
   });
 }
 
@@ -112,7 +127,7 @@ function certificateChain(certPem: string, chainPem: string | undefined): PemBlo
   });
 }
 
-function assertKeyMatches(name: string, leafPem: string, keyPem: string): void {
+function assertKeyMatches(name: string, leaf: X509Certificate, keyPem: string): void {
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(keyPem);
@@ -125,9 +140,7 @@ function assertKeyMatches(name: string, leafPem: string, keyPem: string): void {
       { cause: err },
     );
   }
-  const fromCert = createPublicKey(leafPem).export({ type: 'spki', format: 'der' });
-  const fromKey = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
-  if (!fromCert.equals(fromKey)) {
+  if (!createPublicKey(privateKey).equals(leaf.publicKey)) {
     throw new IdentityKeyMismatchError(
       name,
       `identity "${name}": the private key does not belong to the certificate (public keys differ)`,

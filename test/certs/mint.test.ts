@@ -6,12 +6,14 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import {
   CertKeyMismatchError,
+  certificateFields,
   importMinted,
   type MintedCert,
   mintCa,
   mintLeaf,
 } from '../../lib/certs/mint.js';
 import { parsePemBlocks } from '../../lib/certs/pem.js';
+import { certificateIssuer, certificateSubject, formatDn } from '../../lib/certs/rfc4514.js';
 import { x5tS256 } from '../../lib/certs/thumbprint.js';
 import { x509 } from '../../lib/certs/x509.js';
 import { ConfigError } from '../../lib/errors.js';
@@ -248,6 +250,44 @@ describe('certs/mint', function () {
     it('rejects a bad subject with the DN syntax error', async () => {
       const err = await expectRejection(mintLeaf({ subject: 'CN=a<b' }));
       expect((err as { code?: string }).code).to.equal('ERR_DN_SYNTAX');
+    });
+  });
+
+  describe('certificateFields', () => {
+    it('reads names, validity and key as the x509 library does', async () => {
+      const certs = [
+        root,
+        intermediate,
+        await mintLeaf({
+          subject: 'CN=a+UID=x,OU=b\\,c,O=Exämple,C=SE',
+          issuer: intermediate,
+          keyType: 'rsa',
+          // UTCTime in the 1900s, GeneralizedTime after 2049.
+          notBefore: new Date('1961-02-03T04:05:06Z'),
+          notAfter: new Date('2061-07-08T09:10:11Z'),
+        }),
+        await mintLeaf({ subject: 'CN=self' }),
+      ];
+      for (const { der, subject } of certs) {
+        const fields = certificateFields(der);
+        const cert = new x509.X509Certificate(der);
+        expect(
+          {
+            subject: fields.subject,
+            issuer: fields.issuer,
+            notBefore: fields.notBefore.getTime(),
+            notAfter: fields.notAfter.getTime(),
+            spki: Buffer.from(fields.spki).toString('hex'),
+          },
+          subject,
+        ).to.deep.equal({
+          subject: formatDn(certificateSubject(cert)),
+          issuer: formatDn(certificateIssuer(cert)),
+          notBefore: cert.notBefore.getTime(),
+          notAfter: cert.notAfter.getTime(),
+          spki: Buffer.from(cert.publicKey.rawData).toString('hex'),
+        });
+      }
     });
   });
 

@@ -9,7 +9,14 @@ import {
   checkConfigShape,
   loadTargetSchema,
   TARGET_SCHEMA_OPTIONS,
+  validatorFor,
 } from '../../lib/target/config-schema.js';
+import { validate as precompiled } from '../../lib/target/config-validator.generated.js';
+import { readTargetSchemaText } from '../../lib/target/target-schema.js';
+import {
+  configValidatorModule,
+  GENERATED_VALIDATOR_FILE,
+} from '../../scripts/generate-validator.js';
 
 const EXAMPLE = fileURLToPath(
   new URL('../../../fixtures/targets/example-staging.yaml', import.meta.url),
@@ -74,6 +81,58 @@ describe('schema/target.schema.json', () => {
         resource: { url: 'u', expected_status: 404 },
       }),
     ).to.equal('t.yaml: resource.expected_status: must be <= 299, got 404');
+  });
+});
+
+describe('the precompiled target schema validator', () => {
+  it('is what generate-validator makes from the current schema and ajv', async () => {
+    const committed = await readFile(GENERATED_VALIDATOR_FILE, 'utf8');
+    expect(
+      committed === configValidatorModule(),
+      'lib/target/config-validator.generated.ts is stale: run `npx tsc -p tsconfig.json && node dist/scripts/generate-validator.js`',
+    ).to.equal(true);
+  });
+
+  it('is the one used for the shipped schema, with the errors a run-time compile gives', () => {
+    expect(validatorFor(readTargetSchemaText())).to.equal(precompiled);
+    const compiled = new Ajv2020(TARGET_SCHEMA_OPTIONS).compile(loadTargetSchema());
+    const client = { name: 'a', client_id: 'a', auth: 'none' };
+    const samples: unknown[] = [
+      null,
+      [],
+      'text',
+      {},
+      { clients: [] },
+      { clients: [client] },
+      { clients: [{ ...client, clientid: 'a' }], extra: 1 },
+      { clients: [{ ...client, name: 'a b', client_id: '', auth: 'basic' }] },
+      { clients: [{ ...client, identity: { cert: 'c' } }] },
+      { clients: [{ ...client, identity: '' }] },
+      { clients: [{ ...client, identity: 7 }] },
+      { clients: [client], resource: { url: 'u', expected_status: 404, method: 'GET' } },
+      { clients: [client], resource: { expected_status: 200.5 } },
+      { clients: [client], forwarded_headers: ['X-Cert', 'bad header', 3] },
+      { clients: [client], test_ca: { cert: 'c', key: '' }, endpoints: { token: 1, other: 'x' } },
+      { clients: [client], token_request: { scope: '', audience: 'a' }, registration: {} },
+      { clients: [client], discovery: 'yes', issuer: '', server_ca: [], certs_manifest: '' },
+    ];
+    for (const data of samples) {
+      const expected = compiled(data);
+      const expectedErrors = compiled.errors;
+      expect(precompiled(data), JSON.stringify(data)).to.equal(expected);
+      expect((precompiled as typeof compiled).errors, JSON.stringify(data)).to.deep.equal(
+        expectedErrors,
+      );
+    }
+  });
+
+  it('is not used for a schema it was not made from', () => {
+    const schema = loadTargetSchema();
+    schema.required = ['clients', 'issuer'];
+    const validate = validatorFor(JSON.stringify(schema));
+    expect(validate).to.not.equal(precompiled);
+    expect(validate({ clients: [{ name: 'a', client_id: 'a', auth: 'none' }] })).to.equal(false);
+    expect(validate.errors?.[0]?.params).to.deep.equal({ missingProperty: 'issuer' });
   });
 });
 

@@ -92,6 +92,13 @@ describe('loadTargetConfig', () => {
     expect(san?.scope).to.equal('read');
     expect(self?.identity?.x5tS256).to.equal(ws.pki.selfSigned.x5tS256);
     expect(self?.subject).to.equal(undefined);
+    // The same files for two clients: each still gets its own identity (so its own TLS agent).
+    expect(pub?.identity).to.not.equal(self?.identity);
+    expect(pub?.identity?.name).to.equal('public');
+    expect(self?.identity?.name).to.equal('self');
+    expect({ ...pub?.identity, name: 'self' }).to.deep.equal({ ...self?.identity });
+    expect(pub?.identity?.keyPem).to.equal(ws.pki.selfSigned.keyPem);
+    expect(Object.isFrozen(pub?.identity)).to.equal(true);
     expect(pub?.grant).to.deep.equal({
       type: 'authorization_code',
       redirectUri: 'https://app.example/cb',

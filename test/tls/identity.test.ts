@@ -4,7 +4,12 @@ import { expect } from 'chai';
 import { type MintedCert, mintCa, mintLeaf } from '../../lib/certs/mint.js';
 import { EXIT } from '../../lib/errors.js';
 import { IdentityKeyMismatchError, InvalidIdentityError } from '../../lib/tls/errors.js';
-import { describeIdentity, identityFromMinted, identityFromPem } from '../../lib/tls/identity.js';
+import {
+  describeIdentity,
+  identityFromMinted,
+  identityFromPem,
+  renamedIdentity,
+} from '../../lib/tls/identity.js';
 
 describe('lib/tls identities', () => {
   let root: MintedCert;
@@ -100,6 +105,17 @@ describe('lib/tls identities', () => {
       keyPem: leaf.keyPem,
     });
     expect({ ...minted, leafDer: undefined }).to.deep.equal({ ...parsed, leafDer: undefined });
+  });
+
+  it('renamedIdentity: the same certificate and key under another name, sealed alike', () => {
+    const original = identityFromPem({ name: 'a', certPem: leaf.chainPem, keyPem: leaf.keyPem });
+    const renamed = renamedIdentity(original, 'b');
+    expect(renamed.name).to.equal('b');
+    expect({ ...renamed, name: 'a' }).to.deep.equal({ ...original });
+    expect(renamed.keyPem).to.equal(leaf.keyPem);
+    expect(JSON.stringify(renamed)).to.not.contain('PRIVATE KEY');
+    expect(Object.isFrozen(renamed)).to.equal(true);
+    expect(renamed.leafDer).to.not.equal(original.leafDer);
   });
 
   it('describeIdentity', () => {
