@@ -14,6 +14,9 @@ export type TokenFormat = 'jwt' | 'opaque';
 
 export const ACCESS_TOKEN_LIFETIME_SECONDS = 300;
 
+/** Recently issued JWTs whose `jti` is known without checking their signature. */
+const REMEMBERED_JWTS = 1024;
+
 export interface AccessTokenResponse {
   access_token: string;
   token_type: 'Bearer';
@@ -33,7 +36,30 @@ export interface AccessTokensDeps {
 
 /** Issues access tokens bound to the presented certificate, and resolves presented tokens. */
 export class AccessTokens {
+  /** JWT → jti, oldest first. */
+  private readonly issuedJwts = new Map<string, string>();
+
   constructor(private readonly deps: AccessTokensDeps) {}
+
+  private rememberJwt(token: string, jti: string): void {
+    this.issuedJwts.set(token, jti);
+    if (this.issuedJwts.size > REMEMBERED_JWTS) {
+      const oldest = this.issuedJwts.keys().next();
+      if (oldest.done !== true) this.issuedJwts.delete(oldest.value);
+    }
+  }
+
+  /**
+   * The `jti` of a JWT access token this key signed for this issuer. A token identical to one
+   * issued here passes every check but `exp` by construction, and `exp` is the record's
+   * `expiresAt`, which `find` checks: only other strings need the (ECDSA) verification.
+   */
+  private async jwtId(token: string): Promise<string | undefined> {
+    const issued = this.issuedJwts.get(token);
+    if (issued !== undefined) return issued;
+    const payload = await this.deps.signingKey.verify(token, this.deps.issuer);
+    return typeof payload?.jti === 'string' ? payload.jti : undefined;
+  }
 
   /** RFC 8705 §3: every token issued over a connection with a certificate is bound to it. */
   private binding(
@@ -84,6 +110,7 @@ export class AccessTokens {
         ...(binding === undefined ? {} : { cnf: { 'x5t#S256': binding.cnf } }),
       });
       this.deps.store.addAccessToken(record);
+      this.rememberJwt(accessToken, record.jti);
     } else {
       accessToken = randomToken();
       this.deps.store.addAccessToken(record, accessToken);
@@ -106,11 +133,8 @@ export class AccessTokens {
     const now = Math.floor(Date.now() / 1000);
     let record: AccessTokenRecord | undefined;
     if (this.deps.format === 'jwt') {
-      const payload = await this.deps.signingKey.verify(token, this.deps.issuer);
-      record =
-        typeof payload?.jti === 'string'
-          ? this.deps.store.accessTokenByJti(payload.jti)
-          : undefined;
+      const jti = await this.jwtId(token);
+      record = jti === undefined ? undefined : this.deps.store.accessTokenByJti(jti);
     } else {
       record = this.deps.store.accessTokenByOpaqueValue(token);
     }

@@ -1,6 +1,7 @@
 import type { TLSSocket } from 'node:tls';
 import type { Dn } from '../certs/rfc4514.js';
 import { x5tS256 } from '../certs/thumbprint.js';
+import { type CertificateFacts, CertificateFactsCache } from './certificate-facts.js';
 import { certificateFields, type SubjectAltName } from './certificate-fields.js';
 
 export type { SanType, SubjectAltName } from './certificate-fields.js';
@@ -60,17 +61,18 @@ interface TlsVerdict {
   viaIntermediate: boolean;
 }
 
-/** Parses a leaf and runs the application-level checks on it. */
-export function judgeCertificate(
+/** The application-level checks on a leaf whose facts are known. */
+function presentCertificate(
   der: Uint8Array,
+  facts: CertificateFacts,
   verdict: TlsVerdict & { source: 'tls' | 'header' },
-  now: Date = new Date(),
+  now: Date,
 ): PresentedCertificate {
-  const fields = certificateFields(der);
+  const { fields } = facts;
   const presented: PresentedCertificate = {
     source: verdict.source,
     der,
-    x5tS256: x5tS256(der),
+    x5tS256: facts.x5tS256,
     subject: fields.subject,
     issuer: fields.issuer,
     selfIssued: fields.selfIssued,
@@ -87,18 +89,38 @@ export function judgeCertificate(
   return presented;
 }
 
+/** Parses a leaf and runs the application-level checks on it. */
+export function judgeCertificate(
+  der: Uint8Array,
+  verdict: TlsVerdict & { source: 'tls' | 'header' },
+  now: Date = new Date(),
+): PresentedCertificate {
+  return presentCertificate(
+    der,
+    { x5tS256: x5tS256(der), fields: certificateFields(der) },
+    verdict,
+    now,
+  );
+}
+
 interface PeerCertificateLink {
   raw?: Buffer;
   issuerCertificate?: PeerCertificateLink;
 }
 
+/** Distinct client certificates whose facts a server keeps: a catalog run presents ~35. */
+const FACTS_CACHE_CAPACITY = 256;
+
 /**
  * Reads the client certificate of a TLS connection once and remembers the result for the
- * connection's lifetime (a keep-alive connection carries one identity).
+ * connection's lifetime (a keep-alive connection carries one identity). What the certificate
+ * itself says is decoded once per distinct certificate; the chain verdict and the validity are
+ * the connection's own.
  */
 export class ClientCertificateReader {
   private readonly anchors: readonly Uint8Array[];
   private readonly bySocket = new WeakMap<TLSSocket, PresentedCertificate | null>();
+  private readonly facts = new CertificateFactsCache(FACTS_CACHE_CAPACITY);
 
   constructor(trustAnchorsDer: readonly Uint8Array[]) {
     this.anchors = trustAnchorsDer;
@@ -143,6 +165,7 @@ export class ClientCertificateReader {
     };
     if (trustError) verdict.trustProblem = error;
     else if (!anchored) verdict.trustProblem = 'no path to a trust anchor';
-    return judgeCertificate(new Uint8Array(peer.raw), verdict);
+    const der = new Uint8Array(peer.raw);
+    return presentCertificate(der, this.facts.get(der), verdict, new Date());
   }
 }
