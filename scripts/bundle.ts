@@ -17,26 +17,50 @@ const ENTRY = join(ROOT, 'dist/lib/cli/bundle-entry.js');
 const OUT = join(ROOT, 'dist/cli/mtls-conformance.cjs');
 
 /**
- * mochawesome-report-generator copies its page assets from `<its lib dir>/../dist`; inside the
- * bundle __dirname is dist/cli, so that one expression is pointed back at the installed package.
+ * One exact expression in one dependency file, replaced as the bundle is built. Fails the build
+ * when the expression is gone (a dependency update), so a patch never silently stops applying.
  */
-const reportGeneratorAssets: Plugin = {
-  name: 'mochawesome-report-generator-assets',
-  setup(b) {
-    b.onLoad({ filter: /mochawesome-report-generator[\\/]lib[\\/]main\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      const original = "path.join(__dirname, '..', 'dist')";
-      if (!source.includes(original)) {
-        throw new Error(`${args.path}: "${original}" not found; update scripts/bundle.ts`);
-      }
-      const contents = source.replace(
-        original,
-        "path.join(path.dirname(require.resolve('mochawesome-report-generator/package.json')), 'dist')",
-      );
-      return { contents, loader: 'js', resolveDir: dirname(args.path) };
-    });
-  },
-};
+function patch(opts: {
+  name: string;
+  file: RegExp;
+  original: string;
+  replacement: string;
+}): Plugin {
+  return {
+    name: opts.name,
+    setup(b) {
+      b.onLoad({ filter: opts.file }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        if (!source.includes(opts.original)) {
+          throw new Error(`${args.path}: "${opts.original}" not found; update scripts/bundle.ts`);
+        }
+        const contents = source.replace(opts.original, opts.replacement);
+        return { contents, loader: 'js', resolveDir: dirname(args.path) };
+      });
+    },
+  };
+}
+
+const patches = [
+  // mochawesome-report-generator copies its page assets from `<its lib dir>/../dist`; inside the
+  // bundle __dirname is dist/cli, so that one expression is pointed back at the installed package.
+  patch({
+    name: 'mochawesome-report-generator-assets',
+    file: /mochawesome-report-generator[\\/]lib[\\/]main\.js$/,
+    original: "path.join(__dirname, '..', 'dist')",
+    replacement:
+      "path.join(path.dirname(require.resolve('mochawesome-report-generator/package.json')), 'dist')",
+  }),
+  // undici's cookie helpers also accept Node's global Headers, and merely reading that global
+  // makes Node 20 load and compile its own copy of undici: ~50 ms of every start-up. The harness
+  // never uses undici's cookie helpers, so they check undici's own Headers only.
+  patch({
+    name: 'undici-cookies-without-global-headers',
+    file: /undici[\\/]lib[\\/]web[\\/]cookies[\\/]index\.js$/,
+    original: '[Headers, globalThis.Headers].filter(Boolean)',
+    replacement: '[Headers]',
+  }),
+];
 
 const result = await build({
   entryPoints: [ENTRY],
@@ -49,7 +73,7 @@ const result = await build({
   // bundle file, which sits at the same depth below the package root as dist/lib/*.js.
   define: { 'import.meta.url': '__bundleFileUrl' },
   banner: { js: "const __bundleFileUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [reportGeneratorAssets],
+  plugins: patches,
   legalComments: 'none',
   logLevel: 'warning',
   // mocha's parallel mode (worker files found with require.resolve) is never used by the harness.
