@@ -107,6 +107,12 @@ describe('code cache for the bundled CLI', () => {
 
   it('the CLI runs from the bundle with a cache, and prints what the module tree prints', async function () {
     this.timeout(60_000);
+    const bundle = await stat(resolve('dist/cli/mtls-conformance.cjs')).catch(() => undefined);
+    const tree = await stat(resolve('dist/lib/cli/main.js'));
+    expect(
+      bundle !== undefined && bundle.mtimeMs >= tree.mtimeMs,
+      'the bundle is missing or older than tsc output: build with `npm run build`, not a bare tsc',
+    ).to.equal(true);
     const env = { MTLS_CONFORMANCE_CACHE_DIR: join(dir, 'cli-cache') };
     const uncached = await cli(['list', '--json'], env);
     const cacheFiles = await readdir(join(dir, 'cli-cache'));
