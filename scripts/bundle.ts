@@ -60,6 +60,15 @@ const patches = [
     original: '[Headers, globalThis.Headers].filter(Boolean)',
     replacement: '[Headers]',
   }),
+  // After starting a command's handler yargs renders that command's full help and caches it, in
+  // case the handler later asks for it (~30 ms of every run, mostly string-width's regexps). No
+  // handler here shows help; `--help` and usage errors render it as before.
+  patch({
+    name: 'yargs-no-help-rendered-per-command',
+    file: /yargs[\\/]build[\\/]lib[\\/]command\.js$/,
+    original: 'yargs.getInternalMethods().getUsageInstance().cacheHelpMessage();',
+    replacement: '',
+  }),
 ];
 
 const result = await build({
