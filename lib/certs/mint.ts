@@ -431,13 +431,33 @@ export interface CertificateFields {
  * still builds it, on first use).
  */
 export function certificateFields(der: Uint8Array<ArrayBuffer>): CertificateFields {
+  return readCertificate(der).fields;
+}
+
+/** certificateFields, plus what issuing under the certificate needs, from one parse. */
+function readCertificate(der: Uint8Array<ArrayBuffer>): {
+  fields: CertificateFields;
+  issuing: IssuingFacts;
+} {
   const { tbsCertificate: tbs } = AsnConvert.parse(der, asn.Certificate);
+  const ski = tbs.extensions?.find((e) => e.extnID === asn.id_ce_subjectKeyIdentifier);
   return {
-    subject: formatDn(dnFromName(tbs.subject)),
-    issuer: formatDn(dnFromName(tbs.issuer)),
-    notBefore: tbs.validity.notBefore.getTime(),
-    notAfter: tbs.validity.notAfter.getTime(),
-    spki: new Uint8Array(AsnConvert.serialize(tbs.subjectPublicKeyInfo)),
+    fields: {
+      subject: formatDn(dnFromName(tbs.subject)),
+      issuer: formatDn(dnFromName(tbs.issuer)),
+      notBefore: tbs.validity.notBefore.getTime(),
+      notAfter: tbs.validity.notAfter.getTime(),
+      spki: new Uint8Array(AsnConvert.serialize(tbs.subjectPublicKeyInfo)),
+    },
+    // The subject Name exactly as the certificate encodes it; its SKI as a leaf's AKI, computed
+    // from its key when it has none (what issuingFacts works out from the x509 library's parse).
+    issuing: {
+      name: tbs.subject,
+      keyId:
+        ski === undefined
+          ? keyIdentifier(tbs.subjectPublicKeyInfo)
+          : new Uint8Array(AsnConvert.parse(ski.extnValue, asn.SubjectKeyIdentifier).buffer),
+    },
   };
 }
 
@@ -486,9 +506,10 @@ export async function importMinted(opts: ImportMintedOptions): Promise<MintedCer
     throw new ConfigError('no PEM CERTIFICATE block found', { file: certLabel });
   let certificate: X509Certificate;
   let fields: CertificateFields;
+  let issuing: IssuingFacts;
   try {
     certificate = new X509Certificate(leaf.der);
-    fields = certificateFields(leaf.der);
+    ({ fields, issuing } = readCertificate(leaf.der));
   } catch (err) {
     throw new ConfigError('not a valid X.509 certificate', { file: certLabel }, { cause: err });
   }
@@ -527,12 +548,15 @@ export async function importMinted(opts: ImportMintedOptions): Promise<MintedCer
     publicKey: await crypto.subtle.importKey('spki', fields.spki, algorithm, true, ['verify']),
   };
   try {
-    return describe(leaf.der, fields, {
+    const imported = describe(leaf.der, fields, {
       certPem: leaf.pem,
       chainPem: chainFrom(leaf, opts.chainPem ?? opts.certPem),
       keys,
       keyPem: toPem(new Uint8Array(pkcs8), 'PRIVATE KEY'),
     });
+    // Issuing under an imported CA then needs no second, full parse of its certificate.
+    ISSUING_FACTS.set(imported, issuing);
+    return imported;
   } catch (err) {
     throw new ConfigError(
       'not a valid X.509 certificate (or chain)',

@@ -304,6 +304,29 @@ describe('certs/mint', function () {
       expect(verdict.code, verdict.stderr).to.equal(0);
     });
 
+    it('a leaf issued under an imported CA names it as minting under the original does', async () => {
+      const imported = await importMinted({
+        certPem: intermediate.certPem,
+        keyPem: intermediate.keyPem,
+      });
+      const [viaImport, viaOriginal] = await Promise.all(
+        [imported, intermediate].map(async (issuer) => {
+          const cert = (await mintLeaf({ subject: 'CN=issued', issuer })).cert;
+          return {
+            issuer: Buffer.from(cert.issuerName.toArrayBuffer()).toString('hex'),
+            aki: cert.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId,
+          };
+        }),
+      );
+      expect(viaImport).to.deep.equal(viaOriginal);
+      expect(viaImport?.aki).to.equal(
+        intermediate.cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId,
+      );
+      expect(viaImport?.issuer).to.equal(
+        Buffer.from(intermediate.cert.subjectName.toArrayBuffer()).toString('hex'),
+      );
+    });
+
     it('reads a SEC1 ("EC PRIVATE KEY") key', async () => {
       const sec1 = createPrivateKey(intermediate.keyPem).export({ type: 'sec1', format: 'pem' });
       const imported = await importMinted({
