@@ -14,7 +14,7 @@ import { BENCH_DIST, CLI, REPO_ROOT, RESULTS_FILE } from './paths.js';
 import { median, round, table } from './stats.js';
 
 const runsArg = process.argv.indexOf('--runs');
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
 const SCALES = [1, 5, 20];
 /** Reference servers per farm process: the targets' own CPU is spread over a few processes. */
 const SERVERS_PER_FARM = 5;
@@ -130,21 +130,46 @@ async function main(): Promise<void> {
     const targets = farms.flatMap((f) => f.targets);
     const mainTarget = targets[0] as string;
 
-    phase('reference servers up; full catalog runs');
+    phase('reference servers up; full catalog and baseline runs, alternated');
     // --- full catalog, one target: wall time of `run` as a child process
     const reportDir = join(scratch, 'reports');
     // The first run of a build has no code cache yet (it writes one): reported on its own.
     const firstRun = check(await runHarness(mainTarget, reportDir, scratch), 'first run');
+
+    // --- baseline: the same traffic with bare undici, recorded from a catalog run
+    const planFile = join(scratch, 'plan.json');
+    check(await runNode([join(BENCH_DIST, 'record-plan.js'), mainTarget, planFile]), 'record-plan');
+    check(await runNode([join(BENCH_DIST, 'baseline-client.js'), planFile]), 'baseline warm-up');
+
+    // Harness and baseline alternate run by run: a shared machine's speed drifts over seconds,
+    // and two blocks of runs taken one after the other would put that drift into the ratio.
     const harnessRuns: ChildRun[] = [];
+    const baselineRuns: ChildRun[] = [];
     const perScenario = new Map<string, number[]>();
+    let traffic: { requests: number; handshakes: number; agents: number; inProcessMs: number }[] =
+      [];
     for (let i = 0; i < RUNS; i++) {
       harnessRuns.push(check(await runHarness(mainTarget, reportDir, scratch), 'harness run'));
       for (const { id, durationMs } of await scenarioTimes(reportDir)) {
         perScenario.set(id, [...(perScenario.get(id) ?? []), durationMs]);
       }
+      const run = check(
+        await runNode([join(BENCH_DIST, 'baseline-client.js'), planFile]),
+        'baseline',
+      );
+      baselineRuns.push(run);
+      traffic = [...traffic, JSON.parse(run.stdout)];
     }
+    await rm(planFile, { force: true }); // it holds test keys
     const harnessMs = median(harnessRuns.map((r) => r.wallMs));
+    const baselineMs = median(baselineRuns.map((r) => r.wallMs));
     const rssKb = harnessRuns.map((r) => r.maxRssKb ?? Number.NaN);
+    const slowest = [...perScenario]
+      .map(([id, times]) => ({ id, medianMs: median(times) }))
+      .sort((a, b) => b.medianMs - a.medianMs)
+      .slice(0, 10);
+
+    phase('unbundled');
     // The same runs from tsc's module tree instead of the bundle: what the bundle saves.
     const unbundledRuns: ChildRun[] = [];
     for (let i = 0; i < Math.min(RUNS, 3); i++) {
@@ -156,29 +181,6 @@ async function main(): Promise<void> {
       );
     }
     const unbundledMs = median(unbundledRuns.map((r) => r.wallMs));
-    const slowest = [...perScenario]
-      .map(([id, times]) => ({ id, medianMs: median(times) }))
-      .sort((a, b) => b.medianMs - a.medianMs)
-      .slice(0, 10);
-
-    phase('baseline');
-    // --- baseline: the same traffic with bare undici
-    const planFile = join(scratch, 'plan.json');
-    check(await runNode([join(BENCH_DIST, 'record-plan.js'), mainTarget, planFile]), 'record-plan');
-    const baselineRuns: ChildRun[] = [];
-    let traffic: { requests: number; handshakes: number; agents: number; inProcessMs: number }[] =
-      [];
-    check(await runNode([join(BENCH_DIST, 'baseline-client.js'), planFile]), 'baseline warm-up');
-    for (let i = 0; i < RUNS; i++) {
-      const run = check(
-        await runNode([join(BENCH_DIST, 'baseline-client.js'), planFile]),
-        'baseline',
-      );
-      baselineRuns.push(run);
-      traffic = [...traffic, JSON.parse(run.stdout)];
-    }
-    await rm(planFile, { force: true }); // it holds test keys
-    const baselineMs = median(baselineRuns.map((r) => r.wallMs));
 
     phase('minting');
     // --- minting the default certificate set
