@@ -12,8 +12,8 @@ import {
 } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import type { Name } from '@peculiar/asn1-x509';
 import * as asn from '@peculiar/asn1-x509';
-import { Name } from '@peculiar/asn1-x509';
 import { ConfigError } from '../errors.js';
 import { CertKeyMismatchError } from './errors.js';
 import { type PemBlock, parsePemBlocks, toPem } from './pem.js';
@@ -295,16 +295,7 @@ const ISSUING_FACTS = new WeakMap<MintedCert, IssuingFacts>();
 function issuingFacts(issuer: MintedCert): IssuingFacts {
   let facts = ISSUING_FACTS.get(issuer);
   if (facts === undefined) {
-    // The issuer's subject Name exactly as its certificate encodes it; its SKI as our AKI,
-    // computed from its key when it has none.
-    const skiHex = issuer.cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
-    facts = {
-      name: AsnConvert.parse(issuer.cert.subjectName.toArrayBuffer(), Name),
-      keyId:
-        skiHex === undefined
-          ? keyIdentifier(AsnConvert.parse(issuer.cert.publicKey.rawData, asn.SubjectPublicKeyInfo))
-          : new Uint8Array(Buffer.from(skiHex, 'hex')),
-    };
+    facts = readCertificate(issuer.der).issuing;
     ISSUING_FACTS.set(issuer, facts);
   }
   return facts;
@@ -450,7 +441,7 @@ function readCertificate(der: Uint8Array<ArrayBuffer>): {
       spki: new Uint8Array(AsnConvert.serialize(tbs.subjectPublicKeyInfo)),
     },
     // The subject Name exactly as the certificate encodes it; its SKI as a leaf's AKI, computed
-    // from its key when it has none (what issuingFacts works out from the x509 library's parse).
+    // from its key when it has none.
     issuing: {
       name: tbs.subject,
       keyId:

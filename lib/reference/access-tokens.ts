@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PresentedCertificate } from './client-certificate.js';
 import type { RegisteredClient } from './clients.js';
 import type { Defects } from './defects.js';
+import { RecentlyUsed } from './recently-used.js';
 import type { SigningKey } from './signing-key.js';
 import {
   type AccessTokenRecord,
@@ -14,7 +15,7 @@ export type TokenFormat = 'jwt' | 'opaque';
 
 export const ACCESS_TOKEN_LIFETIME_SECONDS = 300;
 
-/** Recently issued JWTs whose `jti` is known without checking their signature. */
+/** Recently issued or presented JWTs whose `jti` is known without checking their signature. */
 const REMEMBERED_JWTS = 1024;
 
 export interface AccessTokenResponse {
@@ -36,18 +37,10 @@ export interface AccessTokensDeps {
 
 /** Issues access tokens bound to the presented certificate, and resolves presented tokens. */
 export class AccessTokens {
-  /** JWT → jti, oldest first. */
-  private readonly issuedJwts = new Map<string, string>();
+  /** JWT → jti. */
+  private readonly issuedJwts = new RecentlyUsed<string, string>(REMEMBERED_JWTS);
 
   constructor(private readonly deps: AccessTokensDeps) {}
-
-  private rememberJwt(token: string, jti: string): void {
-    this.issuedJwts.set(token, jti);
-    if (this.issuedJwts.size > REMEMBERED_JWTS) {
-      const oldest = this.issuedJwts.keys().next();
-      if (oldest.done !== true) this.issuedJwts.delete(oldest.value);
-    }
-  }
 
   /**
    * The `jti` of a JWT access token this key signed for this issuer. A token identical to one
@@ -110,7 +103,7 @@ export class AccessTokens {
         ...(binding === undefined ? {} : { cnf: { 'x5t#S256': binding.cnf } }),
       });
       this.deps.store.addAccessToken(record);
-      this.rememberJwt(accessToken, record.jti);
+      this.issuedJwts.set(accessToken, record.jti);
     } else {
       accessToken = randomToken();
       this.deps.store.addAccessToken(record, accessToken);

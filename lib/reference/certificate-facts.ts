@@ -1,5 +1,6 @@
 import { x5tS256 } from '../certs/thumbprint.js';
 import { type CertificateFields, certificateFields } from './certificate-fields.js';
+import { RecentlyUsed } from './recently-used.js';
 
 /**
  * What a certificate says about itself: the same whoever presents it, on whichever connection,
@@ -24,30 +25,24 @@ function freezeDeep(value: unknown): void {
  * long-running server's memory flat (least recently used out first).
  */
 export class CertificateFactsCache {
-  private readonly byThumbprint = new Map<string, CertificateFacts>();
+  private readonly byThumbprint: RecentlyUsed<string, CertificateFacts>;
 
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.byThumbprint = new RecentlyUsed(capacity);
+  }
 
   /** Throws, caching nothing, when the certificate cannot be decoded. */
   get(der: Uint8Array): CertificateFacts {
     // SHA-256 of the DER names the bytes exactly, and the thumbprint is needed anyway.
     const thumbprint = x5tS256(der);
     const cached = this.byThumbprint.get(thumbprint);
-    if (cached !== undefined) {
-      this.byThumbprint.delete(thumbprint);
-      this.byThumbprint.set(thumbprint, cached);
-      return cached;
-    }
+    if (cached !== undefined) return cached;
     const facts: CertificateFacts = {
       x5tS256: thumbprint,
       fields: certificateFields(der),
     };
     freezeDeep(facts);
     this.byThumbprint.set(thumbprint, facts);
-    if (this.byThumbprint.size > this.capacity) {
-      const oldest = this.byThumbprint.keys().next();
-      if (oldest.done !== true) this.byThumbprint.delete(oldest.value);
-    }
     return facts;
   }
 
