@@ -6,6 +6,9 @@
 import { chmod, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
+// The set holds the very near-miss certificates PKI-15 presents for the victim's SANs, so a run
+// against a target that uses this set takes them from here instead of minting them.
+import { sanNearMisses } from '../scenarios/steps/san-near-miss.js';
 import {
   type CertManifest,
   type IdentityRole,
@@ -80,7 +83,11 @@ function checkOptions(opts: CertSetOptions): { clients: string[]; victim: string
   if (!seen.has(victim)) {
     throw new UsageError(`--victim: "${victim}" is not one of the clients (${clients.join(', ')})`);
   }
-  const builtIn = [...BUILT_IN_NAMES, ...NEGATIVE_SUFFIXES.map((suffix) => `${victim}-${suffix}`)];
+  const builtIn = [
+    ...BUILT_IN_NAMES,
+    ...NEGATIVE_SUFFIXES.map((suffix) => `${victim}-${suffix}`),
+    ...victimNearMisses(victim, clients.indexOf(victim)).map(({ name }) => name),
+  ];
   const clash = clients.find((name) => builtIn.includes(name));
   if (clash !== undefined) {
     throw new UsageError(`--clients: "${clash}" is the name of a built-in identity; pick another`);
@@ -119,6 +126,19 @@ function clientSans(name: string, index: number): San[] {
     { type: 'ip', value: `192.0.2.${10 + index}` },
     { type: 'email', value: `${name}@clients.example.test` },
   ];
+}
+
+/**
+ * The SAN near-misses of PKI-15 for each of the victim's SANs (as registered by the reference
+ * target's SAN clients): one certificate each, carrying only the near-miss SAN.
+ */
+function victimNearMisses(victim: string, index: number): Array<{ name: string; san: San }> {
+  return clientSans(victim, index).flatMap((registered) =>
+    sanNearMisses({ kind: `san_${registered.type}`, value: registered.value }).map((miss) => ({
+      name: `${victim}-near-miss-${registered.type}-${miss.trick}`,
+      san: miss.san,
+    })),
+  );
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -255,6 +275,14 @@ export async function mintCertSetInMemory(opts: CertSetOptions = {}): Promise<Ce
       keys: attackerKeys,
       issuer: root,
     }),
+    // The victim's subject with one near-miss SAN each, under the root (PKI-15).
+    ...victimNearMisses(victim, victimIndex).map(({ name, san }) =>
+      leaf(name, 'negative-san-near-miss', [san], {
+        subject: victimSubject,
+        keys: attackerKeys,
+        issuer: root,
+      }),
+    ),
   ];
   identities.push(...(await Promise.all(leaves)));
 

@@ -30,6 +30,7 @@ export const IDENTITY_ROLES = [
   'negative-no-client-eku',
   'negative-dn-injection',
   'negative-extra-rdn',
+  'negative-san-near-miss',
 ] as const;
 export type IdentityRole = (typeof IDENTITY_ROLES)[number];
 

@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import {
   importMinted,
   type KeyType,
@@ -9,6 +10,7 @@ import {
 import { formatDn, parseDn } from '../certs/rfc4514.js';
 import type { Target } from '../target/target.js';
 import { type Identity, identityFromMinted } from '../tls/identity.js';
+import { CertSetCertificates, type CertSetWish } from './cert-set-certificates.js';
 import { ScenarioSkip } from './outcome.js';
 import { victimClient } from './roles.js';
 
@@ -16,6 +18,8 @@ import { victimClient } from './roles.js';
  * Certificates minted at run time, in memory only (their keys never touch the disk or a report),
  * and cached for the run so every scenario that needs "an expired cert of the victim" gets the
  * same one. Minting needs the test CA the target trusts; without it those scenarios are skipped.
+ * When the target's cert set (certs_manifest) already holds a certificate with exactly the
+ * properties asked for (see cert-set-certificates.ts), that one is used instead of minting.
  */
 export type MintedKind =
   | 'expired'
@@ -29,32 +33,53 @@ export type MintedKind =
   | 'intermediate-chain'
   | 'rotated';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+const MINUTE_MS = 60 * 1000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
 
 export class IdentityPool {
   readonly #target: Target;
   readonly #keyType: KeyType;
   readonly #cache = new Map<string, Promise<Identity>>();
+  readonly #certSet: CertSetCertificates | undefined;
   #untrustedCa: Promise<MintedCert> | undefined;
 
   constructor(target: Target, opts: { keyType?: KeyType } = {}) {
     this.#target = target;
     this.#keyType = opts.keyType ?? 'ec';
+    // A set minted with another key type would change what the run presents.
+    if (target.certSet && target.certSet.manifest.keyType === this.#keyType) {
+      this.#certSet = new CertSetCertificates(target.certSet);
+    }
   }
 
   /** A certificate about the victim client (same subject DN unless the kind says otherwise). */
   victimVariant(kind: MintedKind): Promise<Identity> {
-    return this.#once(`victim:${kind}`, () => this.#mintVictimVariant(kind));
+    return this.#once(`victim:${kind}`, async () => {
+      const name = `victim-${kind}`;
+      const wish = this.#certSet && this.#victimVariantWish(kind);
+      return (wish && (await this.#certSet?.find(name, wish))) ?? this.#mintVictimVariant(kind);
+    });
   }
 
   /** A self-signed cert over a new key with the same subject as `identity` (SELF-04). */
   selfSignedRekeyed(identity: Identity): Promise<Identity> {
-    return this.#once(`rekeyed:${identity.x5tS256}`, async () =>
-      identityFromMinted(
-        `${identity.name}-rekeyed`,
-        await mintLeaf({ subject: identity.subject, keyType: this.#keyType }),
-      ),
-    );
+    return this.#once(`rekeyed:${identity.x5tS256}`, async () => {
+      const name = `${identity.name}-rekeyed`;
+      const ownKey = createPublicKey(identity.keyPem);
+      const fromSet = await this.#certSet?.find(name, {
+        role: 'self-signed-same-subject-new-key',
+        ...selfSignedAs(identity.subject),
+        validity: current,
+        publicKey: (key) => !key.equals(ownKey),
+      });
+      return (
+        fromSet ??
+        identityFromMinted(
+          name,
+          await mintLeaf({ subject: identity.subject, keyType: this.#keyType }),
+        )
+      );
+    });
   }
 
   /**
@@ -63,6 +88,14 @@ export class IdentityPool {
    */
   selfSignedReissued(identity: Identity): Promise<Identity> {
     return this.#once(`reissued:${identity.x5tS256}`, async () => {
+      const ownKey = createPublicKey(identity.keyPem);
+      const fromSet = await this.#certSet?.find(`${identity.name}-reissued`, {
+        role: 'self-signed-same-key-reissued',
+        ...selfSignedAs(identity.subject),
+        validity: current,
+        publicKey: (key) => key.equals(ownKey),
+      });
+      if (fromSet && fromSet.x5tS256 !== identity.x5tS256) return fromSet;
       const { keys } = await importMinted({ certPem: identity.certPem, keyPem: identity.keyPem });
       return identityFromMinted(
         `${identity.name}-reissued`,
@@ -73,12 +106,23 @@ export class IdentityPool {
 
   /** A certificate for the test CA's chain with the given SANs (PKI-15 near-misses). */
   withSans(name: string, subject: string, sans: San[]): Promise<Identity> {
-    return this.#once(`sans:${name}`, async () =>
-      identityFromMinted(
-        name,
-        await mintLeaf({ subject, sans, issuer: this.testCa(), keyType: this.#keyType }),
-      ),
-    );
+    return this.#once(`sans:${name}`, async () => {
+      const testCa = this.testCa();
+      const fromSet = await this.#certSet?.find(name, {
+        role: 'negative-san-near-miss',
+        subject: (s) => s === subject,
+        issuer: (i) => i === testCa.subject,
+        sans,
+        validity: current,
+      });
+      return (
+        fromSet ??
+        identityFromMinted(
+          name,
+          await mintLeaf({ subject, sans, issuer: testCa, keyType: this.#keyType }),
+        )
+      );
+    });
   }
 
   /** A fresh CA-issued cert with the given subject (registration scenarios, rotation). */
@@ -119,6 +163,83 @@ export class IdentityPool {
       throw new ScenarioSkip('no tls_client_auth client registered by subject_dn in the config');
     }
     return dn.value;
+  }
+
+  /**
+   * What a cert set's certificate must be to stand in for the victim variant `kind`, or
+   * undefined for a kind the set has no certificate for. Throws the same ScenarioSkip minting
+   * would, for a config that cannot support the kind.
+   */
+  #victimVariantWish(kind: MintedKind): CertSetWish | undefined {
+    const subject = this.#victimSubject();
+    const isVictim = (s: string) => s === subject;
+    const testCa = () => {
+      const ca = this.testCa();
+      return (issuer: string) => issuer === ca.subject;
+    };
+    switch (kind) {
+      case 'expired':
+        return { role: 'negative-expired', subject: isVictim, issuer: testCa(), validity: expired };
+      case 'not-yet-valid':
+        return {
+          role: 'negative-not-yet-valid',
+          subject: isVictim,
+          issuer: testCa(),
+          validity: notYetValid,
+        };
+      case 'untrusted-ca-same-dn': {
+        // The set's own untrusted CA, as long as the config trusts neither it nor its name.
+        const untrusted = this.#certSet?.subjectOf('untrusted-ca');
+        const trusted = [this.#target.testCa?.subject, this.#target.secondTrustedCa?.subject];
+        if (untrusted === undefined || trusted.includes(untrusted)) return undefined;
+        return {
+          role: 'negative-untrusted-ca',
+          subject: isVictim,
+          issuer: (issuer) => issuer === untrusted,
+          validity: current,
+        };
+      }
+      case 'second-ca-same-dn': {
+        const second = this.#target.secondTrustedCa;
+        if (!second) return undefined; // minting says why the scenario is skipped
+        return {
+          role: 'negative-second-ca',
+          subject: isVictim,
+          issuer: (issuer) => issuer === second.subject,
+          validity: current,
+        };
+      }
+      case 'self-signed-same-dn':
+        return { role: 'negative-self-signed', ...selfSignedAs(subject), validity: current };
+      case 'no-client-eku':
+        return {
+          role: 'negative-no-client-eku',
+          subject: isVictim,
+          issuer: testCa(),
+          validity: current,
+        };
+      case 'dn-injection': {
+        const injected = dnInjectionSubject(subject);
+        return {
+          role: 'negative-dn-injection',
+          subject: (s) => s === injected,
+          issuer: testCa(),
+          validity: current,
+        };
+      }
+      case 'extra-rdn':
+        // The set puts a different RDN in front than minting would; any one extra RDN will do.
+        return {
+          role: 'negative-extra-rdn',
+          subject: (s) => s.endsWith(`,${subject}`) && rdnCount(s) === rdnCount(subject) + 1,
+          issuer: testCa(),
+          validity: current,
+        };
+      case 'intermediate-chain':
+      case 'rotated':
+        // A chain through a run-time intermediate; a certificate new to the target: minted.
+        return undefined;
+    }
   }
 
   async #mintVictimVariant(kind: MintedKind): Promise<Identity> {
@@ -214,6 +335,34 @@ export class IdentityPool {
     }
     return this.#untrustedCa;
   }
+}
+
+/** Valid now, with the margins minting uses (5 minutes back, and well into the future). */
+function current(notBefore: Date, notAfter: Date): boolean {
+  const now = Date.now();
+  return notBefore.getTime() <= now - 5 * MINUTE_MS && notAfter.getTime() >= now + DAY_MS;
+}
+
+/** Expired at least a day ago, as minted. */
+function expired(_notBefore: Date, notAfter: Date): boolean {
+  return notAfter.getTime() <= Date.now() - DAY_MS;
+}
+
+/** Valid from a day ahead or later, as minted. */
+function notYetValid(notBefore: Date): boolean {
+  return notBefore.getTime() >= Date.now() + DAY_MS;
+}
+
+function rdnCount(dn: string): number {
+  try {
+    return parseDn(dn).length;
+  } catch {
+    return -1;
+  }
+}
+
+function selfSignedAs(subject: string): Pick<CertSetWish, 'subject' | 'issuer'> {
+  return { subject: (s) => s === subject, issuer: (i) => i === subject };
 }
 
 /**

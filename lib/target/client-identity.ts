@@ -26,6 +26,13 @@ export class ClientIdentityLoader {
     this.#manifestPath = manifestPath;
   }
 
+  /** The manifest named by certs_manifest (read now if no identity needed it yet), if any. */
+  async certSet(): Promise<{ dir: string; manifest: CertManifest } | undefined> {
+    if (this.#manifestPath === undefined) return undefined;
+    this.#manifest ??= this.#readManifest(this.#manifestPath);
+    return this.#manifest;
+  }
+
   async load(name: string, ref: string | RawIdentityFiles, at: string): Promise<Identity> {
     return typeof ref === 'string'
       ? this.#fromManifest(name, ref, at)

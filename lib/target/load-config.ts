@@ -66,6 +66,8 @@ export async function loadTargetConfig(file: string): Promise<TargetConfig> {
     }
     config.clients.push(client);
   }
+  const certSet = await identities.certSet();
+  if (certSet) config.certSet = certSet;
   return config;
 }
 

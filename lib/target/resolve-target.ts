@@ -79,6 +79,7 @@ export async function resolveTarget(
   if (serverCaPem !== undefined) target.serverCaPem = serverCaPem;
   if (testCa) target.testCa = testCa;
   if (secondTrustedCa) target.secondTrustedCa = secondTrustedCa;
+  if (config.certSet) target.certSet = config.certSet;
   if (resource) target.resource = resource;
   if (registration) target.registration = registration;
   return target;

@@ -2,6 +2,7 @@
  * The Target model: what the scenarios know about the system under test. Built in two steps —
  * loadTargetConfig (file → TargetConfig, no network) and resolveTarget (discovery → Target).
  */
+import type { CertManifest } from '../certs/manifest.js';
 import type { MintedCert } from '../certs/mint.js';
 import type { Identity } from '../tls/identity.js';
 
@@ -78,10 +79,18 @@ export interface TargetConfig {
   clients: TargetClient[];
   testCa?: MintedCert;
   secondTrustedCa?: MintedCert;
+  /** The certificate set named by certs_manifest, when there is one. */
+  certSet?: CertSetRef;
   resource?: TargetResource;
   tokenParams: Record<string, string>;
   forwardedHeaders: string[];
   registration?: { initialAccessToken?: string };
+}
+
+/** A cert set's manifest and the folder its paths are relative to. */
+export interface CertSetRef {
+  dir: string;
+  manifest: CertManifest;
 }
 
 export interface Target {
@@ -103,6 +112,8 @@ export interface Target {
   clients: TargetClient[];
   testCa?: MintedCert;
   secondTrustedCa?: MintedCert;
+  /** See TargetConfig.certSet. */
+  certSet?: CertSetRef;
   resource?: TargetResource;
   tokenParams: Record<string, string>;
   forwardedHeaders: string[];

@@ -96,6 +96,14 @@ export function identityFromMinted(name: string, minted: MintedCert): Identity {
   });
 }
 
+/**
+ * An identity whose facts were established by the caller (a cert set's manifest entry, checked
+ * against the certificate and key it names): sealed like every other identity.
+ */
+export function identityFromFacts(facts: Identity): Identity {
+  return sealIdentity({ ...facts, keyPem: facts.keyPem });
+}
+
 /** "client-a (CN=client-a,O=Example, x5t#S256 3q2-7wAB…)" or "no client certificate". */
 export function describeIdentity(identity: Identity | null): string {
   if (identity === null) return 'no client certificate';

@@ -28,6 +28,7 @@ import {
 import { dnEquals, parseDn } from '../../lib/certs/rfc4514.js';
 import { x509 } from '../../lib/certs/x509.js';
 import { ConfigError, UsageError } from '../../lib/errors.js';
+import { sanNearMisses } from '../../lib/scenarios/steps/san-near-miss.js';
 import { opensslCertInfo, opensslVerify } from './openssl.js';
 
 async function expectRejection(promise: Promise<unknown>): Promise<Error> {
@@ -72,6 +73,21 @@ const EXPECTED_ROLES: Record<string, string> = {
   'client-a-server-eku': 'negative-no-client-eku',
   'client-a-dn-injection': 'negative-dn-injection',
   'client-a-extra-rdn': 'negative-extra-rdn',
+  ...Object.fromEntries(
+    [
+      'dns-other-value',
+      'dns-other-type',
+      'dns-suffix',
+      'uri-other-value',
+      'uri-other-type',
+      'uri-suffix',
+      'ip-other-value',
+      'ip-other-type',
+      'email-other-value',
+      'email-other-type',
+      'email-suffix',
+    ].map((miss) => [`client-a-near-miss-${miss}`, 'negative-san-near-miss']),
+  ),
 };
 
 describe('certs/cert-set: the minted set on disk', function () {
@@ -284,13 +300,29 @@ describe('certs/cert-set: the minted set on disk', function () {
       expect(Date.parse(identity('client-a-not-yet-valid').notBefore)).to.be.above(Date.now());
     });
 
+    it("SAN near-misses: the victim's subject under the root, each with PKI-15's one near-miss SAN", () => {
+      const victim = identity('client-a');
+      const expected = victim.sans.flatMap((registered) =>
+        sanNearMisses({ kind: `san_${registered.type}`, value: registered.value }).map((miss) => ({
+          name: `client-a-near-miss-${registered.type}-${miss.trick}`,
+          sans: [miss.san],
+        })),
+      );
+      const nearMisses = manifest.identities.filter((i) => i.role === 'negative-san-near-miss');
+      expect(nearMisses.map(({ name, sans }) => ({ name, sans }))).to.deep.equal(expected);
+      for (const miss of nearMisses) {
+        expect(miss.subject).to.equal(victim.subject);
+        expect(miss.issuer).to.equal(identity('root-ca').subject);
+      }
+    });
+
     it("the negatives hold one attacker key, not the victim's", async () => {
       const spki = async (name: string) =>
         createPublicKey(await readFile(file(`${name}.pem`), 'utf8'))
           .export({ type: 'spki', format: 'der' })
           .toString('hex');
       const negatives = manifest.identities.filter((i) => i.role.startsWith('negative-'));
-      expect(negatives).to.have.length(8);
+      expect(negatives).to.have.length(8 + 11);
       const keys = new Set(await Promise.all(negatives.map((i) => spki(i.name))));
       expect(keys.size).to.equal(1);
       expect(keys.has(await spki('client-a'))).to.equal(false);

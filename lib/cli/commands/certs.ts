@@ -22,7 +22,9 @@ export const certsCommand: CommandModule<object, CertsArgs> = {
           'intermediate CA, a second CA and an untrusted CA; a server certificate for ' +
           '127.0.0.1/localhost; CA-issued, intermediate-issued, self-signed and public clients; ' +
           'and negative certificates impersonating the victim client (expired, not yet valid, ' +
-          'untrusted CA, second CA, self-signed, serverAuth-only EKU, DN injection, extra RDN).\n\n' +
+          'untrusted CA, second CA, self-signed, serverAuth-only EKU, DN injection, extra RDN, and ' +
+          "one per SAN near-miss of the victim's SANs). A run whose target config names this " +
+          'manifest (certs_manifest) presents these instead of minting its own.\n\n' +
           'Files: NAME.pem, NAME.key.pem (PKCS#8, mode 0600), NAME.chain.pem (leaf + ' +
           'intermediates) and manifest.json, the list other tools read. Existing files are ' +
           'left alone unless --force is given.',
