@@ -5,6 +5,7 @@
  * vm.Script with the code V8 produced the last time; when there was none (or V8 rejected it),
  * the code compiled by the end of this process is saved for the next one.
  */
+import { isAscii } from 'node:buffer';
 import {
   mkdirSync,
   readdirSync,
@@ -37,7 +38,9 @@ export interface LoadedCommonJs<T> {
  * file), compiling it with `cacheFile`'s code when that is still valid for this source.
  */
 export function loadCommonJs<T>(file: string, cacheFile: string | undefined): LoadedCommonJs<T> {
-  const source = readFileSync(file, 'utf8');
+  const bytes = readFileSync(file);
+  // scripts/bundle.ts writes ASCII, which latin1 decodes the same as UTF-8, several times faster.
+  const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const cachedData = cacheFile === undefined ? undefined : readIfPresent(cacheFile);
   // Same wrapper as Node's own CommonJS loader, on the first line so line numbers still match.
   const script = new Script(

@@ -1,5 +1,6 @@
+import { isAscii } from 'node:buffer';
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
@@ -45,6 +46,17 @@ describe('code cache for the bundled CLI', () => {
     const loaded = loadCommonJs<{ answer: number; where: string }>(script, undefined);
     expect(loaded.exports).to.deep.equal({ answer: 42, where: script });
     expect(loaded.cache).to.equal('off');
+  });
+
+  it('reads an ASCII file as latin1 and anything else as UTF-8, with the same result', async () => {
+    const utf8 = join(dir, 'utf8.cjs');
+    await writeFile(utf8, "exports.text = 'RFC 8705 §2 — café';\n");
+    expect(loadCommonJs<{ text: string }>(utf8, undefined).exports.text).to.equal(
+      'RFC 8705 §2 — café',
+    );
+    const ascii = join(dir, 'ascii.cjs');
+    await writeFile(ascii, "exports.text = 'RFC 8705 \\u00a72';\n");
+    expect(loadCommonJs<{ text: string }>(ascii, undefined).exports.text).to.equal('RFC 8705 §2');
   });
 
   it('saves the compiled code privately when there was none, and uses it the next time', async () => {
@@ -123,5 +135,20 @@ describe('code cache for the bundled CLI', () => {
     expect(uncached.code).to.equal(0);
     expect(cached).to.deep.equal(uncached);
     expect(unbundled).to.deep.equal(uncached);
+  });
+
+  it('the bundle is ASCII, and help text is laid out as from the module tree', async function () {
+    this.timeout(60_000);
+    // The launcher decodes the bundle as latin1, which is exact only for ASCII.
+    expect(isAscii(await readFile(resolve('dist/cli/mtls-conformance.cjs')))).to.equal(true);
+    // string-width loads on first use in the bundle (scripts/bundle.ts): widths must not change.
+    const env = { MTLS_CONFORMANCE_CACHE_DIR: join(dir, 'cli-cache'), COLUMNS: '72' };
+    for (const args of [['run', '--help'], ['certs', '--help'], ['--help']]) {
+      const bundled = await cli(args, env);
+      const unbundled = await cli(args, { ...env, MTLS_CONFORMANCE_UNBUNDLED: '1' });
+      expect(bundled.code, args.join(' ')).to.equal(0);
+      expect(bundled.stdout.length, args.join(' ')).to.be.above(200);
+      expect(bundled, args.join(' ')).to.deep.equal(unbundled);
+    }
   });
 });
