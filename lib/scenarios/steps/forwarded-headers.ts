@@ -20,7 +20,8 @@ export function forwardedCertHeaders(
 ): ForwardedHeader[] {
   const der = Buffer.from(victim.leafDer);
   const base64Der = der.toString('base64');
-  const pem = new x509.X509Certificate(new Uint8Array(der)).toString('pem');
+  // The PEM armour alone (no parse of the certificate), without a trailing newline.
+  const pem = x509.PemConverter.encode(new Uint8Array(der), 'CERTIFICATE');
   const escapedPem = encodeURIComponent(pem);
   const sha256Hex = createHash('sha256').update(der).digest('hex');
   const headers: ForwardedHeader[] = [
