@@ -65,12 +65,11 @@ export class IdentityPool {
   selfSignedRekeyed(identity: Identity): Promise<Identity> {
     return this.#once(`rekeyed:${identity.x5tS256}`, async () => {
       const name = `${identity.name}-rekeyed`;
-      const ownKey = createPublicKey(identity.keyPem);
       const fromSet = await this.#certSet?.find(name, {
         role: 'self-signed-same-subject-new-key',
         ...selfSignedAs(identity.subject),
         validity: current,
-        publicKey: (key) => !key.equals(ownKey),
+        publicKey: (key) => !key.equals(createPublicKey(identity.keyPem)),
       });
       return (
         fromSet ??
@@ -88,12 +87,11 @@ export class IdentityPool {
    */
   selfSignedReissued(identity: Identity): Promise<Identity> {
     return this.#once(`reissued:${identity.x5tS256}`, async () => {
-      const ownKey = createPublicKey(identity.keyPem);
       const fromSet = await this.#certSet?.find(`${identity.name}-reissued`, {
         role: 'self-signed-same-key-reissued',
         ...selfSignedAs(identity.subject),
         validity: current,
-        publicKey: (key) => key.equals(ownKey),
+        publicKey: (key) => key.equals(createPublicKey(identity.keyPem)),
       });
       if (fromSet && fromSet.x5tS256 !== identity.x5tS256) return fromSet;
       const { keys } = await importMinted({ certPem: identity.certPem, keyPem: identity.keyPem });
@@ -187,18 +185,6 @@ export class IdentityPool {
           issuer: testCa(),
           validity: notYetValid,
         };
-      case 'untrusted-ca-same-dn': {
-        // The set's own untrusted CA, as long as the config trusts neither it nor its name.
-        const untrusted = this.#certSet?.subjectOf('untrusted-ca');
-        const trusted = [this.#target.testCa?.subject, this.#target.secondTrustedCa?.subject];
-        if (untrusted === undefined || trusted.includes(untrusted)) return undefined;
-        return {
-          role: 'negative-untrusted-ca',
-          subject: isVictim,
-          issuer: (issuer) => issuer === untrusted,
-          validity: current,
-        };
-      }
       case 'second-ca-same-dn': {
         const second = this.#target.secondTrustedCa;
         if (!second) return undefined; // minting says why the scenario is skipped
@@ -235,9 +221,12 @@ export class IdentityPool {
           issuer: testCa(),
           validity: current,
         };
+      case 'untrusted-ca-same-dn':
       case 'intermediate-chain':
       case 'rotated':
-        // A chain through a run-time intermediate; a certificate new to the target: minted.
+        // Always minted: a CA minted for the run cannot be in the target's trust store (the
+        // set's untrusted CA is a file an operator could have put there by mistake); a chain
+        // through a run-time intermediate; a certificate new to the target.
         return undefined;
     }
   }

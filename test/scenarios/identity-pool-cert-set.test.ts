@@ -16,7 +16,6 @@ const VICTIM_DN = 'CN=client-a,OU=clients,O=mtls-conformance,C=US';
 const FROM_SET: Array<[MintedKind, string]> = [
   ['expired', 'client-a-expired'],
   ['not-yet-valid', 'client-a-not-yet-valid'],
-  ['untrusted-ca-same-dn', 'client-a-untrusted-ca'],
   ['second-ca-same-dn', 'client-a-second-ca'],
   ['self-signed-same-dn', 'client-a-self-signed'],
   ['no-client-eku', 'client-a-server-eku'],
@@ -85,10 +84,10 @@ describe('IdentityPool with a cert set (certs_manifest)', function () {
     }
   });
 
-  it('still mints what the set has no certificate for (rotated, run intermediate)', async () => {
+  it('still mints a fresh untrusted CA, a rotated certificate and a run intermediate', async () => {
     const pool = new IdentityPool(await target());
     const known = new Set(manifest.identities.map((i) => i.x5tS256));
-    for (const kind of ['rotated', 'intermediate-chain'] as const) {
+    for (const kind of ['untrusted-ca-same-dn', 'rotated', 'intermediate-chain'] as const) {
       const identity = await pool.victimVariant(kind);
       expect(known.has(identity.x5tS256), kind).to.equal(false);
       expect(identity.subject).to.equal(VICTIM_DN);
@@ -145,13 +144,20 @@ describe('IdentityPool with a cert set (certs_manifest)', function () {
 
   it('mints instead when the trusted CAs are not the ones the set was issued under', async () => {
     // test_ca is the set's second CA: "expired" from the root is then not what is asked for,
-    // and the set's untrusted CA is still untrusted, so that one is taken.
+    // and the set's second-CA certificate is no longer from second_trusted_ca (the root now).
     const pool = new IdentityPool(
-      await target({ test_ca: { cert: 'certs/second-ca.pem', key: 'certs/second-ca.key.pem' } }),
+      await target({
+        test_ca: { cert: 'certs/second-ca.pem', key: 'certs/second-ca.key.pem' },
+        second_trusted_ca: { cert: 'certs/root-ca.pem', key: 'certs/root-ca.key.pem' },
+      }),
     );
     expect((await pool.victimVariant('expired')).x5tS256).to.not.equal(x5tOf('client-a-expired'));
-    expect((await pool.victimVariant('untrusted-ca-same-dn')).x5tS256).to.equal(
-      x5tOf('client-a-untrusted-ca'),
+    expect((await pool.victimVariant('second-ca-same-dn')).x5tS256).to.not.equal(
+      x5tOf('client-a-second-ca'),
+    );
+    // The self-signed one names no CA: still taken from the set.
+    expect((await pool.victimVariant('self-signed-same-dn')).x5tS256).to.equal(
+      x5tOf('client-a-self-signed'),
     );
   });
 
