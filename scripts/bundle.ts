@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
@@ -91,18 +91,19 @@ const deferStringWidth: Plugin = {
         pluginData: { real: true },
       });
       if (real.errors.length > 0) return { errors: real.errors };
-      return { path: real.path, namespace: 'deferred-string-width' };
+      // Relative to the package, so the bundle (and its id) does not depend on where it is built.
+      return { path: relative(ROOT, real.path), namespace: 'deferred-string-width' };
     });
     b.onLoad({ filter: /.*/, namespace: 'deferred-string-width' }, (args) => ({
       contents: [
         'let width;',
         'export default function stringWidth(text, options) {',
-        `  width ??= require(${JSON.stringify(args.path)}).default;`,
+        `  width ??= require(${JSON.stringify(join(ROOT, args.path))}).default;`,
         '  return width(text, options);',
         '}',
       ].join('\n'),
       loader: 'js',
-      resolveDir: dirname(args.path),
+      resolveDir: dirname(join(ROOT, args.path)),
     }));
   },
 };

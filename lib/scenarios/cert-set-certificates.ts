@@ -37,11 +37,6 @@ export class CertSetCertificates {
     this.#set = set;
   }
 
-  /** The subject of the set's identity with `role`, e.g. the untrusted CA's. */
-  subjectOf(role: IdentityRole): string | undefined {
-    return this.#set.manifest.identities.find((identity) => identity.role === role)?.subject;
-  }
-
   /** The first certificate of the set that grants `wish`, as identity `name`; else undefined. */
   async find(name: string, wish: CertSetWish): Promise<Identity | undefined> {
     for (const entry of this.#set.manifest.identities) {
