@@ -10,11 +10,12 @@
  * (missing file, edited manifest, a set minted for another victim) is not an error: the pool
  * mints the certificate as it would without a set.
  */
-import { createHash, createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { IdentityRole, ManifestIdentity } from '../certs/manifest.js';
 import type { San } from '../certs/mint.js';
+import { x5tS256 as thumbprintOf } from '../certs/thumbprint.js';
 import type { CertSetRef } from '../target/target.js';
 import { type Identity, identityFromFacts } from '../tls/identity.js';
 
@@ -61,15 +62,16 @@ export class CertSetCertificates {
       ]);
       const certificate = new X509Certificate(certPem);
       const der = new Uint8Array(certificate.raw);
-      const x5tS256 = createHash('sha256').update(der).digest('base64url');
+      const x5tS256 = thumbprintOf(der);
       const notBefore = new Date(entry.notBefore);
       const notAfter = new Date(entry.notAfter);
+      const publicKey = certificate.publicKey;
       const proven =
         x5tS256 === entry.x5tS256 &&
         new Date(certificate.validFrom).getTime() === notBefore.getTime() &&
         new Date(certificate.validTo).getTime() === notAfter.getTime() &&
-        createPublicKey(createPrivateKey(keyPem)).equals(certificate.publicKey) &&
-        (wish.publicKey?.(certificate.publicKey) ?? true);
+        createPublicKey(createPrivateKey(keyPem)).equals(publicKey) &&
+        (wish.publicKey?.(publicKey) ?? true);
       if (!proven) return undefined;
       return identityFromFacts({
         name,
