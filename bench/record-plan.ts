@@ -13,7 +13,7 @@ import type { San } from '../lib/certs/mint.js';
 import type { TranscriptEvidence } from '../lib/report/run-result.js';
 import { runCatalog } from '../lib/runner/run-catalog.js';
 import { selectScenarios } from '../lib/runner/selection.js';
-import { RunMemo } from '../lib/scenarios/context.js';
+import { createRunServices } from '../lib/scenarios/context.js';
 import { IdentityPool, type MintedKind } from '../lib/scenarios/identity-pool.js';
 import { loadTarget } from '../lib/target/load-target.js';
 import type { Identity } from '../lib/tls/identity.js';
@@ -59,7 +59,7 @@ const { target, dispatchers } = await loadTarget(targetFile);
 const pool = new RecordingPool(target);
 try {
   const { result } = await runCatalog({
-    services: { target, dispatchers, identities: pool, memo: new RunMemo() },
+    services: createRunServices({ target, dispatchers, identities: pool }),
     scenarios: selectScenarios({}),
     scenarioDeadlineMs: 120_000,
   });

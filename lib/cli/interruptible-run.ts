@@ -1,3 +1,4 @@
+import { terminalLine } from '../output/terminal.js';
 import { EXIT_INTERRUPTED, interruptOnSignals } from '../runner/process-signals.js';
 import type { RunTargetOutcome } from '../runner/run-target.js';
 import { printRunOutcome } from './run-output.js';
@@ -27,7 +28,7 @@ export async function runInterruptibly(
   } catch (err) {
     // Stopped before there was a Target (during discovery): no report to write.
     if (signals.received() === undefined) throw err;
-    process.stderr.write(`mtls-conformance: ${(err as Error).message}\n`);
+    process.stderr.write(`mtls-conformance: ${terminalLine((err as Error).message)}\n`);
     process.exitCode = EXIT_INTERRUPTED;
   } finally {
     signals.dispose();

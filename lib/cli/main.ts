@@ -1,5 +1,7 @@
 import yargs, { type CommandModule } from 'yargs';
 import { EXIT, type ExitCode, HarnessError, UsageError } from '../errors.js';
+import { escapeControls } from '../output/escape.js';
+import { terminalLine } from '../output/terminal.js';
 import { harnessVersion } from '../version.js';
 import { certsCommand } from './commands/certs.js';
 import { demoCommand } from './commands/demo.js';
@@ -67,11 +69,11 @@ export async function main(argv: string[]): Promise<number> {
 
 function reportError(err: unknown): ExitCode | typeof EXIT_INTERNAL_ERROR {
   if (err instanceof HarnessError) {
-    process.stderr.write(`mtls-conformance: ${err.message}\n`);
+    process.stderr.write(`mtls-conformance: ${terminalLine(err.message)}\n`);
     return err.exitCode;
   }
   process.stderr.write(
-    `mtls-conformance: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    `mtls-conformance: internal error: ${escapeControls(err instanceof Error ? (err.stack ?? err.message) : String(err), { multiline: true })}\n`,
   );
   return EXIT_INTERNAL_ERROR;
 }

@@ -2,6 +2,8 @@
  * What an authorization server's metadata says about RFC 8705, reduced to the facts onboarding
  * needs (which clients to create, where to register them) and rendered in plain words.
  */
+import { FIELD_CAP } from '../output/cap.js';
+import { shown } from '../output/quote.js';
 
 /** The token endpoint auth methods onboarding creates clients for. */
 export type OnboardingAuthMethod = 'tls_client_auth' | 'self_signed_tls_client_auth' | 'none';
@@ -95,13 +97,21 @@ export function registrationUrl(support: MtlsSupport): string | undefined {
   return support.aliases.registration_endpoint ?? support.endpoints.registration;
 }
 
-/** One finding per line: what is advertised, what is missing and what that means for a run. */
+/** Published values, as the findings quote them: escaped, each capped, the list capped too. */
+function quotedList(values: readonly string[]): string {
+  return shown(values.map((v) => shown(v)).join(', '), FIELD_CAP);
+}
+
+/**
+ * One finding per line: what is advertised, what is missing and what that means for a run. The
+ * values quoted come from the metadata, so they are shown escaped and capped.
+ */
 export function describeMtlsSupport(support: MtlsSupport): string[] {
   const lines: string[] = [];
   const found = (text: string) => lines.push(`  yes  ${text}`);
   const missing = (text: string) => lines.push(`  no   ${text}`);
   const methods = support.authMethodsListed
-    ? `token_endpoint_auth_methods_supported: ${support.authMethods.join(', ') || '(empty)'}`
+    ? `token_endpoint_auth_methods_supported: ${quotedList(support.authMethods) || '(empty)'}`
     : 'token_endpoint_auth_methods_supported is absent (RFC 8414: that means client_secret_basic only)';
   lines.push(`  ${methods}`);
   if (support.supports.tls_client_auth) {
@@ -141,7 +151,7 @@ export function describeMtlsSupport(support: MtlsSupport): string[] {
   const aliasNames = Object.keys(support.aliases);
   if (aliasNames.length > 0) {
     found(
-      `mtls_endpoint_aliases (${aliasNames.join(', ')}): the harness sends every mTLS call there (RFC 8705 §5)`,
+      `mtls_endpoint_aliases (${quotedList(aliasNames)}): the harness sends every mTLS call there (RFC 8705 §5)`,
     );
   } else {
     lines.push(
@@ -151,7 +161,7 @@ export function describeMtlsSupport(support: MtlsSupport): string[] {
   const registration = registrationUrl(support);
   if (registration !== undefined) {
     found(
-      `registration endpoint (RFC 7591) at ${registration}: \`mtls-conformance register\` can create the clients itself`,
+      `registration endpoint (RFC 7591) at ${shown(registration, FIELD_CAP)}: \`mtls-conformance register\` can create the clients itself`,
     );
   } else {
     missing(
@@ -177,7 +187,7 @@ export function describeMtlsSupport(support: MtlsSupport): string[] {
 /** The one-line explanation when no mTLS client authentication is advertised at all. */
 export function noMtlsAuthProblem(support: MtlsSupport, metadataUrl: string): string {
   const listed = support.authMethodsListed
-    ? `token_endpoint_auth_methods_supported lists only ${support.authMethods.join(', ') || 'nothing'}`
+    ? `token_endpoint_auth_methods_supported lists only ${quotedList(support.authMethods) || 'nothing'}`
     : 'token_endpoint_auth_methods_supported is absent, which RFC 8414 reads as client_secret_basic only';
   return `${metadataUrl}: ${listed}; neither tls_client_auth nor self_signed_tls_client_auth (RFC 8705 §2.1, §2.2) is advertised, so no client of this server can authenticate with a certificate and the PKI and SELF scenarios cannot pass. Enable mutual-TLS client authentication on the authorization server, or pass --allow-no-mtls to write the files anyway`;
 }

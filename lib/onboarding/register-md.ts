@@ -3,6 +3,8 @@
  * clients work — the CA to trust, then each client with its RFC 8705 metadata, as prose and as
  * the RFC 7591 request body that creates it.
  */
+import { FIELD_CAP } from '../output/cap.js';
+import { shellQuoted, shown } from '../output/quote.js';
 import { registrationMetadata } from './client-metadata.js';
 import { registrationUrl } from './mtls-support.js';
 import type { OnboardingClient } from './onboarding-clients.js';
@@ -27,6 +29,17 @@ export function onboardingRegistrationBody(client: OnboardingClient): Record<str
   });
 }
 
+/**
+ * A value of the server's as inline Markdown code: escaped and capped, between backtick runs
+ * longer than any inside it (CommonMark), so it cannot close the code span and become markup.
+ */
+function markdownCode(value: string): string {
+  const text = shown(value, FIELD_CAP);
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence} ${text} ${fence}`;
+}
+
 export function renderRegisterMd(plan: OnboardingPlan): string {
   const { pki, support } = plan;
   const registration = registrationUrl(support);
@@ -43,7 +56,7 @@ export function renderRegisterMd(plan: OnboardingPlan): string {
   if (registration !== undefined) {
     add(
       '**Shortcut:** the AS has a registration endpoint, so the harness can create the clients itself',
-      `(step 2 below, POSTed to ${registration}):`,
+      `(step 2 below, POSTed to ${markdownCode(registration)}):`,
       '',
       '```sh',
       'mtls-conformance register --target target.yaml            # --initial-access-token T if the AS wants one',
@@ -85,7 +98,8 @@ export function renderRegisterMd(plan: OnboardingPlan): string {
     add(
       '```sh',
       `curl ${plan.paths.serverCa === undefined ? '' : `--cacert ${plan.paths.serverCa} `}--cert certs/NAME.pem --key certs/NAME.key.pem \\`,
-      `  -H 'content-type: application/json' --data @body.json ${registration}`,
+      // The URL is the server's: quoted, so pasting the command runs curl and nothing else.
+      `  -H 'content-type: application/json' --data @body.json ${shellQuoted(registration)}`,
       '```',
       '',
     );

@@ -1,3 +1,4 @@
+import { SecretRegistry } from '../output/secret-registry.js';
 import type { ExchangeResult } from '../tls/exchange.js';
 import { redactHeaders, redactJsonText } from '../tls/redact.js';
 
@@ -51,8 +52,12 @@ export function describeRegistrationFailure(opts: {
     answer += ' (does the endpoint want an initial access token? --initial-access-token T)';
   }
   const request = redactJsonText(JSON.stringify(abbreviateCertificates(opts.metadata)));
-  return flatten(
-    `registration of client ${opts.client} rejected by ${opts.url}: ${answer}; request: POST ${opts.url}${authorization ? ` (authorization: ${authorization})` : ''} ${request}`,
+  // A server may echo the initial access token it was sent in its error: it is known here.
+  const sent = /^\s*\S+\s+(\S+)/.exec(opts.headers.authorization ?? '')?.[1];
+  return new SecretRegistry(sent === undefined ? [] : [sent]).redact(
+    flatten(
+      `registration of client ${opts.client} rejected by ${opts.url}: ${answer}; request: POST ${opts.url}${authorization ? ` (authorization: ${authorization})` : ''} ${request}`,
+    ),
   );
 }
 

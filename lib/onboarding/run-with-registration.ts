@@ -1,4 +1,7 @@
 import { EXIT } from '../errors.js';
+import { FIELD_CAP } from '../output/cap.js';
+import { shown } from '../output/quote.js';
+import { terminalLine } from '../output/terminal.js';
 import type { RunTargetOptions, RunTargetOutcome } from '../runner/run-target.js';
 import { withRegisteredClients } from './register-clients.js';
 import { describeCleanup } from './register-report.js';
@@ -24,12 +27,12 @@ export function registeringRunner(
           : {}),
         onRegistered: (registered) =>
           process.stderr.write(
-            `Registered ${registered.clients.map((c) => `${c.name} as ${c.client_id}`).join(', ')} at ${registered.registrationEndpoint}\n`,
+            `Registered ${registered.clients.map((c) => `${c.name} as ${shown(c.client_id)}`).join(', ')} at ${shown(registered.registrationEndpoint, FIELD_CAP)}\n`,
           ),
         onCleanedUp: (cleaned) => process.stderr.write(describeCleanup(cleaned)),
         onCleanupProblem: (message) => {
           cleanupFailed = true;
-          process.stderr.write(`mtls-conformance: clean-up: ${message}\n`);
+          process.stderr.write(`mtls-conformance: clean-up: ${terminalLine(message)}\n`);
         },
       },
       () => runTarget(opts),

@@ -53,6 +53,12 @@ export interface ReferenceServerOptions {
    * secrets the server hands out are exactly what must never appear in a report.
    */
   onReply?: (reply: Readonly<Reply>) => void;
+  /**
+   * Replaces a reply before it is sent, given the request it answers. For the harness's own
+   * tests: a server that echoes what it has seen (tokens, credentials) into its errors, or sends
+   * control characters, is otherwise conformant, so every scenario reaches its echo.
+   */
+  rewriteReply?: (reply: Readonly<Reply>, req: IncomingMessage) => Reply;
 }
 
 export interface ReferenceServer {
@@ -184,6 +190,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
       }
     }
     opts.onReply?.(reply);
+    if (opts.rewriteReply !== undefined) reply = opts.rewriteReply(reply, req);
     if (!res.headersSent) writeReply(res, reply);
   };
 

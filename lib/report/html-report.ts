@@ -61,29 +61,34 @@ export function decorateTest(test: Context, result: ScenarioResult): void {
       current.title = `${current.title} — ${tag}`;
     }
   }
+  const add = (title: string, value: string) => addContext(test, { title, value: asText(value) });
   const verdict = [VERDICT_BANNER[result.status]];
   if (result.reason) verdict.push(`Reason: ${result.reason}`);
   if (result.expectedFailureReason) verdict.push(`Baseline: ${result.expectedFailureReason}`);
-  addContext(test, { title: 'Verdict', value: verdict.join('\n') });
-  if (result.expected) addContext(test, { title: 'Expected', value: result.expected });
-  if (result.observed) addContext(test, { title: 'Observed', value: result.observed });
-  if (result.notes.length > 0) {
-    addContext(test, { title: 'Notes', value: result.notes.map((n) => `• ${n}`).join('\n') });
-  }
+  add('Verdict', verdict.join('\n'));
+  if (result.expected) add('Expected', result.expected);
+  if (result.observed) add('Observed', result.observed);
+  if (result.notes.length > 0) add('Notes', result.notes.map((n) => `• ${n}`).join('\n'));
   const certificates = result.evidence.filter((e) => e.kind === 'certificate');
   if (certificates.length > 0) {
-    addContext(test, {
-      title: 'Certificates used',
-      value: certificates.map(renderEvidence).join('\n\n'),
-    });
+    add('Certificates used', certificates.map(renderEvidence).join('\n\n'));
   }
   for (const e of result.evidence) {
     if (e.kind === 'certificate') continue;
-    addContext(test, {
-      title: e.kind === 'transcript' ? `Exchange: ${e.label}` : 'Note',
-      value: renderEvidence(e),
-    });
+    add(e.kind === 'transcript' ? `Exchange: ${e.label}` : 'Note', renderEvidence(e));
   }
+}
+
+/**
+ * mochawesome renders a context string as an image when it ends in png/jpg/gif, as a video when
+ * it ends in mp4/webm, as a link when it looks like a URL, and as an image again when it starts
+ * with `data:image/`: a target could make its evidence disappear behind a broken image. Its
+ * tests of the end are anchored at the very end of the string and its URL test allows no line
+ * break, so a trailing newline makes each of them fail; a leading newline does the same for
+ * the `data:` tests. What remains is shown as text in a code block.
+ */
+export function asText(value: string): string {
+  return `${/^data:/i.test(value) ? '\n' : ''}${value}\n`;
 }
 
 function renderEvidence(e: Evidence): string {
@@ -144,7 +149,12 @@ export async function addRunHeader(dir: string, run: RunResult, strict: boolean)
 <table style="border-collapse:collapse" cellpadding="4"><tr><th>level</th><th>scenarios</th><th>passed</th><th>failed</th><th>warnings</th><th>skipped</th><th>expected failures</th></tr>${byLevel('MUST')}${byLevel('SHOULD')}${byLevel('INFO')}</table>
 <p style="margin:8px 0 0;color:#555">MUST failures are red (failed) below; SHOULD failures pass for CI but their titles end in "WARNING"; expected failures and skips are listed as pending with their reason.</p>
 </section>`;
-  await writeFile(file, html.replace(marker, `${header}${marker}${EXPAND_FINDINGS_SCRIPT}`));
+  // A replacer function, not a string: in a replacement string `$&`, `$'` and `` $` `` are
+  // patterns, and the header quotes the issuer, which may hold any of them.
+  await writeFile(
+    file,
+    html.replace(marker, () => `${header}${marker}${EXPAND_FINDINGS_SCRIPT}`),
+  );
   return file;
 }
 

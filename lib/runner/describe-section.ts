@@ -2,8 +2,7 @@ import { UsageError } from '../errors.js';
 import { decorateTest } from '../report/html-report.js';
 import type { Section } from '../report/run-result.js';
 import { CATALOG } from '../scenarios/catalog/index.js';
-import { RunMemo, type RunServices } from '../scenarios/context.js';
-import { IdentityPool } from '../scenarios/identity-pool.js';
+import { createRunServices, type RunServices } from '../scenarios/context.js';
 import { loadTarget } from '../target/load-target.js';
 import { DEFAULT_TIMEOUT_MS } from './defaults.js';
 import { evaluateScenario } from './evaluate.js';
@@ -30,7 +29,7 @@ export function describeSection(section: Section): void {
         throw new UsageError(`set ${TARGET_ENV} to a target config to run the suites with mocha`);
       }
       const { target, dispatchers } = await loadTarget(targetFile);
-      services = { target, dispatchers, identities: new IdentityPool(target), memo: new RunMemo() };
+      services = createRunServices({ target, dispatchers });
     });
     after(async () => {
       await services?.dispatchers.close();

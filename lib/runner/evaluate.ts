@@ -27,7 +27,7 @@ export interface Evaluation {
  * Runs one scenario and turns its outcome into a verdict: a failure counts at the scenario's
  * level (MUST → failed, SHOULD → warning, INFO → passed and recorded), a missing capability or a
  * set-up problem is a skip with its reason, and a known failure listed in --expected-failures is
- * an expected-failure.
+ * an expected-failure. The result comes back sanitized (lib/output): safe to print or render.
  */
 export async function evaluateScenario(
   scenario: Scenario,
@@ -104,7 +104,12 @@ export async function evaluateScenario(
       result.unexpectedPass = true;
     }
   }
-  return { result, setupProblem, ...(interrupted ? { interrupted } : {}) };
+  // From here on the result may be shown anywhere: redacted, escaped and capped once, here.
+  return {
+    result: services.sanitizer.scenario(result),
+    setupProblem,
+    ...(interrupted ? { interrupted } : {}),
+  };
 }
 
 /** The run's signal fired while the scenario was in flight. */

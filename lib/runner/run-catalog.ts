@@ -91,10 +91,10 @@ export async function runCatalog(opts: RunCatalogOptions): Promise<CatalogRun> {
   const result: RunResult = {
     harness: { name: harnessName, version: harnessVersion },
     catalogVersion: CATALOG_VERSION,
-    target: {
+    target: opts.services.sanitizer.runTarget({
       issuer: opts.services.target.issuer ?? null,
       configFile: opts.services.target.configFile,
-    },
+    }),
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - started),
     totals: totalsOf(results),

@@ -3,8 +3,7 @@ import { decorateTest, mochawesomeReporter } from '../report/html-report.js';
 import { clearPreviousReport, type ReportOutputs, writeReports } from '../report/report-writer.js';
 import type { RunResult, ScenarioResult } from '../report/run-result.js';
 import { loadSigningKey } from '../report/signing-key.js';
-import { RunMemo } from '../scenarios/context.js';
-import { IdentityPool } from '../scenarios/identity-pool.js';
+import { createRunServices } from '../scenarios/context.js';
 import { loadTarget } from '../target/load-target.js';
 import { DEFAULT_TIMEOUT_MS } from './defaults.js';
 import { runExitCode } from './exit-code.js';
@@ -98,9 +97,11 @@ async function runWithin(opts: RunTargetOptions, signal: AbortSignal): Promise<R
   signal.addEventListener('abort', abandon, { once: true });
   if (opts.reportDir !== undefined) await clearPreviousReport(opts.reportDir);
   try {
-    opts.onStart?.({ issuer: target.issuer ?? null, scenarios: scenarios.length });
+    const services = createRunServices({ target, dispatchers });
+    const { issuer } = services.sanitizer.runTarget({ issuer: target.issuer ?? null });
+    opts.onStart?.({ issuer, scenarios: scenarios.length });
     const { result, setupProblems } = await runCatalog({
-      services: { target, dispatchers, identities: new IdentityPool(target), memo: new RunMemo() },
+      services,
       scenarios,
       scenarioDeadlineMs: 12 * timeoutMs,
       ...(expectedFailures ? { expectedFailures } : {}),
@@ -109,7 +110,7 @@ async function runWithin(opts: RunTargetOptions, signal: AbortSignal): Promise<R
       ...(opts.reportDir === undefined
         ? {}
         : {
-            reporter: mochawesomeReporter({ dir: opts.reportDir, issuer: target.issuer ?? null }),
+            reporter: mochawesomeReporter({ dir: opts.reportDir, issuer }),
             decorateTest: (test, evaluation) => decorateTest(test, evaluation.result),
           }),
     });

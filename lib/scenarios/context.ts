@@ -1,9 +1,12 @@
+import { ResultSanitizer } from '../output/sanitize-result.js';
+import { SecretRegistry } from '../output/secret-registry.js';
 import type { Evidence } from '../report/run-result.js';
 import type { Target } from '../target/target.js';
+import { configuredSecrets } from '../target/target-secrets.js';
 import type { IdentityDispatchers } from '../tls/dispatchers.js';
 import { type ExchangeRequest, type ExchangeResult, exchange } from '../tls/exchange.js';
 import type { Identity } from '../tls/identity.js';
-import type { IdentityPool } from './identity-pool.js';
+import { IdentityPool } from './identity-pool.js';
 import { SetupProblem } from './setup-problem.js';
 
 /**
@@ -31,6 +34,27 @@ export interface RunServices {
   readonly dispatchers: IdentityDispatchers;
   readonly identities: IdentityPool;
   readonly memo: RunMemo;
+  /** Every secret the run has seen; grows as exchanges carry tokens and codes. */
+  readonly secrets: SecretRegistry;
+  /** Redacts, escapes and caps each finished result with `secrets` (one per run). */
+  readonly sanitizer: ResultSanitizer;
+}
+
+/** The services of one run: a fresh memo and a redactor that already knows the config's secrets. */
+export function createRunServices(opts: {
+  target: Target;
+  dispatchers: IdentityDispatchers;
+  identities?: IdentityPool;
+}): RunServices {
+  const secrets = new SecretRegistry(configuredSecrets(opts.target));
+  return {
+    target: opts.target,
+    dispatchers: opts.dispatchers,
+    identities: opts.identities ?? new IdentityPool(opts.target),
+    memo: new RunMemo(),
+    secrets,
+    sanitizer: new ResultSanitizer(secrets),
+  };
 }
 
 /**
@@ -46,6 +70,7 @@ export class ScenarioContext {
   /** What an INFO scenario recorded, or a passing scenario wants the reader to see. */
   observed: string | undefined;
   readonly #dispatchers: IdentityDispatchers;
+  readonly #secrets: SecretRegistry;
   readonly #certificatesShown = new Set<string>();
 
   constructor(services: RunServices) {
@@ -53,6 +78,7 @@ export class ScenarioContext {
     this.identities = services.identities;
     this.memo = services.memo;
     this.#dispatchers = services.dispatchers;
+    this.#secrets = services.secrets;
   }
 
   /**
@@ -61,7 +87,7 @@ export class ScenarioContext {
    */
   async exchange(identity: Identity | null, req: ExchangeRequest): Promise<ExchangeResult> {
     if (identity) this.showCertificate(identity);
-    const result = await exchange(this.#dispatchers, identity, req);
+    const result = await exchange(this.#dispatchers, identity, req, { secrets: this.#secrets });
     this.evidence.push(result.transcript);
     if (result.kind === 'failure' && result.failure.class === 'server-untrusted') {
       throw new SetupProblem(

@@ -1,3 +1,4 @@
+import { quotedJson } from '../output/quote.js';
 import { isAbsoluteHttpUrl } from './http-url.js';
 import type { EndpointName, Endpoints } from './target.js';
 
@@ -36,7 +37,7 @@ export function advertisedEndpoints(
     const value = metadata[parameter];
     if (value === undefined) continue;
     if (typeof value === 'string' && isAbsoluteHttpUrl(value)) endpoints[name] = value;
-    else problems.push(`metadata ${parameter} is not an absolute URL: ${JSON.stringify(value)}`);
+    else problems.push(`metadata ${parameter} is not an absolute URL: ${quotedJson(value)}`);
   }
   return endpoints;
 }
@@ -73,7 +74,7 @@ export function applyMtlsAliases(opts: {
       mtlsEndpoints[name] = alias;
     } else {
       opts.problems.push(
-        `mtls_endpoint_aliases.${parameter} is not an absolute https URL: ${JSON.stringify(alias)}`,
+        `mtls_endpoint_aliases.${parameter} is not an absolute https URL: ${quotedJson(alias)}`,
       );
     }
   }

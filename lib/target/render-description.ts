@@ -1,11 +1,16 @@
+import { FIELD_CAP } from '../output/cap.js';
+import { shown } from '../output/quote.js';
 import type { TargetDescription } from './describe-target.js';
 
-/** The `discover` report as readable text: a few aligned key/value blocks and two tables. */
+/**
+ * The `discover` report as readable text: a few aligned key/value blocks and two tables. Most
+ * values come from the server's metadata, so every cell and line is escaped and capped.
+ */
 export function renderTargetDescription(d: TargetDescription): string {
   const lines: string[] = [];
   const section = (title: string, body: string[]) => {
     if (lines.length > 0) lines.push('');
-    lines.push(title, ...body.map((line) => `  ${line}`));
+    lines.push(shown(title, FIELD_CAP), ...body.map((line) => `  ${line}`));
   };
 
   section(
@@ -50,7 +55,7 @@ export function renderTargetDescription(d: TargetDescription): string {
     ...(c.clientSecret ? [`${c.name}: client_secret ${c.clientSecret}`] : []),
     ...(c.refreshToken ? [`${c.name}: refresh_token ${c.refreshToken}`] : []),
   ]);
-  if (secrets.length > 0) lines.push(...secrets.map((s) => `  ${s}`));
+  if (secrets.length > 0) lines.push(...secrets.map((s) => `  ${shown(s, FIELD_CAP)}`));
 
   const extras: string[][] = [];
   if (d.resource) {
@@ -86,7 +91,7 @@ export function renderTargetDescription(d: TargetDescription): string {
   if (d.metadataProblems.length > 0) {
     section(
       'Metadata problems (judged by the DISC scenarios)',
-      d.metadataProblems.map((p) => `- ${p}`),
+      d.metadataProblems.map((p) => `- ${shown(p, FIELD_CAP)}`),
     );
   }
   return `${lines.join('\n')}\n`;
@@ -98,7 +103,8 @@ function boundTokens(advertised: boolean | null): string {
 }
 
 /** Left-aligned columns, two spaces apart; the last column is not padded. */
-function formatTable(rows: string[][]): string[] {
+function formatTable(raw: string[][]): string[] {
+  const rows = raw.map((row) => row.map((cell) => shown(cell, FIELD_CAP)));
   const widths: number[] = [];
   for (const row of rows) {
     row.forEach((cell, i) => {

@@ -5,10 +5,12 @@
  */
 import type { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
+import type { SecretRegistry } from '../output/secret-registry.js';
 import type { TranscriptEvidence } from '../report/run-result.js';
 import { type ClassifiedFailure, classifyFailure, type FailureClass } from './classify-failure.js';
 import { CERTIFICATE_ORIGIN_CODE, type IdentityDispatchers, type TlsInfo } from './dispatchers.js';
 import type { Identity } from './identity.js';
+import { jsonDepth, MAX_JSON_DEPTH, parseBoundedJson } from './json-depth.js';
 import { buildTranscript } from './transcript.js';
 
 export type { FailureClass } from './classify-failure.js';
@@ -56,10 +58,16 @@ export interface ExchangeFailure {
 
 export type ExchangeResult = ExchangeResponse | ExchangeFailure;
 
+export interface ExchangeOptions {
+  /** The run's secrets: the transcript is redacted with them and adds those it carried. */
+  secrets?: SecretRegistry;
+}
+
 export async function exchange(
   dispatchers: IdentityDispatchers,
   identity: Identity | null,
   req: ExchangeRequest,
+  opts: ExchangeOptions = {},
 ): Promise<ExchangeResult> {
   const started = performance.now();
   const { headers, body } = encodeRequest(req);
@@ -76,6 +84,7 @@ export async function exchange(
         request: transcriptRequest,
         failure,
         durationMs,
+        secrets: opts.secrets,
       }),
     };
   };
@@ -105,6 +114,14 @@ export async function exchange(
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), timeouts.totalMs);
   let phase: 'request' | 'body' = 'request';
+  // Only the network is inside the try: a failure in turning the answer into evidence is a bug
+  // of the harness and must surface as one, not pass for a connection lost.
+  let received: {
+    status: number;
+    headers: Record<string, string>;
+    bytes: Uint8Array;
+    truncated: boolean;
+  };
   try {
     const res = await dispatcher.request({
       origin: url.origin,
@@ -117,52 +134,7 @@ export async function exchange(
     });
     phase = 'body';
     const { bytes, truncated } = await readCapped(res.body, maxBodyBytes);
-    const durationMs = elapsedSince(started);
-    const responseHeaders = flattenHeaders(res.headers);
-    // With stream: true a character cut by the cap is held back rather than turned into U+FFFD;
-    // invalid bytes elsewhere become U+FFFD either way.
-    const bodyText = new TextDecoder('utf-8').decode(bytes, { stream: truncated });
-    const json = truncated ? undefined : parseJsonBody(responseHeaders['content-type'], bodyText);
-    const bodyProblem = describeBodyProblem({
-      bytes,
-      truncated,
-      cap: maxBodyBytes,
-      declaredJson: isJsonMediaType(responseHeaders['content-type']),
-      parsed: json !== undefined,
-    });
-    const tls = url.protocol === 'https:' ? dispatchers.tlsInfo(identity, url.origin) : undefined;
-    const response: ExchangeResponse = {
-      kind: 'response',
-      status: res.statusCode,
-      headers: responseHeaders,
-      bodyText,
-      ...(json !== undefined ? { json: json.value } : {}),
-      truncated,
-      ...(bodyProblem !== undefined ? { bodyProblem } : {}),
-      ...(tls !== undefined ? { tls } : {}),
-      durationMs,
-      transcript: buildTranscript({
-        label: req.label,
-        identity,
-        request: transcriptRequest,
-        response: {
-          status: res.statusCode,
-          headers: responseHeaders,
-          bodyText,
-          truncated,
-          capBytes: maxBodyBytes,
-        },
-        tls,
-        durationMs,
-      }),
-    };
-    // undici waits an event-loop turn (setImmediate) before it offers a finished keep-alive
-    // connection again, and on a connection opened after a reconnect it takes one more turn to
-    // signal it free. Yielding twice lets the caller's next request reuse the connection
-    // instead of paying for a new handshake (measured: one turn is not enough after a reconnect).
-    await setImmediate();
-    await setImmediate();
-    return response;
+    received = { status: res.statusCode, headers: flattenHeaders(res.headers), bytes, truncated };
   } catch (err) {
     return fail(
       classifyFailure(err, {
@@ -175,6 +147,50 @@ export async function exchange(
   } finally {
     clearTimeout(timer);
   }
+
+  const durationMs = elapsedSince(started);
+  const { status, headers: responseHeaders, bytes, truncated } = received;
+  // With stream: true a character cut by the cap is held back rather than turned into U+FFFD;
+  // invalid bytes elsewhere become U+FFFD either way.
+  const bodyText = new TextDecoder('utf-8').decode(bytes, { stream: truncated });
+  const declaredJson = isJsonMediaType(responseHeaders['content-type']);
+  const json = truncated || !declaredJson ? undefined : parseBoundedJson(bodyText);
+  const bodyProblem = describeBodyProblem({
+    bytes,
+    truncated,
+    cap: maxBodyBytes,
+    declaredJson,
+    parsed: json !== undefined,
+    text: bodyText,
+  });
+  const tls = url.protocol === 'https:' ? dispatchers.tlsInfo(identity, url.origin) : undefined;
+  const response: ExchangeResponse = {
+    kind: 'response',
+    status,
+    headers: responseHeaders,
+    bodyText,
+    ...(json !== undefined ? { json: json.value } : {}),
+    truncated,
+    ...(bodyProblem !== undefined ? { bodyProblem } : {}),
+    ...(tls !== undefined ? { tls } : {}),
+    durationMs,
+    transcript: buildTranscript({
+      label: req.label,
+      identity,
+      request: transcriptRequest,
+      response: { status, headers: responseHeaders, bodyText, truncated, capBytes: maxBodyBytes },
+      tls,
+      durationMs,
+      secrets: opts.secrets,
+    }),
+  };
+  // undici waits an event-loop turn (setImmediate) before it offers a finished keep-alive
+  // connection again, and on a connection opened after a reconnect it takes one more turn to
+  // signal it free. Yielding twice lets the caller's next request reuse the connection
+  // instead of paying for a new handshake (measured: one turn is not enough after a reconnect).
+  await setImmediate();
+  await setImmediate();
+  return response;
 }
 
 interface EncodedRequest {
@@ -239,24 +255,13 @@ function isJsonMediaType(contentType: string | undefined): boolean {
   return /^[a-z0-9.+-]+\/(?:[a-z0-9.+-]*\+)?json$/.test(mediaType);
 }
 
-function parseJsonBody(
-  contentType: string | undefined,
-  text: string,
-): { value: unknown } | undefined {
-  if (!isJsonMediaType(contentType)) return undefined;
-  try {
-    return { value: JSON.parse(text) };
-  } catch {
-    return undefined;
-  }
-}
-
 function describeBodyProblem(body: {
   bytes: Uint8Array;
   truncated: boolean;
   cap: number;
   declaredJson: boolean;
   parsed: boolean;
+  text: string;
 }): string | undefined {
   if (body.truncated) {
     return `response body larger than the ${body.cap}-byte cap (cut there, the rest not read)`;
@@ -268,7 +273,11 @@ function describeBodyProblem(body: {
     problems.push('response body is not valid UTF-8');
   }
   if (body.declaredJson && !body.parsed) {
-    problems.push('response body is declared JSON but does not parse');
+    problems.push(
+      jsonDepth(body.text) > MAX_JSON_DEPTH
+        ? `response body is declared JSON but nests deeper than ${MAX_JSON_DEPTH} levels: treated as invalid JSON`
+        : 'response body is declared JSON but does not parse',
+    );
   }
   return problems.length > 0 ? problems.join('; ') : undefined;
 }

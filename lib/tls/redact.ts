@@ -4,6 +4,7 @@
  * resource is the one issued at step 2") without being usable.
  */
 import { createHash } from 'node:crypto';
+import { parseBoundedJson } from './json-depth.js';
 
 /** Parameter and JSON member names whose values are credentials or grants. */
 export const SECRET_FIELDS: readonly string[] = Object.freeze([
@@ -25,13 +26,6 @@ const secretFieldSet: ReadonlySet<string> = new Set(SECRET_FIELDS);
 /** Below this length a visible prefix would give away too much of the value. */
 const MIN_LENGTH_FOR_PREFIX = 12;
 const PREFIX_LENGTH = 6;
-
-/**
- * Raw secrets shorter than this are not searched for in free text: replacing every "ab" in a
- * body would make the transcript unreadable, and such values are still redacted wherever they
- * appear as a named field.
- */
-const MIN_LENGTH_FOR_TEXT_SEARCH = 4;
 
 /**
  * A JWS (three segments) or JWE (five) in compact form: the protected header is a JSON object,
@@ -164,16 +158,13 @@ function formDecode(s: string): string {
 
 /**
  * JSON at any depth: string values of SECRET_FIELDS members are redacted, and JWTs inside any
- * other string. Text that does not parse as JSON only has its JWTs redacted. Unchanged JSON is
- * returned byte for byte; changed JSON is re-serialised (indented if the original was).
+ * other string. Text that does not parse as JSON (or nests too deep to walk safely) only has its
+ * JWTs and JSON-looking secret members redacted. Unchanged JSON is returned byte for byte;
+ * changed JSON is re-serialised (indented if the original was).
  */
 export function redactJsonText(body: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return redactJwts(redactJsonishMembers(body));
-  }
+  const parsed = parseBoundedJson(body)?.value;
+  if (parsed === undefined) return redactJwts(redactJsonishMembers(body));
   let changed = false;
   const walk = (node: unknown, key: string | undefined): unknown => {
     if (typeof node === 'string') {
@@ -210,26 +201,4 @@ function redactJsonishMembers(text: string): string {
     (_match, name: string, colon: string, value: string) =>
       `"${name}"${colon}${value === '' ? '' : redactSecret(value)}`,
   );
-}
-
-/**
- * Replaces known raw secret values wherever they occur (also percent-encoded), longest first
- * so that a secret containing another is replaced whole. Values shorter than 4 characters are
- * left alone (see MIN_LENGTH_FOR_TEXT_SEARCH).
- */
-export function redactText(body: string, secrets: Iterable<string>): string {
-  const variants = new Map<string, string>();
-  for (const secret of secrets) {
-    if (secret.length < MIN_LENGTH_FOR_TEXT_SEARCH) continue;
-    const redaction = redactSecret(secret);
-    variants.set(secret, redaction);
-    const encoded = encodeURIComponent(secret);
-    if (encoded !== secret) variants.set(encoded, redaction);
-  }
-  let out = body;
-  for (const raw of [...variants.keys()].sort((a, b) => b.length - a.length)) {
-    const redaction = variants.get(raw);
-    if (redaction !== undefined) out = out.replaceAll(raw, redaction);
-  }
-  return out;
 }

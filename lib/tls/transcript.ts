@@ -1,19 +1,16 @@
 /**
  * Turns one exchange into TranscriptEvidence: both sides redacted (structure-aware first, then
- * every raw secret seen anywhere in the exchange), bodies cut to 4 KiB for the report.
+ * every raw secret seen anywhere in the exchange or earlier in the run), bodies cut to 4 KiB for
+ * the report. The secrets the exchange carried join the run's registry, so that the run's
+ * redactor also finds them where a later answer echoes them.
  */
+import { SecretRegistry } from '../output/secret-registry.js';
 import type { TranscriptEvidence } from '../report/run-result.js';
 import type { ClassifiedFailure } from './classify-failure.js';
 import type { TlsInfo } from './dispatchers.js';
 import type { Identity } from './identity.js';
-import {
-  isSecretField,
-  redactForm,
-  redactHeaders,
-  redactJsonText,
-  redactText,
-  redactUrl,
-} from './redact.js';
+import { parseBoundedJson } from './json-depth.js';
+import { isSecretField, redactForm, redactHeaders, redactJsonText, redactUrl } from './redact.js';
 
 /** Bodies longer than this are cut in the transcript (not in the ExchangeResponse). */
 export const TRANSCRIPT_BODY_BYTES = 4096;
@@ -38,20 +35,24 @@ export interface TranscriptInput {
   failure?: ClassifiedFailure;
   tls?: TlsInfo | undefined;
   durationMs: number;
+  /** The run's secrets: searched for here, and given the ones this exchange carried. */
+  secrets?: SecretRegistry | undefined;
 }
 
 export function buildTranscript(input: TranscriptInput): TranscriptEvidence {
   const { request, response } = input;
-  const secrets = new Set<string>();
-  collectFromUrl(request.url, secrets);
-  collectFromHeaders(request.headers, secrets);
+  const carried = new Set<string>();
+  collectFromUrl(request.url, carried);
+  collectFromHeaders(request.headers, carried);
   if (request.body !== undefined)
-    collectFromBody(request.body, contentType(request.headers), secrets);
+    collectFromBody(request.body, contentType(request.headers), carried);
   if (response !== undefined) {
-    collectFromHeaders(response.headers, secrets);
-    collectFromBody(response.bodyText, contentType(response.headers), secrets);
+    collectFromHeaders(response.headers, carried);
+    collectFromBody(response.bodyText, contentType(response.headers), carried);
   }
-  const scrub = (text: string) => redactText(text, secrets);
+  const registry = input.secrets ?? new SecretRegistry();
+  registry.addAll(carried);
+  const scrub = (text: string) => registry.redact(text);
 
   const evidence: TranscriptEvidence = {
     kind: 'transcript',
@@ -154,11 +155,9 @@ function collectFromBody(body: string, type: string, into: Set<string>): void {
     collectFromForm(body, into);
     return;
   }
-  try {
-    collectFromJson(JSON.parse(body), undefined, into);
-  } catch {
-    // Not JSON: only the field-agnostic redactions apply.
-  }
+  // Not JSON (or too deep to walk): only the field-agnostic redactions apply.
+  const parsed = parseBoundedJson(body);
+  if (parsed !== undefined) collectFromJson(parsed.value, undefined, into);
 }
 
 function collectFromForm(form: string, into: Set<string>): void {

@@ -253,6 +253,20 @@ describe('hostile targets (fast variants)', function () {
     record('reset-mid-response', run, pki01.observed ?? '');
   });
 
+  it('answers 5000-deep JSON: reported as invalid JSON, not as a lost connection', async () => {
+    const run = await runAgainst('deep-json');
+    const pki01 = scenario(run.outcome.run, 'PKI-01');
+    expect(pki01.status).to.equal('failed');
+    expect(shown(pki01), shown(pki01)).to.match(
+      /HTTP 400 \(response body is declared JSON but nests deeper than 100 levels: treated as invalid JSON\)/,
+    );
+    for (const s of run.outcome.run.scenarios) {
+      expect(shown(s), s.id).to.not.match(/connection lost|Maximum call stack/);
+    }
+    await expectFinishedWithin(run, UNHURRIED_BOUND_MS);
+    record('deep-json (5000 levels)', run, pki01.observed ?? '');
+  });
+
   it('answers access_token as a number: no token', async () => {
     const run = await runAgainst('access-token-number');
     const pki01 = scenario(run.outcome.run, 'PKI-01');

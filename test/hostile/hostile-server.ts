@@ -31,6 +31,7 @@ export const HOSTILE_MODES = [
   'tls-alert',
   'closed-ports',
   'issuer-mismatch',
+  'deep-json',
 ] as const;
 
 export type HostileMode = (typeof HOSTILE_MODES)[number];
@@ -183,6 +184,11 @@ export async function startHostileServer(opts: HostileServerOptions): Promise<Ho
         return;
       case 'cnf-string-no-token-type':
         wrongTypes(res, path, 'cnf');
+        return;
+      case 'deep-json':
+        // 5000 nested arrays: JSON.parse copes, anything that walks the value recursively does not.
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(`{"error":"invalid_request","x":${'['.repeat(5_000)}${']'.repeat(5_000)}}`);
         return;
       case 'redirect-loop':
         res.writeHead(302, { location: req.url ?? '/' }).end();

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import type { Reply } from '../../lib/reference/http.js';
 import { type ReferenceServer, startReferenceServer } from '../../lib/reference/server.js';
 import { scanForSecrets, scanTextForSecrets } from '../../lib/report/secret-scan.js';
 import { validateSummary } from '../../lib/report/summary-schema.js';
+import { collectIssuedSecrets } from '../support/issued-secrets.js';
 
 const execFileAsync = promisify(execFile);
 const CLI = new URL('../../bin/mtls-conformance.js', import.meta.url).pathname;
@@ -29,29 +29,6 @@ async function cli(args: string[]): Promise<CliResult> {
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
     return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
-const SECRET_FIELDS = [
-  'access_token',
-  'refresh_token',
-  'registration_access_token',
-  'client_secret',
-];
-
-/** Every token, code and secret the reference server handed out during the run. */
-function collectIssuedSecrets(reply: Readonly<Reply>, into: Set<string>): void {
-  const body = reply.json;
-  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
-    for (const field of SECRET_FIELDS) {
-      const value = (body as Record<string, unknown>)[field];
-      if (typeof value === 'string' && value.length > 0) into.add(value);
-    }
-  }
-  const location = reply.headers?.location;
-  if (location) {
-    const code = new URL(location).searchParams.get('code');
-    if (code) into.add(code);
   }
 }
 

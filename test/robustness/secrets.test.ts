@@ -4,15 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { readManifest } from '../../lib/certs/manifest.js';
-import type { Reply } from '../../lib/reference/http.js';
 import { type ReferenceServer, startReferenceServer } from '../../lib/reference/server.js';
 import {
   type LabelledSecret,
   scanForSecrets,
   scanTextForSecrets,
 } from '../../lib/report/secret-scan.js';
-import { SECRET_FIELDS } from '../../lib/tls/redact.js';
 import { runCli } from '../hostile/cli-process.js';
+import { collectIssuedSecrets } from '../support/issued-secrets.js';
 
 /**
  * Secrets hygiene, end to end: key files on disk are private (even under a permissive umask),
@@ -66,7 +65,7 @@ describe('secrets: key files, reports and console output', function () {
       port: 0,
       // Defects, so that failures (the verdicts that print what was observed) are in the output.
       defects: ['accept-missing-client-id', 'rs-ignore-binding', 'revocation-ignored'],
-      onReply: (reply) => collectSecrets(reply, issued),
+      onReply: (reply) => collectIssuedSecrets(reply, issued),
     });
     const reportDir = join(stateDir, 'report');
     let run: Awaited<ReturnType<typeof runCli>>;
@@ -110,30 +109,3 @@ describe('secrets: key files, reports and console output', function () {
     expect(scanTextForSecrets(`PASS observed ${token}\n`, [token])).to.have.length(1);
   });
 });
-
-/** Every credential-bearing value in a reply: JSON members named like secrets, and the code or
- * token in a redirect's Location. */
-function collectSecrets(reply: Readonly<Reply>, into: Set<string>): void {
-  const secretNames = new Set(SECRET_FIELDS);
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) {
-      for (const item of value) walk(item);
-    } else if (value !== null && typeof value === 'object') {
-      for (const [name, member] of Object.entries(value)) {
-        if (secretNames.has(name) && typeof member === 'string' && member.length >= 8) {
-          into.add(member);
-        }
-        walk(member);
-      }
-    }
-  };
-  walk(reply.json);
-  const location = reply.headers?.location;
-  if (location !== undefined) {
-    const url = new URL(location, 'https://placeholder.invalid');
-    const params = new URLSearchParams(url.hash.slice(1));
-    for (const [name, value] of [...url.searchParams, ...params]) {
-      if (secretNames.has(name) && value.length >= 8) into.add(value);
-    }
-  }
-}

@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { SignJWT, UnsecuredJWT } from 'jose';
+import { ResultSanitizer } from '../../lib/output/sanitize-result.js';
+import { SecretRegistry } from '../../lib/output/secret-registry.js';
 import { RunMemo, ScenarioContext } from '../../lib/scenarios/context.js';
 import type { IdentityPool } from '../../lib/scenarios/identity-pool.js';
 import { ScenarioFailure, ScenarioSkip } from '../../lib/scenarios/outcome.js';
@@ -25,6 +27,8 @@ function offlineContext(memo = new RunMemo()): ScenarioContext {
     dispatchers: {} as IdentityDispatchers,
     identities: {} as IdentityPool,
     memo,
+    secrets: new SecretRegistry(),
+    sanitizer: new ResultSanitizer(new SecretRegistry()),
   });
 }
 

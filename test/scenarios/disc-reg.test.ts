@@ -10,8 +10,7 @@ import type { ScenarioResult } from '../../lib/report/run-result.js';
 import { evaluateScenario } from '../../lib/runner/evaluate.js';
 import { discScenarios } from '../../lib/scenarios/catalog/disc.js';
 import { regScenarios } from '../../lib/scenarios/catalog/reg.js';
-import { RunMemo, type RunServices } from '../../lib/scenarios/context.js';
-import { IdentityPool } from '../../lib/scenarios/identity-pool.js';
+import { createRunServices, type RunServices } from '../../lib/scenarios/context.js';
 import type { Scenario } from '../../lib/scenarios/scenario.js';
 import type { Capability, Target } from '../../lib/target/target.js';
 import { IdentityDispatchers } from '../../lib/tls/dispatchers.js';
@@ -147,7 +146,7 @@ describe('DISC and REG scenarios against scripted servers', function () {
   function servicesFor(target: Target): RunServices {
     const d = new IdentityDispatchers({ serverCa: ca.certPem });
     dispatchers.push(d);
-    return { target, dispatchers: d, identities: new IdentityPool(target), memo: new RunMemo() };
+    return createRunServices({ target, dispatchers: d });
   }
 
   function evaluate(id: string, services: RunServices): Promise<ScenarioResult> {

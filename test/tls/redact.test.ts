@@ -7,7 +7,6 @@ import {
   redactJsonText,
   redactJwts,
   redactSecret,
-  redactText,
   redactUrl,
   SECRET_FIELDS,
 } from '../../lib/tls/redact.js';
@@ -192,23 +191,6 @@ describe('lib/tls redaction', () => {
       expect(redactJwts(`a ${jwe} b`)).to.equal(`a ${redactSecret(jwe)} b`);
       const plain = 'see www.example.com, v1.2.3 and eyJ.a.b and client.example.evil';
       expect(redactJwts(plain)).to.equal(plain);
-    });
-  });
-
-  describe('redactText', () => {
-    it('replaces known raw secrets anywhere, also percent-encoded', () => {
-      const secret = 'p@ss word/0123';
-      const text = `echo ${secret} and ${encodeURIComponent(secret)}`;
-      expect(redactText(text, [secret])).to.equal(
-        `echo ${redactSecret(secret)} and ${redactSecret(secret)}`,
-      );
-    });
-
-    it('replaces the longest secret first, ignores values under 4 characters', () => {
-      expect(redactText('token abcdefgh-long', ['abcdefgh', 'abcdefgh-long', 'ab'])).to.equal(
-        `token ${redactSecret('abcdefgh-long')}`,
-      );
-      expect(redactText('a b c', ['a', 'b'])).to.equal('a b c');
     });
   });
 

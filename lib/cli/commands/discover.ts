@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
+import { safeJsonStringify } from '../../output/quote.js';
 
 interface DiscoverArgs {
   target: string;
@@ -51,9 +52,7 @@ export const discoverCommand: CommandModule<object, DiscoverArgs> = {
     try {
       const description = describeTarget(target);
       process.stdout.write(
-        args.json
-          ? `${JSON.stringify(description, null, 2)}\n`
-          : renderTargetDescription(description),
+        args.json ? `${safeJsonStringify(description, 2)}\n` : renderTargetDescription(description),
       );
     } finally {
       await dispatchers.close();

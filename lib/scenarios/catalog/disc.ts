@@ -1,3 +1,5 @@
+import { FIELD_CAP } from '../../output/cap.js';
+import { quotedJson } from '../../output/quote.js';
 import type { AuthMethod, EndpointName, Target } from '../../target/target.js';
 import type { Identity } from '../../tls/identity.js';
 import { check, ScenarioFailure, ScenarioSkip } from '../outcome.js';
@@ -92,7 +94,7 @@ export const discScenarios: readonly Scenario[] = [
         );
       }
       const published = found.document.issuer;
-      const observed = `issuer ${published === undefined ? '(absent)' : JSON.stringify(published)} at ${found.url}`;
+      const observed = `issuer ${published === undefined ? '(absent)' : quotedJson(published)} at ${found.url}`;
       ctx.observed = observed;
       check(
         published !== undefined,
@@ -101,7 +103,7 @@ export const discScenarios: readonly Scenario[] = [
       );
       check(
         published === issuer,
-        `the metadata issuer is not identical to the configured issuer ${JSON.stringify(issuer)}`,
+        `the metadata issuer is not identical to the configured issuer ${quotedJson(issuer)}`,
         observed,
       );
     },
@@ -119,7 +121,7 @@ export const discScenarios: readonly Scenario[] = [
       const { document } = await requireMetadataDocument(ctx);
       const used = mtlsMethodsInConfig(ctx.target);
       const methods = document.token_endpoint_auth_methods_supported;
-      const observed = `token_endpoint_auth_methods_supported: ${methods === undefined ? '(absent)' : JSON.stringify(methods)}`;
+      const observed = `token_endpoint_auth_methods_supported: ${methods === undefined ? '(absent)' : quotedJson(methods)}`;
       ctx.observed = observed;
       check(
         methods !== undefined,
@@ -150,7 +152,7 @@ export const discScenarios: readonly Scenario[] = [
     async run(ctx) {
       const { document } = await requireMetadataDocument(ctx);
       const value = document.tls_client_certificate_bound_access_tokens;
-      const observed = `tls_client_certificate_bound_access_tokens: ${value === undefined ? '(absent)' : JSON.stringify(value)}`;
+      const observed = `tls_client_certificate_bound_access_tokens: ${value === undefined ? '(absent)' : quotedJson(value)}`;
       ctx.observed = observed;
       check(
         value !== undefined,
@@ -176,14 +178,14 @@ export const discScenarios: readonly Scenario[] = [
     async run(ctx) {
       const { document } = await requireMetadataDocument(ctx);
       const aliases = document.mtls_endpoint_aliases;
-      const observed = `mtls_endpoint_aliases: ${JSON.stringify(aliases)}`;
+      const observed = `mtls_endpoint_aliases: ${quotedJson(aliases, FIELD_CAP)}`;
       ctx.observed = observed;
       check(isObject(aliases), 'mtls_endpoint_aliases is not a JSON object', observed);
       const problems: string[] = [];
       const unknownEndpoints: string[] = [];
       for (const [name, value] of Object.entries(aliases)) {
         if (typeof value !== 'string' || !isAbsoluteHttpsUrl(value)) {
-          problems.push(`${name} is not an absolute https URL (${JSON.stringify(value)})`);
+          problems.push(`${name} is not an absolute https URL (${quotedJson(value)})`);
         }
         if (KNOWN_ALIAS_NAMES.includes(name)) continue;
         if (name.endsWith('_endpoint')) unknownEndpoints.push(name);

@@ -1,4 +1,5 @@
 import { dnEquals, parseDn } from '../../certs/rfc4514.js';
+import { quotedJson } from '../../output/quote.js';
 import type { Identity } from '../../tls/identity.js';
 import type { ScenarioContext } from '../context.js';
 import { check, ScenarioFailure, ScenarioSkip } from '../outcome.js';
@@ -199,7 +200,7 @@ export const regScenarios: readonly Scenario[] = [
       );
       const echoed = registered.metadata;
       const dn = echoed.tls_client_auth_subject_dn;
-      const observed = `HTTP ${statusOf(attempt)}, client_id ${registered.clientId}, token_endpoint_auth_method ${JSON.stringify(echoed.token_endpoint_auth_method)}, tls_client_auth_subject_dn ${dn === undefined ? '(absent)' : JSON.stringify(dn)}`;
+      const observed = `HTTP ${statusOf(attempt)}, client_id ${registered.clientId}, token_endpoint_auth_method ${quotedJson(echoed.token_endpoint_auth_method)}, tls_client_auth_subject_dn ${dn === undefined ? '(absent)' : quotedJson(dn)}`;
       ctx.observed = observed;
       check(
         echoed.token_endpoint_auth_method === 'tls_client_auth',
@@ -208,11 +209,11 @@ export const regScenarios: readonly Scenario[] = [
       );
       check(
         typeof dn === 'string' && sameDn(dn, String(sent.tls_client_auth_subject_dn)),
-        `the registration response does not echo the tls_client_auth_subject_dn that was sent (${JSON.stringify(sent.tls_client_auth_subject_dn)})`,
+        `the registration response does not echo the tls_client_auth_subject_dn that was sent (${quotedJson(sent.tls_client_auth_subject_dn)})`,
         observed,
       );
       if (dn !== sent.tls_client_auth_subject_dn) {
-        ctx.note(`the subject DN came back in another (equivalent) form: ${JSON.stringify(dn)}`);
+        ctx.note(`the subject DN came back in another (equivalent) form: ${quotedJson(dn)}`);
       }
       check(flow.token !== undefined, 'no token request was made for the new client', observed);
       expectTokenIssued(flow.token, 'the newly registered client with its certificate');
@@ -260,7 +261,7 @@ export const regScenarios: readonly Scenario[] = [
     async run(ctx) {
       const flow = await requireRegistrationWorks(ctx);
       const echoed = flow.attempt.registered?.metadata.tls_client_certificate_bound_access_tokens;
-      const observed = `sent tls_client_certificate_bound_access_tokens: true; echoed ${echoed === undefined ? '(absent)' : JSON.stringify(echoed)}`;
+      const observed = `sent tls_client_certificate_bound_access_tokens: true; echoed ${echoed === undefined ? '(absent)' : quotedJson(echoed)}`;
       ctx.observed = observed;
       check(
         echoed === true,

@@ -1,7 +1,11 @@
 import type { ExchangeResult } from '../../tls/exchange.js';
 import { oauthError } from './oauth-error.js';
 
-/** One line describing what came back, for "observed" in reports. */
+/**
+ * One line describing what came back, for "observed" in reports. The target's own words (error,
+ * description, challenge) are quoted whole: the result sanitizer redacts secrets first and caps
+ * after, where a cut here could leave half a token that no redactor recognises.
+ */
 export function describeResult(result: ExchangeResult): string {
   if (result.kind === 'failure') {
     const code = result.failure.code ? ` (${result.failure.code})` : '';
@@ -21,10 +25,10 @@ export function describeResult(result: ExchangeResult): string {
   const err = oauthError(result);
   if (err) {
     parts.push(err.error);
-    if (err.description) parts.push(`("${truncate(err.description, 120)}")`);
+    if (err.description) parts.push(`("${err.description}")`);
   }
   const challenge = result.headers['www-authenticate'];
-  if (challenge) parts.push(`WWW-Authenticate: ${truncate(challenge, 120)}`);
+  if (challenge) parts.push(`WWW-Authenticate: ${challenge}`);
   if (hasAccessToken(result)) parts.push('with an access_token');
   return parts.join(' ');
 }
@@ -36,8 +40,4 @@ export function hasAccessToken(result: ExchangeResult): boolean {
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
