@@ -56,6 +56,9 @@ export class ResultSanitizer {
     if (result.expectedFailureReason !== undefined) {
       clean.expectedFailureReason = this.line(result.expectedFailureReason);
     }
+    if (result.expectedSkipReason !== undefined) {
+      clean.expectedSkipReason = this.line(result.expectedSkipReason);
+    }
     return clean;
   }
 

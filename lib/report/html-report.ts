@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Context } from 'mocha';
 import Mochawesome from 'mochawesome';
 import addContext from 'mochawesome/addContext.js';
+import { coverageLine } from './coverage.js';
 import type { Evidence, Level, RunResult, ScenarioResult } from './run-result.js';
 
 export const HTML_REPORT_NAME = 'report';
@@ -146,6 +147,7 @@ export async function addRunHeader(dir: string, run: RunResult, strict: boolean)
 <h1 style="font-size:20px;margin:0 0 8px">mtls-conformance report</h1>
 <p style="margin:0 0 8px">Target <b>${esc(run.target.issuer ?? '(no issuer)')}</b> · ${esc(run.harness.name)} ${esc(run.harness.version)} · catalog v${esc(run.catalogVersion)} · started ${esc(run.startedAt)} · ${run.durationMs} ms${strict ? ' · --strict' : ''}${run.interrupted ? ' · <b style="color:#c00">INTERRUPTED: partial report</b>' : ''}</p>
 <p id="mc-totals" style="margin:0 0 8px">passed <b>${t.passed}</b> · failed <b style="color:#c00">${t.failed}</b> · warnings <b style="color:#b60">${t.warnings}</b> · skipped <b>${t.skipped}</b> · expected failures <b>${t.expectedFailures}</b></p>
+${coverageHtml(run)}
 <table style="border-collapse:collapse" cellpadding="4"><tr><th>level</th><th>scenarios</th><th>passed</th><th>failed</th><th>warnings</th><th>skipped</th><th>expected failures</th></tr>${byLevel('MUST')}${byLevel('SHOULD')}${byLevel('INFO')}</table>
 <p style="margin:8px 0 0;color:#555">MUST failures are red (failed) below; SHOULD failures pass for CI but their titles end in "WARNING"; expected failures and skips are listed as pending with their reason.</p>
 </section>`;
@@ -156,6 +158,21 @@ export async function addRunHeader(dir: string, run: RunResult, strict: boolean)
     html.replace(marker, () => `${header}${marker}${EXPAND_FINDINGS_SCRIPT}`),
   );
   return file;
+}
+
+/** The coverage line, then each MUST that did not run with its reason. */
+function coverageHtml(run: RunResult): string {
+  const missed = run.coverage.must.skipped;
+  const list =
+    missed.length === 0
+      ? ''
+      : `<ul style="margin:4px 0 8px">${missed
+          .map(
+            (s) =>
+              `<li><b>${esc(s.id)}</b> not run: ${esc(s.reason)}${s.expectedSkipReason === undefined ? '' : ` (expected skip: ${esc(s.expectedSkipReason)})`}</li>`,
+          )
+          .join('')}</ul>`;
+  return `<p id="mc-coverage" style="margin:0 0 4px">Coverage: ${esc(coverageLine(run.coverage))}${run.coverage.required ? ' · --require-coverage' : ''}</p>${list}`;
 }
 
 /**

@@ -89,11 +89,22 @@ function renderSuite(args: {
   const { section, scenarios, run, strict } = args;
   const counts = tally(scenarios, strict);
   const timeMs = scenarios.reduce((sum, s) => sum + s.durationMs, 0);
+  const { must, should } = run.coverage;
   const properties = [
     ['harness.version', run.harness.version],
     ['catalog.version', run.catalogVersion],
     ['target.issuer', run.target.issuer ?? ''],
     ...(run.interrupted === true ? [['run.interrupted', 'true']] : []),
+    // Coverage of the whole run (not of this suite): a CI UI shows what a green job tested.
+    ['coverage.must.selected', String(must.selected)],
+    ['coverage.must.ran', String(must.ran)],
+    ['coverage.must.skipped', must.skipped.map((s) => s.id).join(' ')],
+    ['coverage.should.selected', String(should.selected)],
+    ['coverage.should.ran', String(should.ran)],
+    ['coverage.required', String(run.coverage.required)],
+    ...(run.baseline === undefined
+      ? []
+      : [['baseline.stale', run.baseline.stale.map((e) => `${e.id}:${e.file}`).join(' ')]]),
   ].map(
     ([name, value]) => `      <property name="${attr(name ?? '')}" value="${attr(value ?? '')}"/>`,
   );

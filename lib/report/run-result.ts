@@ -1,3 +1,5 @@
+import type { Coverage } from './coverage.js';
+
 /**
  * The result of one catalog run: what the runner produces and every report format (console,
  * summary.json, junit.xml, report.html) is rendered from. Plain data, JSON-serialisable.
@@ -59,6 +61,8 @@ export interface ScenarioResult {
   expectedFailureReason?: string;
   /** An expected failure that passed this time: the baseline can shrink. */
   unexpectedPass?: boolean;
+  /** For a skip listed in the --expected-skips file: the reason given there. */
+  expectedSkipReason?: string;
 }
 
 export interface RunTotals {
@@ -79,4 +83,22 @@ export interface RunResult {
   scenarios: ScenarioResult[];
   /** Set when the run was cut short (Ctrl-C, --deadline-ms). */
   interrupted?: boolean;
+  /** How much of the selection was judged (see lib/report/coverage.ts). */
+  coverage: Coverage;
+  /** Baseline entries that no longer describe the target (present when a baseline was given). */
+  baseline?: BaselineCheck;
+}
+
+/** The --expected-failures / --expected-skips files held against the run. */
+export interface BaselineCheck {
+  /** --strict-baseline: a stale entry fails the run. */
+  strict: boolean;
+  stale: StaleBaselineEntry[];
+}
+
+export interface StaleBaselineEntry {
+  id: string;
+  file: 'expected-failures' | 'expected-skips';
+  /** Why the entry no longer holds, e.g. "passed" or "ran (passed)". */
+  problem: string;
 }

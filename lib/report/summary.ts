@@ -1,4 +1,6 @@
+import type { Coverage } from './coverage.js';
 import type {
+  BaselineCheck,
   Level,
   RunResult,
   RunTotals,
@@ -19,6 +21,8 @@ export interface Summary {
   startedAt: string;
   durationMs: number;
   totals: RunTotals;
+  coverage: Coverage;
+  baseline?: BaselineCheck;
   scenarios: SummaryScenario[];
   interrupted?: boolean;
 }
@@ -36,6 +40,7 @@ export interface SummaryScenario {
   notes?: string[];
   expectedFailureReason?: string;
   unexpectedPass?: boolean;
+  expectedSkipReason?: string;
   durationMs: number;
 }
 
@@ -53,6 +58,19 @@ export function toSummary(run: RunResult): Summary {
       skipped: run.totals.skipped,
       expectedFailures: run.totals.expectedFailures,
     },
+    coverage: {
+      must: levelCoverage(run.coverage.must),
+      should: levelCoverage(run.coverage.should),
+      required: run.coverage.required,
+    },
+    ...(run.baseline === undefined
+      ? {}
+      : {
+          baseline: {
+            strict: run.baseline.strict,
+            stale: run.baseline.stale.map((e) => ({ id: e.id, file: e.file, problem: e.problem })),
+          },
+        }),
     scenarios: run.scenarios.map(toSummaryScenario),
   };
   if (run.interrupted === true) summary.interrupted = true;
@@ -82,6 +100,20 @@ function toSummaryScenario(s: ScenarioResult): SummaryScenario {
       ? {}
       : { expectedFailureReason: s.expectedFailureReason }),
     ...(s.unexpectedPass === true ? { unexpectedPass: true } : {}),
+    ...(s.expectedSkipReason === undefined ? {} : { expectedSkipReason: s.expectedSkipReason }),
     durationMs: s.durationMs,
+  };
+}
+
+/** Field by field, for the same reason as the scenarios. */
+function levelCoverage(c: Coverage['must']): Coverage['must'] {
+  return {
+    selected: c.selected,
+    ran: c.ran,
+    skipped: c.skipped.map((s) => ({
+      id: s.id,
+      reason: s.reason,
+      ...(s.expectedSkipReason === undefined ? {} : { expectedSkipReason: s.expectedSkipReason }),
+    })),
   };
 }

@@ -1,3 +1,4 @@
+import { coverageLine, missedMusts } from '../report/coverage.js';
 import type { RunResult, ScenarioResult, ScenarioStatus, Section } from '../report/run-result.js';
 
 const LABEL: Readonly<Record<ScenarioStatus, string>> = {
@@ -15,7 +16,7 @@ export function progressLine(r: ScenarioResult): string {
       ? r.unexpectedPass
         ? ' — listed as an expected failure but PASSED: remove it from the baseline'
         : ''
-      : ` — ${r.reason ?? r.expectedFailureReason ?? ''}`;
+      : ` — ${r.reason ?? r.expectedFailureReason ?? ''}${r.expectedSkipReason === undefined ? '' : ' [expected skip]'}`;
   const observed = r.status === 'failed' || r.status === 'warning' ? observedSuffix(r) : '';
   return `  ${LABEL[r.status]} ${r.id.padEnd(8)} ${r.title} (${r.level}, ${r.durationMs} ms)${why}${observed}`;
 }
@@ -46,7 +47,33 @@ export function summaryTable(run: RunResult): string {
   if (unexpected.length > 0) {
     lines.push(`  expected failures that now pass (shrink the baseline): ${unexpected.join(', ')}`);
   }
+  lines.push('', ...coverageLines(run));
   return lines.join('\n');
+}
+
+/**
+ * What the run actually judged: the coverage line, each MUST that did not run with its reason,
+ * and the baseline entries that no longer hold. A green exit with MUSTs missing says so here.
+ */
+export function coverageLines(run: RunResult): string[] {
+  const { coverage, baseline } = run;
+  const lines = [`  coverage: ${coverageLine(coverage)}`];
+  for (const s of coverage.must.skipped) {
+    const excused = s.expectedSkipReason === undefined ? '' : ' [expected skip]';
+    lines.push(`    MUST not run: ${s.id}${excused} — ${s.reason}`);
+  }
+  const missed = missedMusts(coverage);
+  if (coverage.required && missed.length > 0) {
+    lines.push(
+      `  --require-coverage: ${missed.length} MUST scenario${missed.length === 1 ? '' : 's'} did not run, so the run fails (list the ones this target cannot support in --expected-skips)`,
+    );
+  }
+  for (const e of baseline?.stale ?? []) {
+    lines.push(
+      `  baseline: ${e.id} is listed in --${e.file} but ${e.problem}${baseline?.strict === true ? ' (--strict-baseline: the run fails)' : ': the entry can go'}`,
+    );
+  }
+  return lines;
 }
 
 function countColumns(list: readonly ScenarioResult[]): string[] {

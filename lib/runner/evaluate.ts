@@ -9,6 +9,8 @@ import { interruptionReason } from './interruption.js';
 export interface EvaluateOptions {
   /** IDs whose failure is known and accepted (CI baselines), with the reason given. */
   expectedFailures?: ReadonlyMap<string, string>;
+  /** IDs whose skip is known and accepted (--expected-skips), with the reason given. */
+  expectedSkips?: ReadonlyMap<string, string>;
   /** Upper bound for the whole scenario, on top of the per-request timeouts. */
   deadlineMs: number;
   /** The run's signal: when it aborts, the scenario is abandoned and recorded as not finished. */
@@ -104,6 +106,8 @@ export async function evaluateScenario(
       result.unexpectedPass = true;
     }
   }
+  const expectedSkip = opts.expectedSkips?.get(scenario.id);
+  if (expectedSkip !== undefined && status === 'skipped') result.expectedSkipReason = expectedSkip;
   // From here on the result may be shown anywhere: redacted, escaped and capped once, here.
   return {
     result: services.sanitizer.scenario(result),

@@ -1,9 +1,11 @@
 import Mocha from 'mocha';
+import { coverageOf } from '../report/coverage.js';
 import type { RunResult, ScenarioResult, Section } from '../report/run-result.js';
 import { CATALOG_VERSION } from '../scenarios/catalog/index.js';
 import type { RunServices } from '../scenarios/context.js';
 import type { Scenario } from '../scenarios/scenario.js';
 import { harnessName, harnessVersion } from '../version.js';
+import { checkBaselines } from './baseline-check.js';
 import { type Evaluation, evaluateScenario } from './evaluate.js';
 import { interruptionReason } from './interruption.js';
 import { scenarioTestBody } from './scenario-test.js';
@@ -17,6 +19,11 @@ export interface RunCatalogOptions {
   services: RunServices;
   scenarios: readonly Scenario[];
   expectedFailures?: ReadonlyMap<string, string>;
+  expectedSkips?: ReadonlyMap<string, string>;
+  /** --require-coverage: recorded in the result's coverage. */
+  requireCoverage?: boolean;
+  /** --strict-baseline: recorded in the result's baseline check. */
+  strictBaseline?: boolean;
   /** Upper bound per scenario (on top of each request's own timeouts). */
   scenarioDeadlineMs: number;
   /** Called as each scenario finishes, for console progress. */
@@ -68,6 +75,7 @@ export async function runCatalog(opts: RunCatalogOptions): Promise<CatalogRun> {
               : evaluateScenario(s, opts.services, {
                   deadlineMs: opts.scenarioDeadlineMs,
                   ...(opts.expectedFailures ? { expectedFailures: opts.expectedFailures } : {}),
+                  ...(opts.expectedSkips ? { expectedSkips: opts.expectedSkips } : {}),
                   ...(opts.signal ? { signal: opts.signal } : {}),
                 }),
           onEvaluation: (test, evaluation) => {
@@ -99,7 +107,14 @@ export async function runCatalog(opts: RunCatalogOptions): Promise<CatalogRun> {
     durationMs: Math.round(performance.now() - started),
     totals: totalsOf(results),
     scenarios: results,
+    coverage: coverageOf(results, { required: opts.requireCoverage === true }),
   };
+  const baseline = checkBaselines(results, {
+    expectedFailures: opts.expectedFailures,
+    expectedSkips: opts.expectedSkips,
+    strict: opts.strictBaseline === true,
+  });
+  if (baseline !== undefined) result.baseline = baseline;
   if (interrupted) result.interrupted = true;
   return { result, setupProblems };
 }

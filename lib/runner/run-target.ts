@@ -5,9 +5,9 @@ import type { RunResult, ScenarioResult } from '../report/run-result.js';
 import { loadSigningKey } from '../report/signing-key.js';
 import { createRunServices } from '../scenarios/context.js';
 import { loadTarget } from '../target/load-target.js';
+import { loadBaselineFile } from './baseline-file.js';
 import { DEFAULT_TIMEOUT_MS } from './defaults.js';
 import { runExitCode } from './exit-code.js';
-import { loadExpectedFailures } from './expected-failures.js';
 import { interruptionReason, runSignal } from './interruption.js';
 import { runCatalog } from './run-catalog.js';
 import { type Selection, selectScenarios } from './selection.js';
@@ -17,6 +17,12 @@ export interface RunTargetOptions {
   selection?: Selection;
   strict?: boolean;
   expectedFailuresFile?: string;
+  /** --expected-skips: MUST scenarios known not to run here (they do not fail --require-coverage). */
+  expectedSkipsFile?: string;
+  /** A MUST scenario that does not run fails the run (exit 1). */
+  requireCoverage?: boolean;
+  /** A baseline entry that no longer holds fails the run (exit 1). */
+  strictBaseline?: boolean;
   /** Per-request bound (connect, headers, body each; the whole exchange gets 3×). */
   timeoutMs?: number;
   /** Where reports go; undefined writes none. */
@@ -68,7 +74,10 @@ async function runWithin(opts: RunTargetOptions, signal: AbortSignal): Promise<R
   if (opts.signKey !== undefined) loadSigningKey(opts.signKey);
   const scenarios = selectScenarios(opts.selection ?? {});
   const expectedFailures = opts.expectedFailuresFile
-    ? await loadExpectedFailures(opts.expectedFailuresFile)
+    ? await loadBaselineFile(opts.expectedFailuresFile)
+    : undefined;
+  const expectedSkips = opts.expectedSkipsFile
+    ? await loadBaselineFile(opts.expectedSkipsFile)
     : undefined;
   let loaded: Awaited<ReturnType<typeof loadTarget>>;
   try {
@@ -105,6 +114,9 @@ async function runWithin(opts: RunTargetOptions, signal: AbortSignal): Promise<R
       scenarios,
       scenarioDeadlineMs: 12 * timeoutMs,
       ...(expectedFailures ? { expectedFailures } : {}),
+      ...(expectedSkips ? { expectedSkips } : {}),
+      requireCoverage: opts.requireCoverage === true,
+      strictBaseline: opts.strictBaseline === true,
       ...(opts.onResult ? { onResult: opts.onResult } : {}),
       signal,
       ...(opts.reportDir === undefined

@@ -42,11 +42,23 @@ export function selectScenarios(
   const only = normalise(selection.only, '--only');
   const skip = normalise(selection.skip, '--skip');
   const grep = selection.grep?.toLowerCase();
-  return catalog.filter(
+  const selected = catalog.filter(
     (s) =>
       (only.size === 0 || matches(only, s)) &&
       !matches(skip, s) &&
       (grep === undefined ||
         `[${s.id}] ${s.title} (${s.spec}, ${s.level})`.toLowerCase().includes(grep)),
   );
+  if (selected.length === 0) {
+    // A run of nothing would exit 0 and look like a pass.
+    const given = [
+      selection.only?.length ? `--only ${selection.only.join(',')}` : undefined,
+      selection.skip?.length ? `--skip ${selection.skip.join(',')}` : undefined,
+      selection.grep !== undefined ? `--grep ${JSON.stringify(selection.grep)}` : undefined,
+    ].filter((part) => part !== undefined);
+    throw new UsageError(
+      `${given.join(' ')}: the selection matches no scenario, so nothing would be tested (see \`mtls-conformance list\`)`,
+    );
+  }
+  return selected;
 }

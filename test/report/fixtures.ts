@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { coverageOf } from '../../lib/report/coverage.js';
 import type {
   RunResult,
   RunTotals,
@@ -47,6 +48,7 @@ export function runResult(
     durationMs: 987,
     totals: totalsOf(scenarios),
     scenarios,
+    coverage: coverageOf(scenarios, { required: false }),
     ...fields,
   };
 }

@@ -16,9 +16,12 @@ describe('report: summary.json', () => {
       'startedAt',
       'durationMs',
       'totals',
+      'coverage',
       'scenarios',
     ]);
     expect(summary.target).to.deep.equal({ issuer: 'https://as.example.test' });
+    // everyStatusRun's one skipped MUST is REG-01.
+    expect(summary.coverage.must.skipped.map((s) => s.id)).to.deep.equal(['REG-01']);
     expect(summary.totals).to.deep.equal({
       passed: 2,
       failed: 1,

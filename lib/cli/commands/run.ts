@@ -12,6 +12,9 @@ interface RunArgs {
   skip?: string[];
   strict: boolean;
   'expected-failures'?: string;
+  'expected-skips'?: string;
+  'require-coverage': boolean;
+  'strict-baseline': boolean;
   'timeout-ms': number;
   'deadline-ms'?: number;
   'sign-key'?: string;
@@ -54,6 +57,23 @@ export const runCommand: CommandModule<object, RunArgs> = {
         type: 'string',
         describe: 'File of known failures, one "ID reason" per line: reported, not failing the run',
       })
+      .option('expected-skips', {
+        type: 'string',
+        describe:
+          'File of MUST scenarios this target cannot support, one "ID reason" per line: with --require-coverage their skip does not fail the run',
+      })
+      .option('require-coverage', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'A MUST scenario that did not run (skipped for a missing capability, a set-up problem …) fails the run, unless listed in --expected-skips: for self-certification',
+      })
+      .option('strict-baseline', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'A baseline entry that no longer holds (an expected failure that passed, an expected skip that ran) fails the run',
+      })
       .option('timeout-ms', {
         type: 'number',
         default: DEFAULT_TIMEOUT_MS,
@@ -83,10 +103,21 @@ export const runCommand: CommandModule<object, RunArgs> = {
         if (a['initial-access-token'] !== undefined && !a.register) {
           throw new UsageError('--initial-access-token needs --register');
         }
+        if (
+          a['strict-baseline'] &&
+          a['expected-failures'] === undefined &&
+          a['expected-skips'] === undefined
+        ) {
+          throw new UsageError('--strict-baseline needs --expected-failures or --expected-skips');
+        }
         return true;
       })
       .example('$0 run --target fixtures/targets/example-staging.yaml', 'the whole catalog')
       .example('$0 run --target t.yaml --only PKI --strict', 'one section; SHOULD failures count')
+      .example(
+        '$0 run --target t.yaml --require-coverage --expected-skips skips.txt',
+        'self-certification: every MUST must run, but for the listed ones',
+      )
       .epilogue(
         'Ctrl-C (or SIGTERM) stops the run: the partial report is written marked interrupted and the exit code is 130; a second Ctrl-C quits at once.',
       ),
@@ -122,6 +153,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
         },
         strict: args.strict,
         ...(args['expected-failures'] ? { expectedFailuresFile: args['expected-failures'] } : {}),
+        ...(args['expected-skips'] ? { expectedSkipsFile: args['expected-skips'] } : {}),
+        requireCoverage: args['require-coverage'],
+        strictBaseline: args['strict-baseline'],
         timeoutMs: args['timeout-ms'],
         ...(args['sign-key'] ? { signKey: args['sign-key'] } : {}),
         onStart: ({ issuer, scenarios }) =>

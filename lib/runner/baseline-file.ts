@@ -3,11 +3,13 @@ import { ConfigError } from '../errors.js';
 import { CATALOG } from '../scenarios/catalog/index.js';
 
 /**
- * The --expected-failures file: one scenario per line, `ID reason…`; blank lines and `#`
- * comments ignored. A CI baseline: those failures are reported as expected and do not fail the
- * run, and one that passes again is called out so the baseline shrinks.
+ * A baseline file (--expected-failures, --expected-skips): one scenario per line, `ID reason…`;
+ * blank lines and `#` comments ignored. Listed failures are reported as expected and do not
+ * fail the run; listed skips do not count against --require-coverage. An entry that no longer
+ * holds is called out so the baseline shrinks (and fails the run with --strict-baseline). An
+ * unknown ID is a mistake in the file, not a stale entry: the run does not start.
  */
-export async function loadExpectedFailures(file: string): Promise<Map<string, string>> {
+export async function loadBaselineFile(file: string): Promise<Map<string, string>> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
