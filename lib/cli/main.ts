@@ -5,6 +5,7 @@ import { terminalLine } from '../output/terminal.js';
 import { harnessVersion } from '../version.js';
 import { certsCommand } from './commands/certs.js';
 import { demoCommand } from './commands/demo.js';
+import { diffCommand } from './commands/diff.js';
 import { discoverCommand } from './commands/discover.js';
 import { initCommand } from './commands/init.js';
 import { listCommand } from './commands/list.js';
@@ -25,6 +26,7 @@ const commands: CommandModule<any, any>[] = [
   demoCommand,
   serveReferenceCommand,
   verifyReportCommand,
+  diffCommand,
   initCommand,
   registerCommand,
 ];
