@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { summaryTable } from '../runner/console-progress.js';
 import type { RunTargetOutcome } from '../runner/run-target.js';
+import { currentInvocation } from './invocation.js';
 
 /** What `run` and `demo` print after the last scenario: the table, then where the reports are. */
 export function printRunOutcome(outcome: RunTargetOutcome): void {
@@ -15,7 +16,7 @@ export function printRunOutcome(outcome: RunTargetOutcome): void {
   out.write(
     `Signed:       ${show(reports.signature.signaturePath)} by ${reports.signature.thumbprint}${reports.signature.generated ? ' (per-run key, public JWK embedded)' : ''}\n`,
   );
-  out.write(`Check it:     mtls-conformance verify-report ${show(reports.dir)}\n`);
+  out.write(`Check it:     ${currentInvocation().here} verify-report ${show(reports.dir)}\n`);
   if (reports.signature.generated) {
     out.write(`Public key:   ${JSON.stringify(reports.signature.publicJwk)}\n`);
   }

@@ -58,6 +58,8 @@ export interface InitOptions {
   /** Write the files even when the metadata advertises no mTLS client authentication. */
   allowNoMtls?: boolean;
   timeoutMs?: number;
+  /** How the files tell the user to run the harness (default `mtls-conformance`). */
+  command?: string;
 }
 
 export interface InitResult {
@@ -126,7 +128,14 @@ export async function initOnboarding(opts: InitOptions): Promise<InitResult> {
   const schema = targetSchemaFile();
   if (schema !== undefined) paths.schema = pathFrom(out, schema);
 
-  const plan: OnboardingPlan = { issuer: opts.issuer, metadataUrl, support, pki, paths };
+  const plan: OnboardingPlan = {
+    issuer: opts.issuer,
+    metadataUrl,
+    support,
+    pki,
+    paths,
+    command: opts.command ?? 'mtls-conformance',
+  };
   if (opts.resource !== undefined) plan.resource = opts.resource;
   if (opts.scope !== undefined) plan.scope = opts.scope;
   written.push(

@@ -22,4 +22,6 @@ export interface OnboardingPlan {
   };
   resource?: string;
   scope?: string;
+  /** The command the files name, as the user can run it (`mtls-conformance`, `node …`). */
+  command: string;
 }

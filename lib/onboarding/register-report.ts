@@ -6,7 +6,11 @@ import type { CleanupOutcome, RegisterOutcome } from './register-clients.js';
  * What `register` prints: never a registration access token. The client_ids, URLs and notes
  * come from the authorization server, so each is shown escaped and capped.
  */
-export function describeRegistration(outcome: RegisterOutcome, targetFile: string): string {
+export function describeRegistration(
+  outcome: RegisterOutcome,
+  targetFile: string,
+  command = 'mtls-conformance',
+): string {
   const lines = [
     `Registered ${outcome.clients.length} client(s) at ${shown(outcome.registrationEndpoint, FIELD_CAP)}:`,
   ];
@@ -22,7 +26,7 @@ export function describeRegistration(outcome: RegisterOutcome, targetFile: strin
   for (const note of outcome.skipped) lines.push(`  skipped ${shown(note, FIELD_CAP)}`);
   lines.push(
     `${targetFile} now names the registered client_ids; ${outcome.stateFile} (mode 0600) keeps the originals and the registration access tokens.`,
-    `Delete them again with: mtls-conformance register --target ${targetFile} --cleanup`,
+    `Delete them again with: ${command} register --target ${targetFile} --cleanup`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { CommandModule } from 'yargs';
 import type { KeyType } from '../../certs/mint.js';
 import { UsageError } from '../../errors.js';
+import { currentInvocation } from '../invocation.js';
 
 interface InitArgs {
   issuer: string;
@@ -110,8 +111,10 @@ export const initCommand: CommandModule<object, InitArgs> = {
       force: args.force,
       allowNoMtls: args['allow-no-mtls'],
       timeoutMs: args['timeout-ms'],
+      command: currentInvocation().anywhere,
     });
     const show = (p: string) => relative(process.cwd(), p) || '.';
+    const command = currentInvocation().here;
     const { plan, findings, files } = result;
     const out = process.stdout;
     out.write(`What ${plan.issuer} advertises (${plan.metadataUrl}):\n${findings.join('\n')}\n\n`);
@@ -130,9 +133,9 @@ export const initCommand: CommandModule<object, InitArgs> = {
         `Next: register the clients as ${show(files.register)} says` +
         (plan.support.endpoints.registration !== undefined ||
         plan.support.aliases.registration_endpoint
-          ? ` (or: mtls-conformance register --target ${show(files.target)}),`
+          ? ` (or: ${command} register --target ${show(files.target)}),`
           : ',') +
-        ` then: mtls-conformance run --target ${show(files.target)}\n`,
+        ` then: ${command} run --target ${show(files.target)}\n`,
     );
   },
 };

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
+import { currentInvocation } from '../invocation.js';
 
 interface RegisterArgs {
   target: string;
@@ -68,6 +69,6 @@ export const registerCommand: CommandModule<object, RegisterArgs> = {
         ? { initialAccessToken: args['initial-access-token'] }
         : {}),
     });
-    process.stdout.write(describeRegistration(outcome, args.target));
+    process.stdout.write(describeRegistration(outcome, args.target, currentInvocation().here));
   },
 };
