@@ -8,6 +8,7 @@
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import type * as asn from '@peculiar/asn1-x509';
 import { SELF_SIGNED_TWO_KEYS_SUBJECT } from '../certs/cert-set.js';
+import { SELF_SIGNED_TWO_KEYS } from '../certs/cert-set-depth.js';
 import { type DnSpelling, equivalentDnSpellings } from '../certs/dn-spellings.js';
 import { mintLookAlike } from '../certs/look-alike.js';
 import {
@@ -235,9 +236,9 @@ export class DepthIdentities {
     if (!certSet) return undefined;
     const found: Identity[] = [];
     const roles: Array<[string, IdentityRole]> = [
-      ['self-signed-two-keys-1', 'self-signed-two-keys-first'],
-      ['self-signed-two-keys-2', 'self-signed-two-keys-second'],
-      ['self-signed-two-keys-unregistered', 'self-signed-two-keys-unregistered'],
+      [SELF_SIGNED_TWO_KEYS.first, 'self-signed-two-keys-first'],
+      [SELF_SIGNED_TWO_KEYS.second, 'self-signed-two-keys-second'],
+      [SELF_SIGNED_TWO_KEYS.unregistered, 'self-signed-two-keys-unregistered'],
     ];
     for (const [name, role] of roles) {
       const keys = found.map((identity) => createPublicKey(identity.keyPem));
@@ -261,9 +262,9 @@ export class DepthIdentities {
         await mintLeaf({ subject: SELF_SIGNED_TWO_KEYS_SUBJECT, keyType: this.#services.keyType }),
       );
     const [first, second, unregistered] = await Promise.all([
-      mint('self-signed-two-keys-1'),
-      mint('self-signed-two-keys-2'),
-      mint('self-signed-two-keys-unregistered'),
+      mint(SELF_SIGNED_TWO_KEYS.first),
+      mint(SELF_SIGNED_TWO_KEYS.second),
+      mint(SELF_SIGNED_TWO_KEYS.unregistered),
     ]);
     return { registered: [first, second], unregistered, minted: true };
   }
