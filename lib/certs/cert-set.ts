@@ -10,6 +10,11 @@ import { ConfigError, UsageError } from '../errors.js';
 // against a target that uses this set takes them from here instead of minting them.
 import { sanNearMisses } from '../scenarios/steps/san-near-miss.js';
 import {
+  DEPTH_BUILT_IN_NAMES,
+  DEPTH_NEGATIVE_SUFFIXES,
+  mintDepthIdentities,
+} from './cert-set-depth.js';
+import {
   type CertManifest,
   type IdentityRole,
   MANIFEST_FILE,
@@ -41,6 +46,9 @@ export const CA_SUBJECTS = {
 export function clientSubject(name: string): string {
   return `CN=${name},OU=clients,${ORG}`;
 }
+
+/** SELF-08's self-signed client, whose two certificates are registered together. */
+export const SELF_SIGNED_TWO_KEYS_SUBJECT = clientSubject('self-signed-two-keys');
 
 export interface CertSetIdentity {
   name: string;
@@ -106,6 +114,7 @@ const BUILT_IN_NAMES = [
   'self-signed-client-rekeyed',
   'self-signed-client-reissued',
   'public-client',
+  ...DEPTH_BUILT_IN_NAMES,
 ];
 const NEGATIVE_SUFFIXES = [
   'expired',
@@ -116,6 +125,7 @@ const NEGATIVE_SUFFIXES = [
   'server-eku',
   'dn-injection',
   'extra-rdn',
+  ...DEPTH_NEGATIVE_SUFFIXES,
 ];
 
 /** The SANs of a CA-issued client: dns, uri, ip (192.0.2.<10+index>) and email. */
@@ -286,6 +296,24 @@ export async function mintCertSetInMemory(opts: CertSetOptions = {}): Promise<Ce
   ];
   identities.push(...(await Promise.all(leaves)));
 
+  // Certificates made from the ones above: the victim's, and another client's leaf to issue from
+  // (the chained client when the victim is the only one).
+  const named = (name: string) => identities.find((identity) => identity.name === name);
+  const victimIdentity = named(victim);
+  const issuingLeaf = named(clients.find((name) => name !== victim) ?? 'chained-client');
+  if (victimIdentity === undefined || issuingLeaf === undefined) {
+    throw new Error('the cert set lost its victim or its issuing leaf');
+  }
+  identities.push(
+    ...(await mintDepthIdentities({
+      keyType,
+      root,
+      victim: victimIdentity,
+      issuingLeaf,
+      attackerKeys,
+      selfSignedTwoKeysSubject: SELF_SIGNED_TWO_KEYS_SUBJECT,
+    })),
+  );
   return { keyType, victim, identities };
 }
 

@@ -31,6 +31,18 @@ export const IDENTITY_ROLES = [
   'negative-dn-injection',
   'negative-extra-rdn',
   'negative-san-near-miss',
+  // Catalog v2, validation depth (PKI-18…23, SELF-08). Roles are only ever added, so a manifest
+  // written before them still reads.
+  'look-alike-ca',
+  'self-signed-two-keys-first',
+  'self-signed-two-keys-second',
+  'self-signed-two-keys-unregistered',
+  'negative-issued-by-leaf',
+  'negative-unknown-critical-extension',
+  'negative-nul-cn',
+  'negative-nul-san',
+  'negative-homoglyph-cn',
+  'negative-look-alike',
 ] as const;
 export type IdentityRole = (typeof IDENTITY_ROLES)[number];
 
@@ -40,7 +52,10 @@ export interface ManifestIdentity {
   /** Paths relative to the manifest's folder. */
   cert: string;
   key: string;
-  /** Leaf + intermediates; only for a leaf issued by an intermediate. */
+  /**
+   * Leaf + the certificates it is sent with up to the root: its intermediates, or for
+   * negative-issued-by-leaf the leaf that issued it. Absent for a leaf issued by a root.
+   */
   chain?: string;
   /** RFC 4514, exactly as `openssl x509 -noout -subject -nameopt RFC2253` prints it. */
   subject: string;

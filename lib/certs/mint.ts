@@ -73,20 +73,24 @@ export async function generateKeyPair(keyType: KeyType = 'ec'): Promise<CryptoKe
 // ---------------------------------------------------------------------------------------------
 
 export interface MintCaOptions {
-  subject: string;
+  /** RFC 4514; or a Name exactly as another certificate encodes it (a look-alike CA). */
+  subject: string | Name;
   keyType?: KeyType;
   /** Absent → a self-signed root; present → an intermediate under it. */
   issuer?: MintedCert;
   notBefore?: Date;
   notAfter?: Date;
+  /** The subjectKeyIdentifier to claim; default: computed from the key. */
+  keyIdentifier?: Uint8Array;
 }
 
 /** A CA: basicConstraints CA (critical), keyUsage keyCertSign + cRLSign, SKI/AKI. */
 export async function mintCa(opts: MintCaOptions): Promise<MintedCert> {
-  const subject = nameFromDn(parseDn(opts.subject));
+  const subject =
+    typeof opts.subject === 'string' ? nameFromDn(parseDn(opts.subject)) : opts.subject;
   const keys = await generateKeyPair(opts.keyType);
   const now = Date.now();
-  return issue({
+  return issueCertificate({
     subject,
     keys,
     issuer: opts.issuer,
@@ -105,6 +109,15 @@ export async function mintCa(opts: MintCaOptions): Promise<MintedCert> {
         true,
         new asn.KeyUsage(asn.KeyUsageFlags.keyCertSign | asn.KeyUsageFlags.cRLSign),
       ),
+      ...(opts.keyIdentifier
+        ? [
+            extension(
+              asn.id_ce_subjectKeyIdentifier,
+              false,
+              new asn.SubjectKeyIdentifier(opts.keyIdentifier),
+            ),
+          ]
+        : []),
     ],
   });
 }
@@ -125,6 +138,11 @@ export interface MintLeafOptions {
   notAfter?: Date;
   /** Hex; default 16 random bytes, positive. */
   serialNumber?: string;
+  /**
+   * More extensions, encoded as given after the standard ones: e.g. an unknown critical one, or
+   * a subjectAltName with names `sans` refuses (a NUL inside a dNSName).
+   */
+  extensions?: asn.Extension[];
 }
 
 /** A leaf: keyUsage digitalSignature (+keyEncipherment for RSA), SKI/AKI, basicConstraints CA:false. */
@@ -158,7 +176,8 @@ export async function mintLeaf(opts: MintLeafOptions): Promise<MintedCert> {
       }),
     );
   }
-  return issue({
+  extensions.push(...(opts.extensions ?? []));
+  return issueCertificate({
     subject,
     keys,
     issuer: opts.issuer,
@@ -195,32 +214,60 @@ function ipAddress(text: string): string {
   throw new ConfigError(`SAN ip ${JSON.stringify(text)}: not an IP address`);
 }
 
-interface IssueParams {
+export interface IssueParams {
   subject: Name;
   keys: CryptoKeyPair;
+  /** Absent → self-signed. */
   issuer: MintedCert | undefined;
   notBefore: Date;
   notAfter: Date;
+  /** Hex; default 16 random bytes, positive. */
   serialNumber: string | undefined;
+  /**
+   * In order. A subjectKeyIdentifier or authorityKeyIdentifier among them is kept as given (a
+   * look-alike claims its model's); the missing ones are computed and appended.
+   */
   extensions: asn.Extension[];
 }
 
 /**
+ * Issues a certificate with exactly the fields given: mintCa and mintLeaf, and the certificates
+ * they do not describe (a field-by-field look-alike of another certificate).
+ *
  * Encodes and signs the certificate in one pass with the ASN.1 classes, rather than through
  * x509.X509CertificateGenerator, which serialises and re-parses every extension, name and key
  * and then parses the finished certificate again: that round-tripping was most of the cost of
  * minting (a run mints a few dozen certificates). The bytes are the same (test/certs/mint.test.ts
  * compares the TBSCertificate with the library's); the parsed `cert` is built on first use.
  */
-async function issue(params: IssueParams): Promise<MintedCert> {
+export async function issueCertificate(params: IssueParams): Promise<MintedCert> {
   const { issuer, keys } = params;
   const [spki, pkcs8] = await Promise.all([
     crypto.subtle.exportKey('spki', keys.publicKey),
     crypto.subtle.exportKey('pkcs8', keys.privateKey),
   ]);
   const subjectPublicKeyInfo = AsnConvert.parse(spki, asn.SubjectPublicKeyInfo);
-  const subjectKeyId = keyIdentifier(subjectPublicKeyInfo);
+  const given = (oid: string) => params.extensions.find((e) => e.extnID === oid);
+  const claimedSki = given(asn.id_ce_subjectKeyIdentifier);
+  const subjectKeyId = claimedSki
+    ? new Uint8Array(AsnConvert.parse(claimedSki.extnValue, asn.SubjectKeyIdentifier).buffer)
+    : keyIdentifier(subjectPublicKeyInfo);
   const authorityKeyId = issuer ? issuingFacts(issuer).keyId : subjectKeyId;
+  const keyIdentifiers: asn.Extension[] = [];
+  if (!claimedSki) {
+    keyIdentifiers.push(
+      extension(asn.id_ce_subjectKeyIdentifier, false, new asn.SubjectKeyIdentifier(subjectKeyId)),
+    );
+  }
+  if (!given(asn.id_ce_authorityKeyIdentifier)) {
+    keyIdentifiers.push(
+      extension(
+        asn.id_ce_authorityKeyIdentifier,
+        false,
+        new asn.AuthorityKeyIdentifier({ keyIdentifier: new asn.KeyIdentifier(authorityKeyId) }),
+      ),
+    );
+  }
   const signingKey = issuer ? issuer.keys.privateKey : keys.privateKey;
   const signature = signatureAlgorithm(signingKey);
   const notBefore = wholeSeconds(params.notBefore);
@@ -234,15 +281,7 @@ async function issue(params: IssueParams): Promise<MintedCert> {
     validity: new asn.Validity({ notBefore, notAfter }),
     subject: params.subject,
     subjectPublicKeyInfo,
-    extensions: new asn.Extensions([
-      ...params.extensions,
-      extension(asn.id_ce_subjectKeyIdentifier, false, new asn.SubjectKeyIdentifier(subjectKeyId)),
-      extension(
-        asn.id_ce_authorityKeyIdentifier,
-        false,
-        new asn.AuthorityKeyIdentifier({ keyIdentifier: new asn.KeyIdentifier(authorityKeyId) }),
-      ),
-    ]),
+    extensions: new asn.Extensions([...params.extensions, ...keyIdentifiers]),
   });
   const tbs = AsnConvert.serialize(tbsCertificate);
   const signatureValue = sign(signature.hash, new Uint8Array(tbs), KeyObject.from(signingKey));
@@ -307,7 +346,7 @@ function keyIdentifier(spki: asn.SubjectPublicKeyInfo): Uint8Array {
 }
 
 /** An extension whose value is the DER of an ASN.1 object. */
-function extension(extnID: string, critical: boolean, value: object): asn.Extension {
+export function extension(extnID: string, critical: boolean, value: object): asn.Extension {
   return new asn.Extension({
     extnID,
     critical,

@@ -257,7 +257,8 @@ function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
-function formatAva(ava: Ava): string {
+/** One AVA, `TYPE=value`, as formatDn renders it. */
+export function formatAva(ava: Ava): string {
   const type = canonicalAttributeType(ava.type) ?? ava.type;
   const oid = attributeTypeOid(type) ?? type;
   if (attributeShortName(oid) === undefined) {

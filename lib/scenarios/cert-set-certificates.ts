@@ -15,6 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { IdentityRole, ManifestIdentity } from '../certs/manifest.js';
 import type { San } from '../certs/mint.js';
+import { parsePemBlocks } from '../certs/pem.js';
 import { x5tS256 as thumbprintOf } from '../certs/thumbprint.js';
 import type { CertSetRef } from '../target/target.js';
 import { type Identity, identityFromFacts } from '../tls/identity.js';
@@ -29,6 +30,12 @@ export interface CertSetWish {
   validity: (notBefore: Date, notAfter: Date) => boolean;
   /** Checks on the loaded certificate's public key (e.g. "not the client's own key"). */
   publicKey?: (key: ReturnType<typeof createPublicKey>) => boolean;
+  /**
+   * What the certificates sent after it must be (the entry's chain file, leaf excluded). Without
+   * it only an entry with no chain is taken; with it only one whose chain file starts with the
+   * certificate, whose next certificate issued it (names and signature), and that passes this.
+   */
+  chain?: (chain: X509Certificate[]) => boolean;
 }
 
 export class CertSetCertificates {
@@ -53,14 +60,19 @@ export class CertSetCertificates {
     entry: ManifestIdentity,
     wish: CertSetWish,
   ): Promise<Identity | undefined> {
-    // A leaf issued by an intermediate would need its chain checked too; the negatives have none.
-    if (entry.chain !== undefined) return undefined;
+    if ((entry.chain === undefined) !== (wish.chain === undefined)) return undefined;
     try {
-      const [certPem, keyPem] = await Promise.all([
+      const [certPem, keyPem, chainPem] = await Promise.all([
         readFile(resolve(this.#set.dir, entry.cert), 'utf8'),
         readFile(resolve(this.#set.dir, entry.key), 'utf8'),
+        entry.chain === undefined
+          ? undefined
+          : readFile(resolve(this.#set.dir, entry.chain), 'utf8'),
       ]);
       const certificate = new X509Certificate(certPem);
+      const sent =
+        chainPem === undefined ? certificate.toString() : provenChain(certificate, chainPem, wish);
+      if (sent === undefined) return undefined;
       const der = new Uint8Array(certificate.raw);
       const x5tS256 = thumbprintOf(der);
       const notBefore = new Date(entry.notBefore);
@@ -75,7 +87,7 @@ export class CertSetCertificates {
       if (!proven) return undefined;
       return identityFromFacts({
         name,
-        certPem: certificate.toString(),
+        certPem: sent,
         keyPem,
         leafDer: der,
         x5tS256,
@@ -88,6 +100,32 @@ export class CertSetCertificates {
       return undefined;
     }
   }
+}
+
+/**
+ * The PEM to send (the chain file's certificates, leaf first) when the chain file holds what
+ * `wish.chain` asks for, the leaf first and issued by the next certificate; else undefined.
+ */
+function provenChain(
+  leaf: X509Certificate,
+  chainPem: string,
+  wish: CertSetWish,
+): string | undefined {
+  const blocks = parsePemBlocks(chainPem).filter((block) => block.label === 'CERTIFICATE');
+  const [first, ...rest] = blocks.map((block) => new X509Certificate(block.der));
+  const issuer = rest[0];
+  if (first === undefined || !first.raw.equals(leaf.raw) || issuer === undefined) return undefined;
+  if (!issuedBy(leaf, issuer)) return undefined;
+  if (!(wish.chain?.(rest) ?? false)) return undefined;
+  return blocks.map((block) => block.pem).join('');
+}
+
+/**
+ * `issuer` issued `cert`: its subject is the certificate's issuer and its key made the
+ * signature. Not checkIssued, which also wants keyCertSign: PKI-19's issuer is a leaf.
+ */
+export function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+  return cert.issuer === issuer.subject && cert.verify(issuer.publicKey);
 }
 
 function grants(entry: ManifestIdentity, wish: CertSetWish): boolean {
@@ -105,4 +143,18 @@ function sameSans(a: San[], b: San[]): boolean {
     a.length === b.length &&
     a.every((san, i) => san.type === b[i]?.type && san.value === b[i]?.value)
   );
+}
+
+const MINUTE_MS = 60 * 1000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/** Valid now, with the margins minting uses (5 minutes back, and well into the future). */
+export function current(notBefore: Date, notAfter: Date): boolean {
+  const now = Date.now();
+  return notBefore.getTime() <= now - 5 * MINUTE_MS && notAfter.getTime() >= now + DAY_MS;
+}
+
+/** A self-signed certificate with this subject. */
+export function selfSignedAs(subject: string): Pick<CertSetWish, 'subject' | 'issuer'> {
+  return { subject: (s) => s === subject, issuer: (i) => i === subject };
 }

@@ -10,7 +10,13 @@ import {
 import { formatDn, parseDn } from '../certs/rfc4514.js';
 import type { Target } from '../target/target.js';
 import { type Identity, identityFromMinted } from '../tls/identity.js';
-import { CertSetCertificates, type CertSetWish } from './cert-set-certificates.js';
+import {
+  CertSetCertificates,
+  type CertSetWish,
+  current,
+  selfSignedAs,
+} from './cert-set-certificates.js';
+import { DepthIdentities } from './depth-identities.js';
 import { ScenarioSkip } from './outcome.js';
 import { victimClient } from './roles.js';
 
@@ -39,9 +45,11 @@ const DAY_MS = 24 * 60 * MINUTE_MS;
 export class IdentityPool {
   readonly #target: Target;
   readonly #keyType: KeyType;
-  readonly #cache = new Map<string, Promise<Identity>>();
+  readonly #cache = new Map<string, Promise<unknown>>();
   readonly #certSet: CertSetCertificates | undefined;
   #untrustedCa: Promise<MintedCert> | undefined;
+  /** The validation-depth certificates (PKI-18…23, SELF-08): see depth-identities.ts. */
+  readonly depth: DepthIdentities;
 
   constructor(target: Target, opts: { keyType?: KeyType } = {}) {
     this.#target = target;
@@ -50,6 +58,15 @@ export class IdentityPool {
     if (target.certSet && target.certSet.manifest.keyType === this.#keyType) {
       this.#certSet = new CertSetCertificates(target.certSet);
     }
+    this.depth = new DepthIdentities({
+      target,
+      keyType: this.#keyType,
+      certSet: this.#certSet,
+      once: (key, make) => this.#once(key, make),
+      testCa: () => this.testCa(),
+      victimSubject: () => this.#victimSubject(),
+      victimVariant: (kind) => this.victimVariant(kind),
+    });
   }
 
   /** A certificate about the victim client (same subject DN unless the kind says otherwise). */
@@ -143,8 +160,8 @@ export class IdentityPool {
     return ca;
   }
 
-  #once(key: string, mint: () => Promise<Identity>): Promise<Identity> {
-    let pending = this.#cache.get(key);
+  #once<T>(key: string, mint: () => Promise<T>): Promise<T> {
+    let pending = this.#cache.get(key) as Promise<T> | undefined;
     if (!pending) {
       pending = mint();
       // A failed mint must not poison the cache for the next scenario's own error message.
@@ -326,12 +343,6 @@ export class IdentityPool {
   }
 }
 
-/** Valid now, with the margins minting uses (5 minutes back, and well into the future). */
-function current(notBefore: Date, notAfter: Date): boolean {
-  const now = Date.now();
-  return notBefore.getTime() <= now - 5 * MINUTE_MS && notAfter.getTime() >= now + DAY_MS;
-}
-
 /** Expired at least a day ago, as minted. */
 function expired(_notBefore: Date, notAfter: Date): boolean {
   return notAfter.getTime() <= Date.now() - DAY_MS;
@@ -348,10 +359,6 @@ function rdnCount(dn: string): number {
   } catch {
     return -1;
   }
-}
-
-function selfSignedAs(subject: string): Pick<CertSetWish, 'subject' | 'issuer'> {
-  return { subject: (s) => s === subject, issuer: (i) => i === subject };
 }
 
 /**

@@ -88,6 +88,17 @@ const EXPECTED_ROLES: Record<string, string> = {
       'email-suffix',
     ].map((miss) => [`client-a-near-miss-${miss}`, 'negative-san-near-miss']),
   ),
+  // Validation depth (test/certs/cert-set-depth.test.ts checks what each one is).
+  'client-a-issued-by-leaf': 'negative-issued-by-leaf',
+  'client-a-critical-extension': 'negative-unknown-critical-extension',
+  'look-alike-ca': 'look-alike-ca',
+  'client-a-look-alike': 'negative-look-alike',
+  'self-signed-two-keys-1': 'self-signed-two-keys-first',
+  'self-signed-two-keys-2': 'self-signed-two-keys-second',
+  'self-signed-two-keys-unregistered': 'self-signed-two-keys-unregistered',
+  'client-a-nul-cn': 'negative-nul-cn',
+  'client-a-homoglyph-cn': 'negative-homoglyph-cn',
+  'client-a-nul-san': 'negative-nul-san',
 };
 
 describe('certs/cert-set: the minted set on disk', function () {
@@ -322,7 +333,7 @@ describe('certs/cert-set: the minted set on disk', function () {
           .export({ type: 'spki', format: 'der' })
           .toString('hex');
       const negatives = manifest.identities.filter((i) => i.role.startsWith('negative-'));
-      expect(negatives).to.have.length(8 + 11);
+      expect(negatives).to.have.length(8 + 11 + 6);
       const keys = new Set(await Promise.all(negatives.map((i) => spki(i.name))));
       expect(keys.size).to.equal(1);
       expect(keys.has(await spki('client-a'))).to.equal(false);
@@ -346,14 +357,14 @@ describe('certs/cert-set: the minted set on disk', function () {
     });
   });
 
-  it('files: the dir is 0700, every key 0600, a chain file only for chained-client', async () => {
+  it('files: the dir is 0700, every key 0600, chain files for the chained client and the leaf-issued one', async () => {
     expect((await stat(dir)).mode & 0o777).to.equal(0o700);
     for (const entry of manifest.identities) {
       expect((await stat(file(entry.key))).mode & 0o777, entry.key).to.equal(0o600);
       expect(await readFile(file(entry.key), 'utf8')).to.match(/^-----BEGIN PRIVATE KEY-----\n/);
     }
     const chains = manifest.identities.filter((i) => i.chain !== undefined).map((i) => i.name);
-    expect(chains).to.deep.equal(['chained-client']);
+    expect(chains).to.deep.equal(['chained-client', 'client-a-issued-by-leaf']);
     const chain = await readFile(file('chained-client.chain.pem'), 'utf8');
     expect(chain).to.equal(
       (await readFile(file('chained-client.pem'), 'utf8')) +

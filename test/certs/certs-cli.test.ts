@@ -46,11 +46,11 @@ describe('mtls-conformance certs (end to end)', function () {
     const out = join(workspace, 'certs');
     const first = await cli(['certs', '--out', out]);
     expect(first.code, first.stderr).to.equal(0);
-    expect(first.stdout).to.match(/^Minted 31 identities \(ECDSA P-256\) into /);
+    expect(first.stdout).to.match(/^Minted 41 identities \(ECDSA P-256\) into /);
     expect(first.stdout).to.include(join(out, 'root-ca.pem'));
     expect(first.stdout).to.not.match(/PRIVATE KEY|BEGIN/);
     const manifest = await readManifest(out);
-    expect(manifest.identities).to.have.length(31);
+    expect(manifest.identities).to.have.length(41);
     expect((await stat(out)).mode & 0o777).to.equal(0o700);
 
     const files = await readdir(out);

@@ -73,3 +73,10 @@ export function opensslVerify(opts: {
   args.push(opts.file);
   return openssl(args);
 }
+
+/** `openssl x509 -noout -text` (names as -nameopt says, RFC2253 by default), or throws. */
+export async function opensslText(file: string, nameopt = 'RFC2253'): Promise<string> {
+  const result = await openssl(['x509', '-in', file, '-noout', '-text', '-nameopt', nameopt]);
+  if (result.code !== 0) throw new Error(`openssl x509 -text ${file}: ${result.stderr}`);
+  return result.stdout;
+}

@@ -7,8 +7,8 @@ import { mintCertSet } from '../../lib/certs/cert-set.js';
 import type { CertManifest } from '../../lib/certs/manifest.js';
 import { IdentityPool, type MintedKind } from '../../lib/scenarios/identity-pool.js';
 import { sanNearMisses } from '../../lib/scenarios/steps/san-near-miss.js';
-import { loadTargetConfig } from '../../lib/target/load-config.js';
 import type { Target } from '../../lib/target/target.js';
+import { targetFromConfig } from '../support/target-config.js';
 
 const VICTIM_DN = 'CN=client-a,OU=clients,O=mtls-conformance,C=US';
 
@@ -30,40 +30,29 @@ describe('IdentityPool with a cert set (certs_manifest)', function () {
   const x5tOf = (name: string) => manifest.identities.find((i) => i.name === name)?.x5tS256;
 
   /** A Target as loadTarget would build it from a config naming the set, without the network. */
-  async function target(overrides: Record<string, unknown> = {}): Promise<Target> {
-    const file = join(dir, `target-${Math.random().toString(36).slice(2)}.json`);
-    await writeFile(
-      file,
-      JSON.stringify({
-        issuer: 'https://127.0.0.1:1',
-        certs_manifest: 'certs/manifest.json',
-        test_ca: { cert: 'certs/root-ca.pem', key: 'certs/root-ca.key.pem' },
-        second_trusted_ca: { cert: 'certs/second-ca.pem', key: 'certs/second-ca.key.pem' },
-        clients: [
-          {
-            name: 'client-a',
-            client_id: 'client-a',
-            auth: 'tls_client_auth',
-            identity: 'client-a',
-            subject_dn: VICTIM_DN,
-          },
-          {
-            name: 'self-signed-client',
-            client_id: 'self-signed-client',
-            auth: 'self_signed_tls_client_auth',
-            identity: 'self-signed-client',
-          },
-        ],
-        ...overrides,
-      }),
-    );
-    const config = await loadTargetConfig(file);
-    return {
-      ...config,
-      metadataProblems: [],
-      mtlsEndpoints: config.endpoints,
-      capabilities: new Set(),
-    };
+  function target(overrides: Record<string, unknown> = {}): Promise<Target> {
+    return targetFromConfig(dir, {
+      issuer: 'https://127.0.0.1:1',
+      certs_manifest: 'certs/manifest.json',
+      test_ca: { cert: 'certs/root-ca.pem', key: 'certs/root-ca.key.pem' },
+      second_trusted_ca: { cert: 'certs/second-ca.pem', key: 'certs/second-ca.key.pem' },
+      clients: [
+        {
+          name: 'client-a',
+          client_id: 'client-a',
+          auth: 'tls_client_auth',
+          identity: 'client-a',
+          subject_dn: VICTIM_DN,
+        },
+        {
+          name: 'self-signed-client',
+          client_id: 'self-signed-client',
+          auth: 'self_signed_tls_client_auth',
+          identity: 'self-signed-client',
+        },
+      ],
+      ...overrides,
+    });
   }
 
   before(async () => {

@@ -20,13 +20,19 @@ export const certsCommand: CommandModule<object, CertsArgs> = {
         '$0 certs --out DIR [options]\n\n' +
           'Mints into DIR (created mode 0700): a root CA (trust it on the server), an ' +
           'intermediate CA, a second CA and an untrusted CA; a server certificate for ' +
-          '127.0.0.1/localhost; CA-issued, intermediate-issued, self-signed and public clients; ' +
-          'and negative certificates impersonating the victim client (expired, not yet valid, ' +
-          'untrusted CA, second CA, self-signed, serverAuth-only EKU, DN injection, extra RDN, and ' +
-          "one per SAN near-miss of the victim's SANs). A run whose target config names this " +
-          'manifest (certs_manifest) presents these instead of minting its own.\n\n' +
-          'Files: NAME.pem, NAME.key.pem (PKCS#8, mode 0600), NAME.chain.pem (leaf + ' +
-          'intermediates) and manifest.json, the list other tools read. Existing files are ' +
+          '127.0.0.1/localhost; CA-issued, intermediate-issued, self-signed and public clients, ' +
+          'and a self-signed client with two certificates to register together plus a third ' +
+          'that is not (SELF-08); and negative certificates impersonating the victim client ' +
+          '(expired, not yet valid, untrusted CA, second CA, self-signed, serverAuth-only EKU, DN ' +
+          "injection, extra RDN, one per SAN near-miss of the victim's SANs, issued by another " +
+          "client's certificate, an unknown critical extension, a NUL in the CN, a NUL in the " +
+          'dNSName, a Cyrillic look-alike letter in the CN, and a field-by-field copy under a ' +
+          "look-alike CA with the root CA's name). A run whose target config names this " +
+          'manifest (certs_manifest) presents these instead of minting its own (the untrusted ' +
+          'and look-alike CA ones excepted).\n\n' +
+          'Files: NAME.pem, NAME.key.pem (PKCS#8, mode 0600), NAME.chain.pem (leaf + the ' +
+          'certificates sent with it) and manifest.json, the list other tools read, with each ' +
+          "identity's role. Existing files are " +
           'left alone unless --force is given.',
       )
       .option('out', {
