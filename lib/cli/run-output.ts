@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { signerConsoleLines } from '../report/report-signer.js';
 import { summaryTable } from '../runner/console-progress.js';
 import type { RunTargetOutcome } from '../runner/run-target.js';
 
@@ -12,11 +13,6 @@ export function printRunOutcome(outcome: RunTargetOutcome): void {
   const show = (p: string) => relative(process.cwd(), p) || '.';
   if (reports.html) out.write(`HTML report:  ${show(reports.html)}  (open it in a browser)\n`);
   out.write(`Summary:      ${show(reports.summary)}\nJUnit:        ${show(reports.junit)}\n`);
-  out.write(
-    `Signed:       ${show(reports.signature.signaturePath)} by ${reports.signature.thumbprint}${reports.signature.generated ? ' (per-run key, public JWK embedded)' : ''}\n`,
-  );
-  out.write(`Check it:     mtls-conformance verify-report ${show(reports.dir)}\n`);
-  if (reports.signature.generated) {
-    out.write(`Public key:   ${JSON.stringify(reports.signature.publicJwk)}\n`);
-  }
+  const paths = { signature: show(reports.signature.signaturePath), dir: show(reports.dir) };
+  for (const line of signerConsoleLines(reports.signature.signer, paths)) out.write(`${line}\n`);
 }

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
+import { DOCUMENT_LIMIT, readInputText } from '../input-file.js';
 import { CATALOG } from '../scenarios/catalog/index.js';
 
 /**
@@ -8,15 +8,9 @@ import { CATALOG } from '../scenarios/catalog/index.js';
  * run, and one that passes again is called out so the baseline shrinks.
  */
 export async function loadExpectedFailures(file: string): Promise<Map<string, string>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(code === 'ENOENT' ? 'file not found' : `cannot read (${code})`, {
-      file,
-    });
-  }
+  const text = await readInputText(file, {
+    limit: { ...DOCUMENT_LIMIT, what: 'an --expected-failures list' },
+  });
   const known = new Set(CATALOG.map((s) => s.id));
   const out = new Map<string, string>();
   text.split(/\r?\n/).forEach((line, index) => {

@@ -1,10 +1,16 @@
 import { type ExitCode, TargetUnreachableError } from '../errors.js';
 import { decorateTest, mochawesomeReporter } from '../report/html-report.js';
-import { clearPreviousReport, type ReportOutputs, writeReports } from '../report/report-writer.js';
+import {
+  prepareReportFolder,
+  type ReportFolder,
+  type ReportStaging,
+} from '../report/report-folder.js';
+import { type ReportSigner, resolveSigner, type SignerChoice } from '../report/report-signer.js';
+import { type ReportOutputs, writeReports } from '../report/report-writer.js';
 import type { RunResult, ScenarioResult } from '../report/run-result.js';
-import { loadSigningKey } from '../report/signing-key.js';
 import { RunMemo } from '../scenarios/context.js';
 import { IdentityPool } from '../scenarios/identity-pool.js';
+import type { Scenario } from '../scenarios/scenario.js';
 import { loadTarget } from '../target/load-target.js';
 import { DEFAULT_TIMEOUT_MS } from './defaults.js';
 import { runExitCode } from './exit-code.js';
@@ -22,8 +28,8 @@ export interface RunTargetOptions {
   timeoutMs?: number;
   /** Where reports go; undefined writes none. */
   reportDir?: string;
-  /** --sign-key: private JWK or PEM that signs the report manifest; default a per-run key. */
-  signKey?: string;
+  /** Who signs the report manifest; default a per-run key (the CLI defaults to the stable key). */
+  signer?: SignerChoice;
   onStart?: (info: { issuer: string | null; scenarios: number }) => void;
   onResult?: (result: ScenarioResult) => void;
   /** Interrupts the run (Ctrl-C): no further scenario starts, the one in flight is abandoned. */
@@ -43,6 +49,22 @@ export interface RunTargetOutcome {
 
 export { DEFAULT_TIMEOUT_MS };
 
+/** What the run itself is given: the target, and how it is driven and watched. */
+export type RunControl = Pick<
+  RunTargetOptions,
+  'targetFile' | 'signal' | 'deadlineMs' | 'onStart' | 'onResult'
+>;
+/** Everything else: the inputs prepareRun checks. */
+export type RunInputs = Omit<RunTargetOptions, keyof RunControl>;
+
+/** Every local input of a run, checked: what prepareRun hands to runPrepared. */
+export interface PreparedRun {
+  opts: RunInputs;
+  scenarios: Scenario[];
+  expectedFailures: Map<string, string> | undefined;
+  reports: { folder: ReportFolder; signer: ReportSigner } | undefined;
+}
+
 /**
  * config → Target → scenarios → verdicts → reports: everything `run` does, without the console,
  * so `demo`, the tests and the benchmark drive exactly the same path.
@@ -52,28 +74,55 @@ export { DEFAULT_TIMEOUT_MS };
  * flight, destroys the connections left after 2 s, and writes the partial report.
  */
 export async function runTarget(opts: RunTargetOptions): Promise<RunTargetOutcome> {
+  return runPrepared(await prepareRun(opts), opts);
+}
+
+/**
+ * Checks every input that needs no network (report folder, signing key, selection, baseline)
+ * before any traffic, so a bad one stops the run before it starts and leaves nothing half-written.
+ * `run --register` calls it before registering.
+ */
+export async function prepareRun(opts: RunInputs): Promise<PreparedRun> {
+  const reports =
+    opts.reportDir === undefined
+      ? undefined
+      : {
+          folder: await prepareReportFolder(opts.reportDir),
+          signer: await resolveSigner(opts.signer ?? { kind: 'per-run' }),
+        };
+  const scenarios = selectScenarios(opts.selection ?? {});
+  const expectedFailures = opts.expectedFailuresFile
+    ? await loadExpectedFailures(opts.expectedFailuresFile)
+    : undefined;
+  return { opts, scenarios, expectedFailures, reports };
+}
+
+/** The run itself; `run` supplies the signal and callbacks, the rest comes from `prepared`. */
+export async function runPrepared(
+  prepared: PreparedRun,
+  run: RunControl,
+): Promise<RunTargetOutcome> {
   const { signal, dispose } = runSignal({
-    ...(opts.signal ? { parent: opts.signal } : {}),
-    ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
+    ...(run.signal ? { parent: run.signal } : {}),
+    ...(run.deadlineMs !== undefined ? { deadlineMs: run.deadlineMs } : {}),
   });
   try {
-    return await runWithin(opts, signal);
+    return await runWithin(prepared, run, signal);
   } finally {
     dispose();
   }
 }
 
-async function runWithin(opts: RunTargetOptions, signal: AbortSignal): Promise<RunTargetOutcome> {
+async function runWithin(
+  prepared: PreparedRun,
+  run: RunControl,
+  signal: AbortSignal,
+): Promise<RunTargetOutcome> {
+  const { opts, scenarios, expectedFailures, reports } = prepared;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  // Every input is checked before the run starts, so a bad one leaves no half-written report.
-  if (opts.signKey !== undefined) loadSigningKey(opts.signKey);
-  const scenarios = selectScenarios(opts.selection ?? {});
-  const expectedFailures = opts.expectedFailuresFile
-    ? await loadExpectedFailures(opts.expectedFailuresFile)
-    : undefined;
   let loaded: Awaited<ReturnType<typeof loadTarget>>;
   try {
-    loaded = await loadTarget(opts.targetFile, {
+    loaded = await loadTarget(run.targetFile, {
       timeouts: {
         connectMs: timeoutMs,
         headersMs: timeoutMs,
@@ -86,7 +135,7 @@ async function runWithin(opts: RunTargetOptions, signal: AbortSignal): Promise<R
     // Without a Target there is nothing to report on; say why discovery stopped.
     if (signal.aborted) {
       throw new TargetUnreachableError(
-        `discovery of ${opts.targetFile} did not finish: ${interruptionReason(signal)}`,
+        `discovery of ${run.targetFile} did not finish: ${interruptionReason(signal)}`,
         { cause: err },
       );
     }
@@ -96,35 +145,36 @@ async function runWithin(opts: RunTargetOptions, signal: AbortSignal): Promise<R
   // An interrupted run does not wait for abandoned requests: their connections go at once.
   const abandon = () => void dispatchers.close({ graceMs: 0 });
   signal.addEventListener('abort', abandon, { once: true });
-  if (opts.reportDir !== undefined) await clearPreviousReport(opts.reportDir);
+  let staging: ReportStaging | undefined;
   try {
-    opts.onStart?.({ issuer: target.issuer ?? null, scenarios: scenarios.length });
+    staging = reports === undefined ? undefined : await reports.folder.stage();
+    run.onStart?.({ issuer: target.issuer ?? null, scenarios: scenarios.length });
     const { result, setupProblems } = await runCatalog({
       services: { target, dispatchers, identities: new IdentityPool(target), memo: new RunMemo() },
       scenarios,
       scenarioDeadlineMs: 12 * timeoutMs,
       ...(expectedFailures ? { expectedFailures } : {}),
-      ...(opts.onResult ? { onResult: opts.onResult } : {}),
+      ...(run.onResult ? { onResult: run.onResult } : {}),
       signal,
-      ...(opts.reportDir === undefined
+      ...(staging === undefined
         ? {}
         : {
-            reporter: mochawesomeReporter({ dir: opts.reportDir, issuer: target.issuer ?? null }),
+            reporter: mochawesomeReporter({ dir: staging.path, issuer: target.issuer ?? null }),
             decorateTest: (test, evaluation) => decorateTest(test, evaluation.result),
           }),
     });
     const exitCode = runExitCode(result, { strict: opts.strict ?? false, setupProblems });
-    if (opts.reportDir === undefined) return { run: result, exitCode };
-    // (the HTML report is already in reportDir: mochawesome wrote it as the run ended)
-    const reports = await writeReports(result, {
-      dir: opts.reportDir,
+    if (staging === undefined || reports === undefined) return { run: result, exitCode };
+    // (the HTML report is already staged: mochawesome wrote it as the run ended)
+    const outputs = await writeReports(result, {
+      staging,
       strict: opts.strict ?? false,
       htmlWritten: true,
-      ...(opts.signKey === undefined ? {} : { signKey: opts.signKey }),
+      signer: reports.signer,
     });
-    return { run: result, exitCode, reports };
+    return { run: result, exitCode, reports: outputs };
   } finally {
     signal.removeEventListener('abort', abandon);
-    await dispatchers.close();
+    await Promise.all([dispatchers.close(), staging?.discard()]);
   }
 }
