@@ -77,9 +77,15 @@ function runHarness(
   });
 }
 
-/** The CLI's code cache (lib/cli/code-cache.ts) in the scratch folder: every bench starts cold. */
+/**
+ * The CLI's code cache (lib/cli/code-cache.ts) in the scratch folder: every bench starts cold.
+ * So does its report signing key, which stays out of the user's config folder.
+ */
 function codeCacheEnv(scratch: string): NodeJS.ProcessEnv {
-  return { MTLS_CONFORMANCE_CACHE_DIR: join(scratch, 'code-cache') };
+  return {
+    MTLS_CONFORMANCE_CACHE_DIR: join(scratch, 'code-cache'),
+    MTLS_CONFORMANCE_CONFIG_DIR: join(scratch, 'config'),
+  };
 }
 
 function check(run: ChildRun, what: string): ChildRun {

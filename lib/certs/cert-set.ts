@@ -3,9 +3,11 @@
  * section needs, and the negative certificates that impersonate one victim client. Minted in
  * memory, then (mintCertSet) written to a folder with its manifest.
  */
-import { chmod, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
+import { PEM_LIMIT, readInputText } from '../input-file.js';
+import { checkOutputFolder } from '../output-folder.js';
 // The set holds the very near-miss certificates PKI-15 presents for the victim's SANs, so a run
 // against a target that uses this set takes them from here instead of minting them.
 import { sanNearMisses } from '../scenarios/steps/san-near-miss.js';
@@ -365,19 +367,13 @@ export function certSetManifest(set: CertSet): CertManifest {
 }
 
 /**
- * Mints the set into `out` (created mode 0700): `<name>.pem`, `<name>.key.pem` (0600),
+ * Mints the set into `out` (created, or made, mode 0700): `<name>.pem`, `<name>.key.pem` (0600),
  * `<name>.chain.pem` when there are intermediates, and `manifest.json`, written last. Without
  * `force`, an existing target file is a ConfigError and nothing is written.
  */
 export async function mintCertSet(opts: MintCertSetOptions): Promise<CertManifest> {
   const dir = opts.out;
-  const existing = await stat(dir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw new ConfigError(`cannot use: ${err.message}`, { file: dir }, { cause: err });
-  });
-  if (existing !== undefined && !existing.isDirectory()) {
-    throw new ConfigError('exists and is not a directory', { file: dir });
-  }
+  const existing = await checkOutputFolder(dir, '--out');
 
   const set = await mintCertSetInMemory(opts);
   const manifest = certSetManifest(set);
@@ -400,16 +396,23 @@ export async function mintCertSet(opts: MintCertSetOptions): Promise<CertManifes
     secret: false,
   };
 
-  if (!opts.force && existing !== undefined) {
+  if (!opts.force && existing) {
     for (const file of [...files, manifestFile]) {
       if (await pathExists(file.path)) {
         throw new ConfigError('exists; pass --force to overwrite', { file: file.path });
       }
     }
   }
-  if (existing === undefined) {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+  // An existing folder is made private too: it is about to hold private keys.
+  try {
+    if (!existing) await mkdir(dir, { recursive: true, mode: 0o700 });
     await chmod(dir, 0o700);
+  } catch (err) {
+    throw new ConfigError(
+      `cannot make it a private folder (mode 0700): ${(err as Error).message}`,
+      { file: dir },
+      { cause: err },
+    );
   }
   // Manifest last: a folder with a manifest is a complete set.
   for (const file of files) await writePlanned(file, opts.force === true);
@@ -453,9 +456,11 @@ export async function loadCertSet(dir: string): Promise<CertSet> {
       const certFile = resolve(dir, entry.cert);
       const keyFile = resolve(dir, entry.key);
       const [certPem, keyPem, chainPem] = await Promise.all([
-        readFile(certFile, 'utf8'),
-        readFile(keyFile, 'utf8'),
-        entry.chain === undefined ? undefined : readFile(resolve(dir, entry.chain), 'utf8'),
+        readInputText(certFile, { limit: PEM_LIMIT }),
+        readInputText(keyFile, { limit: PEM_LIMIT }),
+        entry.chain === undefined
+          ? undefined
+          : readInputText(resolve(dir, entry.chain), { limit: PEM_LIMIT }),
       ]);
       const minted = await importMinted({
         certPem,

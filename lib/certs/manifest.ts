@@ -3,9 +3,10 @@
  * set with its files (relative to the manifest's folder), subject and issuer exactly as
  * `openssl x509 -nameopt RFC2253` prints them, validity and `x5t#S256` thumbprint.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { DOCUMENT_LIMIT, describeKind, readInputText } from '../input-file.js';
 import type { KeyType, San } from './mint.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -84,16 +85,17 @@ const SAN_TYPES = new Set(['dns', 'uri', 'ip', 'email']);
  */
 export async function readManifest(dir: string): Promise<CertManifest> {
   const file = join(dir, MANIFEST_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const problem =
-      (err as NodeJS.ErrnoException).code === 'ENOENT'
-        ? 'file not found (run `mtls-conformance certs --out DIR` first)'
-        : `cannot read: ${(err as Error).message}`;
-    throw new ConfigError(problem, { file }, { cause: err });
-  }
+  const text = await readInputText(file, {
+    limit: { ...DOCUMENT_LIMIT, what: 'a certs manifest' },
+    problem: (problem, options) =>
+      new ConfigError(
+        problem === 'file not found'
+          ? 'file not found (run `mtls-conformance certs --out DIR` first)'
+          : problem,
+        { file },
+        options,
+      ),
+  });
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -106,12 +108,10 @@ export async function readManifest(dir: string): Promise<CertManifest> {
       (['cert', 'key', 'chain'] as const).map(async (field) => {
         const relative = identity[field];
         if (relative === undefined) return;
-        const exists = await stat(resolve(dir, relative)).then(
-          (s) => s.isFile(),
-          () => false,
-        );
-        if (!exists) {
-          throw new ConfigError(`file not found: ${relative}`, {
+        const info = await stat(resolve(dir, relative)).catch(() => undefined);
+        if (info === undefined || !info.isFile()) {
+          const problem = info === undefined ? 'file not found' : describeKind(info);
+          throw new ConfigError(`${problem}: ${relative}`, {
             file,
             path: `identities[${index}].${field}`,
           });

@@ -16,6 +16,7 @@ const BUNDLE_ID = `${BUNDLE}.id`;
 const MODULE_TREE_MARK = fileURLToPath(new URL('./main.js', import.meta.url));
 
 export async function launch(argv: string[]): Promise<number> {
+  quietOnClosedPipes();
   const bundleId = currentBundleId();
   if (bundleId === undefined) {
     const { main } = (await import('./bundle-entry.js')) as { main: Main };
@@ -41,5 +42,19 @@ function currentBundleId(): string | undefined {
     return readFileSync(BUNDLE_ID, 'utf8').trim();
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * `mtls-conformance list | head`: once the reader is gone every write fails with EPIPE, which
+ * Node raises as an unhandled 'error' event (a stack trace). Output is dropped from then on and
+ * the command finishes as it would have: a run still writes its report and exits with its
+ * verdict. Any other stream error is thrown as before.
+ */
+function quietOnClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { signerConsoleLines } from '../report/report-signer.js';
 import { summaryTable } from '../runner/console-progress.js';
 import type { RunTargetOutcome } from '../runner/run-target.js';
 import { currentInvocation } from './invocation.js';
@@ -13,11 +14,9 @@ export function printRunOutcome(outcome: RunTargetOutcome): void {
   const show = (p: string) => relative(process.cwd(), p) || '.';
   if (reports.html) out.write(`HTML report:  ${show(reports.html)}  (open it in a browser)\n`);
   out.write(`Summary:      ${show(reports.summary)}\nJUnit:        ${show(reports.junit)}\n`);
-  out.write(
-    `Signed:       ${show(reports.signature.signaturePath)} by ${reports.signature.thumbprint}${reports.signature.generated ? ' (per-run key, public JWK embedded)' : ''}\n`,
-  );
-  out.write(`Check it:     ${currentInvocation().here} verify-report ${show(reports.dir)}\n`);
-  if (reports.signature.generated) {
-    out.write(`Public key:   ${JSON.stringify(reports.signature.publicJwk)}\n`);
+  const paths = { signature: show(reports.signature.signaturePath), dir: show(reports.dir) };
+  const command = currentInvocation().here;
+  for (const line of signerConsoleLines(reports.signature.signer, paths, command)) {
+    out.write(`${line}\n`);
   }
 }

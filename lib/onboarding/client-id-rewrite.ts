@@ -4,10 +4,11 @@
  * edited as a document, so comments and layout survive; JSON is rewritten as JSON.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { rename, stat, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { readInputText, TARGET_CONFIG_LIMIT } from '../input-file.js';
 
 /** `ids` maps a client's name to its new client_id; clients not named are left alone. */
 export async function rewriteClientIds(
@@ -15,7 +16,7 @@ export async function rewriteClientIds(
   ids: ReadonlyMap<string, string>,
 ): Promise<void> {
   if (ids.size === 0) return;
-  const text = await readFile(targetFile, 'utf8');
+  const text = await readInputText(targetFile, { limit: TARGET_CONFIG_LIMIT });
   const rewritten =
     extname(targetFile).toLowerCase() === '.json'
       ? rewriteJson(targetFile, text, ids)

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { PEM_LIMIT, readInputText } from '../input-file.js';
 import { packageFile } from '../package-files.js';
-import { describeReadFailure } from '../target/config-document.js';
 
 /** A file init writes; secrets get mode 0600, everything else 0644. */
 export interface OutputFile {
@@ -12,13 +12,12 @@ export interface OutputFile {
   secret?: boolean;
 }
 
-/** Reads a file named on the command line; a problem is one ConfigError line naming it. */
+/** Reads a PEM file named on the command line; a problem is one ConfigError line naming it. */
 export async function readInputFile(path: string, option: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError(describeReadFailure(err), { file: `${option} ${path}` }, { cause: err });
-  }
+  return readInputText(path, {
+    limit: PEM_LIMIT,
+    problem: (problem, options) => new ConfigError(problem, { file: `${option} ${path}` }, options),
+  });
 }
 
 /** Nothing is written when any file exists already, unless `force`. */

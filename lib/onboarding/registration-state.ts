@@ -4,8 +4,9 @@
  * registration access tokens, so it is written with mode 0600 and never printed.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import { DOCUMENT_LIMIT, readInputText } from '../input-file.js';
 import { RegistrationStateError } from './errors.js';
 
 export interface RegisteredClientRecord {
@@ -37,12 +38,14 @@ export function registrationStateFile(targetFile: string): string {
 export async function readRegistrationState(file: string): Promise<RegistrationState | undefined> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new RegistrationStateError(`${file}: cannot read: ${(err as Error).message}`, {
-      cause: err,
+    text = await readInputText(file, {
+      limit: DOCUMENT_LIMIT,
+      problem: (problem, options) => new RegistrationStateError(`${file}: ${problem}`, options),
     });
+  } catch (err) {
+    const cause = err instanceof Error ? err.cause : undefined;
+    if ((cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined;
+    throw err;
   }
   let data: unknown;
   try {

@@ -132,7 +132,12 @@ function renderEvidence(e: Evidence): string {
  * mochawesome has no place for run metadata, so a static header is put in front of its app:
  * target, versions, date, duration, and the counts per level that decide the exit code.
  */
-export async function addRunHeader(dir: string, run: RunResult, strict: boolean): Promise<string> {
+export async function addRunHeader(
+  dir: string,
+  run: RunResult,
+  strict: boolean,
+  signer?: string,
+): Promise<string> {
   const file = join(dir, `${HTML_REPORT_NAME}.html`);
   const html = await readFile(file, 'utf8');
   const marker = '<div id="report"></div>';
@@ -149,6 +154,7 @@ export async function addRunHeader(dir: string, run: RunResult, strict: boolean)
 <p id="mc-totals" style="margin:0 0 8px">passed <b>${t.passed}</b> · failed <b style="color:#c00">${t.failed}</b> · warnings <b style="color:#b60">${t.warnings}</b> · skipped <b>${t.skipped}</b> · expected failures <b>${t.expectedFailures}</b></p>
 ${coverageHtml(run)}
 <table style="border-collapse:collapse" cellpadding="4"><tr><th>level</th><th>scenarios</th><th>passed</th><th>failed</th><th>warnings</th><th>skipped</th><th>expected failures</th></tr>${byLevel('MUST')}${byLevel('SHOULD')}${byLevel('INFO')}</table>
+${signer === undefined ? '' : `<p id="mc-signer" style="margin:8px 0 0">${esc(signer)}</p>`}
 <p style="margin:8px 0 0;color:#555">MUST failures are red (failed) below; SHOULD failures pass for CI but their titles end in "WARNING"; expected failures and skips are listed as pending with their reason.</p>
 </section>`;
   // A replacer function, not a string: in a replacement string `$&`, `$'` and `` $` `` are

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PublicJwk } from './signing-key.js';
 
@@ -9,6 +10,12 @@ import type { PublicJwk } from './signing-key.js';
  */
 export const MANIFEST_FILE = 'manifest.json';
 export const SIGNATURE_FILE = 'manifest.jws';
+
+/**
+ * No file of a report package is ever this large (evidence is capped: a whole report is tens of
+ * MB at worst), so verify-report calls a larger listed file changed without reading it.
+ */
+export const MAX_REPORT_FILE_BYTES = 1024 * 1024 * 1024;
 
 export interface ManifestEntry {
   /** Relative to the package folder, `/`-separated. */
@@ -30,8 +37,9 @@ export interface PackageListing {
   /** Regular files, `/`-separated relative paths, sorted; the manifest pair itself excluded. */
   files: string[];
   /**
-   * Symlinks, sockets and the like, and names a manifest cannot carry safely (a backslash):
-   * a report never contains them, so they are reported rather than skipped.
+   * Symlinks, sockets and the like, names a manifest cannot carry safely (a backslash), and
+   * sub-folders that cannot be read (ending in `/`): a report never contains them, so they are
+   * reported rather than skipped.
    */
   irregular: string[];
 }
@@ -40,7 +48,12 @@ export async function listPackageFiles(dir: string): Promise<PackageListing> {
   const files: string[] = [];
   const irregular: string[] = [];
   const walk = async (relDir: string): Promise<void> => {
-    const entries = await readdir(join(dir, relDir), { withFileTypes: true });
+    const read = readdir(join(dir, relDir), { withFileTypes: true });
+    const entries = relDir === '' ? await read : await read.catch(() => undefined);
+    if (entries === undefined) {
+      irregular.push(`${relDir}/`);
+      return;
+    }
     for (const entry of entries) {
       const rel = relDir === '' ? entry.name : `${relDir}/${entry.name}`;
       if (entry.isDirectory()) await walk(rel);
@@ -52,13 +65,20 @@ export async function listPackageFiles(dir: string): Promise<PackageListing> {
   return { files: files.sort(byPath), irregular: irregular.sort(byPath) };
 }
 
+/** Streamed: a report file is never held in memory whole, whatever its size. */
 export async function hashPackageFile(dir: string, path: string): Promise<ManifestEntry> {
-  const content = await readFile(join(dir, ...path.split('/')));
-  return {
-    path,
-    sha256: createHash('sha256').update(content).digest('hex'),
-    bytes: content.length,
-  };
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(packagePath(dir, path))) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { path, sha256: hash.digest('hex'), bytes };
+}
+
+/** A manifest path (`/`-separated, relative) as a path on this system. */
+export function packagePath(dir: string, path: string): string {
+  return join(dir, ...path.split('/'));
 }
 
 export async function buildManifest(

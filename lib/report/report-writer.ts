@@ -1,8 +1,10 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { addRunHeader } from './html-report.js';
 import { toJunitXml } from './junit.js';
-import { MANIFEST_FILE, SIGNATURE_FILE } from './package-manifest.js';
+import { JUNIT_FILE, SUMMARY_FILE } from './previous-package.js';
+import type { ReportStaging } from './report-folder.js';
+import { type ReportSigner, signerHeaderLine } from './report-signer.js';
 import type { RunResult } from './run-result.js';
 import { type SignedManifest, writeSignedManifest } from './sign.js';
 import { formatSummaryJson, toSummary } from './summary.js';
@@ -16,41 +18,35 @@ export interface ReportOutputs {
 }
 
 /**
- * Completes the report folder after a run: summary.json and junit.xml beside the HTML report
- * mochawesome wrote (given its run header here), then the signed manifest, last, so that it
- * covers every file.
+ * Completes the package after a run: summary.json and junit.xml beside the HTML report
+ * mochawesome wrote into the staging folder (given its run header here), then the signed
+ * manifest, last, so that it lists exactly the files of this run; then moves it all into place.
+ * The paths returned are in the report folder.
  */
 export async function writeReports(
   run: RunResult,
-  opts: { dir: string; strict: boolean; signKey?: string; htmlWritten: boolean },
+  opts: { staging: ReportStaging; strict: boolean; signer: ReportSigner; htmlWritten: boolean },
 ): Promise<ReportOutputs> {
-  await mkdir(opts.dir, { recursive: true });
-  const summary = join(opts.dir, 'summary.json');
-  const junit = join(opts.dir, 'junit.xml');
+  const { staging } = opts;
   await Promise.all([
-    writeFile(summary, formatSummaryJson(toSummary(run))),
-    writeFile(junit, toJunitXml(run, { strict: opts.strict })),
+    writeFile(join(staging.path, SUMMARY_FILE), formatSummaryJson(toSummary(run))),
+    writeFile(join(staging.path, JUNIT_FILE), toJunitXml(run, { strict: opts.strict })),
   ]);
-  const html = opts.htmlWritten ? await addRunHeader(opts.dir, run, opts.strict) : undefined;
-  const signature = await writeSignedManifest(
-    opts.dir,
-    opts.signKey === undefined ? {} : { signKey: opts.signKey },
-  );
-  return { dir: opts.dir, summary, junit, signature, ...(html ? { html } : {}) };
-}
-
-/**
- * Removes what an earlier run wrote into the folder, so the new package (and its signed
- * manifest) holds only this run's files. Files the harness did not write are left alone.
- */
-export async function clearPreviousReport(dir: string): Promise<void> {
-  const ours = [
-    'report.html',
-    'assets',
-    'summary.json',
-    'junit.xml',
-    MANIFEST_FILE,
-    SIGNATURE_FILE,
-  ];
-  await Promise.all(ours.map((name) => rm(join(dir, name), { recursive: true, force: true })));
+  const html = opts.htmlWritten
+    ? await addRunHeader(staging.path, run, opts.strict, signerHeaderLine(opts.signer))
+    : undefined;
+  const signed = await writeSignedManifest(staging.path, { signer: opts.signer });
+  await staging.commit();
+  const inFolder = (path: string) => join(staging.dir, basename(path));
+  return {
+    dir: staging.dir,
+    summary: join(staging.dir, SUMMARY_FILE),
+    junit: join(staging.dir, JUNIT_FILE),
+    signature: {
+      ...signed,
+      manifestPath: inFolder(signed.manifestPath),
+      signaturePath: inFolder(signed.signaturePath),
+    },
+    ...(html ? { html: inFolder(html) } : {}),
+  };
 }

@@ -8,17 +8,11 @@ import {
   SIGNATURE_FILE,
   serializeManifest,
 } from './package-manifest.js';
-import {
-  generateSigningKey,
-  jwkThumbprint,
-  loadSigningKey,
-  type PublicJwk,
-  type SigningKey,
-} from './signing-key.js';
+import { type ReportSigner, resolveSigner } from './report-signer.js';
 
 export interface SignOptions {
-  /** --sign-key: path to a private JWK (.json) or PEM private key. Absent: a per-run key. */
-  signKey?: string;
+  /** The key, loaded beforehand (resolveSigner). Absent: a per-run key. */
+  signer?: ReportSigner;
   /** Manifest timestamp; defaults to now (tests pin it). */
   now?: Date;
 }
@@ -26,27 +20,23 @@ export interface SignOptions {
 export interface SignedManifest {
   manifestPath: string;
   signaturePath: string;
-  publicJwk: PublicJwk;
-  /** RFC 7638 thumbprint of publicJwk: what verify-report prints as the signer. */
-  thumbprint: string;
-  /** True when no key was supplied and a per-run key pair was generated (and discarded). */
-  generated: boolean;
+  signer: ReportSigner;
   fileCount: number;
 }
 
 /**
- * Seals a finished report folder: writes manifest.json (SHA-256 of every other file) and
+ * Seals a finished report folder: writes manifest.json (SHA-256 of every other file: run it on
+ * a folder holding only the files of this run, see report-folder.ts) and
  * manifest.jws, a compact JWS over manifest.json's exact bytes with the public JWK in its
- * protected header. Run it last: any file written into the folder afterwards shows up as added.
+ * protected header. Run it last: a file written into the folder afterwards is not in the package.
  */
 export async function writeSignedManifest(
   dir: string,
   options: SignOptions = {},
 ): Promise<SignedManifest> {
   await requireDirectory(dir);
-  // The key first: a bad --sign-key must fail before anything is written.
-  const key: SigningKey =
-    options.signKey === undefined ? await generateSigningKey() : loadSigningKey(options.signKey);
+  const signer = options.signer ?? (await resolveSigner({ kind: 'per-run' }));
+  const { key } = signer;
 
   const { manifest, irregular } = await buildManifest(dir, {
     publicJwk: key.publicJwk,
@@ -70,14 +60,7 @@ export async function writeSignedManifest(
   const signaturePath = join(dir, SIGNATURE_FILE);
   await writeFile(manifestPath, manifestBytes);
   await writeFile(signaturePath, `${jws}\n`);
-  return {
-    manifestPath,
-    signaturePath,
-    publicJwk: key.publicJwk,
-    thumbprint: await jwkThumbprint(key.publicJwk),
-    generated: options.signKey === undefined,
-    fileCount: manifest.files.length,
-  };
+  return { manifestPath, signaturePath, signer, fileCount: manifest.files.length };
 }
 
 async function requireDirectory(dir: string): Promise<void> {

@@ -1,7 +1,8 @@
 import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { ConfigError } from '../errors.js';
+import { DOCUMENT_LIMIT, readInputText } from '../input-file.js';
 
 /** The JWS algorithms a report package may be signed with, one per supported key type. */
 export type PackageSignatureAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256' | 'EdDSA';
@@ -23,6 +24,13 @@ export interface VerificationKey {
   publicJwk: PublicJwk;
 }
 
+/** The signer verify-report --key names: a key, or only its RFC 7638 thumbprint. */
+export interface PinnedSigner {
+  thumbprint: string;
+  /** Absent when --key gave a thumbprint: the package's embedded key must then have it. */
+  key?: VerificationKey;
+}
+
 const SUPPORTED =
   'use an EC P-256 (ES256), P-384, P-521, RSA of at least 2048 bits (RS256) or Ed25519 (EdDSA) key';
 
@@ -36,8 +44,8 @@ export async function generateSigningKey(): Promise<SigningKey> {
 }
 
 /** Reads --sign-key: a private JWK (JSON) or a PEM private key (PKCS#8; SEC1/PKCS#1 work too). */
-export function loadSigningKey(file: string): SigningKey {
-  const source = readKeyFile(file, 'signing key');
+export async function loadSigningKey(file: string): Promise<SigningKey> {
+  const source = await readKeyFile(file);
   let privateKey: KeyObject;
   if (looksLikeJson(file, source)) {
     const jwk = parseJwk(source, file);
@@ -64,14 +72,33 @@ export function loadSigningKey(file: string): SigningKey {
   return { alg, privateKey, publicJwk };
 }
 
+/** An RFC 7638 SHA-256 thumbprint as the harness prints it: 43 base64url characters. */
+const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
+
 /**
- * Reads verify-report --key: an inline JSON JWK, or a file holding a JWK or a PEM public key.
- * A private JWK is accepted too (its public half is used).
+ * Reads verify-report --key: the signer's RFC 7638 thumbprint (what `run` prints and report.html
+ * shows), an inline JSON JWK, or a file holding a JWK or a PEM public key or certificate. A
+ * private JWK is accepted too (its public half is used). A file whose name looks like a
+ * thumbprint is read as the file.
  */
-export function loadVerificationKey(pathOrJson: string): VerificationKey {
+export async function loadPinnedSigner(value: string): Promise<PinnedSigner> {
+  if (
+    THUMBPRINT.test(value) &&
+    !(await stat(value).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    return { thumbprint: value };
+  }
+  const key = await loadVerificationKey(value);
+  return { thumbprint: await jwkThumbprint(key.publicJwk), key };
+}
+
+async function loadVerificationKey(pathOrJson: string): Promise<VerificationKey> {
   const inline = pathOrJson.trimStart().startsWith('{');
   const where = inline ? '--key' : pathOrJson;
-  const source = inline ? pathOrJson : readKeyFile(pathOrJson, 'public key');
+  const source = inline ? pathOrJson : await readKeyFile(pathOrJson);
   let key: KeyObject;
   if (looksLikeJson(where, source)) {
     const jwk = parseJwk(source, where);
@@ -79,7 +106,10 @@ export function loadVerificationKey(pathOrJson: string): VerificationKey {
   } else if (/-----BEGIN (PUBLIC KEY|CERTIFICATE)-----/.test(source)) {
     key = keyFrom(() => createPublicKey(source), where, 'PEM public key');
   } else {
-    throw new ConfigError('not a JWK (JSON) nor a PEM public key', { file: where });
+    throw new ConfigError(
+      'not a JWK (JSON), a PEM public key nor an RFC 7638 thumbprint (43 base64url characters)',
+      { file: where },
+    );
   }
   return { alg: algorithmFor(key, where), publicJwk: toPublicJwk(key.export({ format: 'jwk' })) };
 }
@@ -140,14 +170,8 @@ function algorithmFor(key: KeyObject, where: string): PackageSignatureAlgorithm 
   throw new ConfigError(`unsupported key (${kind}): ${SUPPORTED}`, { file: where });
 }
 
-function readKeyFile(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const problem = code === 'ENOENT' ? 'no such file' : `cannot read the ${what} (${code})`;
-    throw new ConfigError(problem, { file }, { cause: err });
-  }
+function readKeyFile(file: string): Promise<string> {
+  return readInputText(file, { limit: { ...DOCUMENT_LIMIT, what: 'a key file' } });
 }
 
 function looksLikeJson(file: string, source: string): boolean {

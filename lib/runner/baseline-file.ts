@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
+import { DOCUMENT_LIMIT, readInputText } from '../input-file.js';
 import { CATALOG } from '../scenarios/catalog/index.js';
 
 /**
@@ -10,15 +10,7 @@ import { CATALOG } from '../scenarios/catalog/index.js';
  * unknown ID is a mistake in the file, not a stale entry: the run does not start.
  */
 export async function loadBaselineFile(file: string): Promise<Map<string, string>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(code === 'ENOENT' ? 'file not found' : `cannot read (${code})`, {
-      file,
-    });
-  }
+  const text = await readInputText(file, { limit: { ...DOCUMENT_LIMIT, what: 'a baseline list' } });
   const known = new Set(CATALOG.map((s) => s.id));
   const out = new Map<string, string>();
   text.split(/\r?\n/).forEach((line, index) => {

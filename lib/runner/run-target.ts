@@ -1,9 +1,15 @@
 import { type ExitCode, TargetUnreachableError } from '../errors.js';
 import { decorateTest, mochawesomeReporter } from '../report/html-report.js';
-import { clearPreviousReport, type ReportOutputs, writeReports } from '../report/report-writer.js';
+import {
+  prepareReportFolder,
+  type ReportFolder,
+  type ReportStaging,
+} from '../report/report-folder.js';
+import { type ReportSigner, resolveSigner, type SignerChoice } from '../report/report-signer.js';
+import { type ReportOutputs, writeReports } from '../report/report-writer.js';
 import type { RunResult, ScenarioResult } from '../report/run-result.js';
-import { loadSigningKey } from '../report/signing-key.js';
 import { createRunServices } from '../scenarios/context.js';
+import type { Scenario } from '../scenarios/scenario.js';
 import { loadTarget } from '../target/load-target.js';
 import { loadBaselineFile } from './baseline-file.js';
 import { DEFAULT_TIMEOUT_MS } from './defaults.js';
@@ -27,8 +33,8 @@ export interface RunTargetOptions {
   timeoutMs?: number;
   /** Where reports go; undefined writes none. */
   reportDir?: string;
-  /** --sign-key: private JWK or PEM that signs the report manifest; default a per-run key. */
-  signKey?: string;
+  /** Who signs the report manifest; default a per-run key (the CLI defaults to the stable key). */
+  signer?: SignerChoice;
   onStart?: (info: { issuer: string | null; scenarios: number }) => void;
   onResult?: (result: ScenarioResult) => void;
   /** Interrupts the run (Ctrl-C): no further scenario starts, the one in flight is abandoned. */
@@ -48,6 +54,23 @@ export interface RunTargetOutcome {
 
 export { DEFAULT_TIMEOUT_MS };
 
+/** What the run itself is given: the target, and how it is driven and watched. */
+export type RunControl = Pick<
+  RunTargetOptions,
+  'targetFile' | 'signal' | 'deadlineMs' | 'onStart' | 'onResult'
+>;
+/** Everything else: the inputs prepareRun checks. */
+export type RunInputs = Omit<RunTargetOptions, keyof RunControl>;
+
+/** Every local input of a run, checked: what prepareRun hands to runPrepared. */
+export interface PreparedRun {
+  opts: RunInputs;
+  scenarios: Scenario[];
+  expectedFailures: Map<string, string> | undefined;
+  expectedSkips: Map<string, string> | undefined;
+  reports: { folder: ReportFolder; signer: ReportSigner } | undefined;
+}
+
 /**
  * config → Target → scenarios → verdicts → reports: everything `run` does, without the console,
  * so `demo`, the tests and the benchmark drive exactly the same path.
@@ -57,21 +80,22 @@ export { DEFAULT_TIMEOUT_MS };
  * flight, destroys the connections left after 2 s, and writes the partial report.
  */
 export async function runTarget(opts: RunTargetOptions): Promise<RunTargetOutcome> {
-  const { signal, dispose } = runSignal({
-    ...(opts.signal ? { parent: opts.signal } : {}),
-    ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
-  });
-  try {
-    return await runWithin(opts, signal);
-  } finally {
-    dispose();
-  }
+  return runPrepared(await prepareRun(opts), opts);
 }
 
-async function runWithin(opts: RunTargetOptions, signal: AbortSignal): Promise<RunTargetOutcome> {
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  // Every input is checked before the run starts, so a bad one leaves no half-written report.
-  if (opts.signKey !== undefined) loadSigningKey(opts.signKey);
+/**
+ * Checks every input that needs no network (report folder, signing key, selection, baseline)
+ * before any traffic, so a bad one stops the run before it starts and leaves nothing half-written.
+ * `run --register` calls it before registering.
+ */
+export async function prepareRun(opts: RunInputs): Promise<PreparedRun> {
+  const reports =
+    opts.reportDir === undefined
+      ? undefined
+      : {
+          folder: await prepareReportFolder(opts.reportDir),
+          signer: await resolveSigner(opts.signer ?? { kind: 'per-run' }),
+        };
   const scenarios = selectScenarios(opts.selection ?? {});
   const expectedFailures = opts.expectedFailuresFile
     ? await loadBaselineFile(opts.expectedFailuresFile)
@@ -79,9 +103,35 @@ async function runWithin(opts: RunTargetOptions, signal: AbortSignal): Promise<R
   const expectedSkips = opts.expectedSkipsFile
     ? await loadBaselineFile(opts.expectedSkipsFile)
     : undefined;
+  return { opts, scenarios, expectedFailures, expectedSkips, reports };
+}
+
+/** The run itself; `run` supplies the signal and callbacks, the rest comes from `prepared`. */
+export async function runPrepared(
+  prepared: PreparedRun,
+  run: RunControl,
+): Promise<RunTargetOutcome> {
+  const { signal, dispose } = runSignal({
+    ...(run.signal ? { parent: run.signal } : {}),
+    ...(run.deadlineMs !== undefined ? { deadlineMs: run.deadlineMs } : {}),
+  });
+  try {
+    return await runWithin(prepared, run, signal);
+  } finally {
+    dispose();
+  }
+}
+
+async function runWithin(
+  prepared: PreparedRun,
+  run: RunControl,
+  signal: AbortSignal,
+): Promise<RunTargetOutcome> {
+  const { opts, scenarios, expectedFailures, expectedSkips, reports } = prepared;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let loaded: Awaited<ReturnType<typeof loadTarget>>;
   try {
-    loaded = await loadTarget(opts.targetFile, {
+    loaded = await loadTarget(run.targetFile, {
       timeouts: {
         connectMs: timeoutMs,
         headersMs: timeoutMs,
@@ -94,7 +144,7 @@ async function runWithin(opts: RunTargetOptions, signal: AbortSignal): Promise<R
     // Without a Target there is nothing to report on; say why discovery stopped.
     if (signal.aborted) {
       throw new TargetUnreachableError(
-        `discovery of ${opts.targetFile} did not finish: ${interruptionReason(signal)}`,
+        `discovery of ${run.targetFile} did not finish: ${interruptionReason(signal)}`,
         { cause: err },
       );
     }
@@ -104,11 +154,12 @@ async function runWithin(opts: RunTargetOptions, signal: AbortSignal): Promise<R
   // An interrupted run does not wait for abandoned requests: their connections go at once.
   const abandon = () => void dispatchers.close({ graceMs: 0 });
   signal.addEventListener('abort', abandon, { once: true });
-  if (opts.reportDir !== undefined) await clearPreviousReport(opts.reportDir);
+  let staging: ReportStaging | undefined;
   try {
+    staging = reports === undefined ? undefined : await reports.folder.stage();
     const services = createRunServices({ target, dispatchers });
     const { issuer } = services.sanitizer.runTarget({ issuer: target.issuer ?? null });
-    opts.onStart?.({ issuer, scenarios: scenarios.length });
+    run.onStart?.({ issuer, scenarios: scenarios.length });
     const { result, setupProblems } = await runCatalog({
       services,
       scenarios,
@@ -117,27 +168,27 @@ async function runWithin(opts: RunTargetOptions, signal: AbortSignal): Promise<R
       ...(expectedSkips ? { expectedSkips } : {}),
       requireCoverage: opts.requireCoverage === true,
       strictBaseline: opts.strictBaseline === true,
-      ...(opts.onResult ? { onResult: opts.onResult } : {}),
+      ...(run.onResult ? { onResult: run.onResult } : {}),
       signal,
-      ...(opts.reportDir === undefined
+      ...(staging === undefined
         ? {}
         : {
-            reporter: mochawesomeReporter({ dir: opts.reportDir, issuer }),
+            reporter: mochawesomeReporter({ dir: staging.path, issuer }),
             decorateTest: (test, evaluation) => decorateTest(test, evaluation.result),
           }),
     });
     const exitCode = runExitCode(result, { strict: opts.strict ?? false, setupProblems });
-    if (opts.reportDir === undefined) return { run: result, exitCode };
-    // (the HTML report is already in reportDir: mochawesome wrote it as the run ended)
-    const reports = await writeReports(result, {
-      dir: opts.reportDir,
+    if (staging === undefined || reports === undefined) return { run: result, exitCode };
+    // (the HTML report is already staged: mochawesome wrote it as the run ended)
+    const outputs = await writeReports(result, {
+      staging,
       strict: opts.strict ?? false,
       htmlWritten: true,
-      ...(opts.signKey === undefined ? {} : { signKey: opts.signKey }),
+      signer: reports.signer,
     });
-    return { run: result, exitCode, reports };
+    return { run: result, exitCode, reports: outputs };
   } finally {
     signal.removeEventListener('abort', abandon);
-    await dispatchers.close();
+    await Promise.all([dispatchers.close(), staging?.discard()]);
   }
 }

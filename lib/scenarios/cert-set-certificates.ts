@@ -11,12 +11,12 @@
  * mints the certificate as it would without a set.
  */
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { IdentityRole, ManifestIdentity } from '../certs/manifest.js';
 import type { San } from '../certs/mint.js';
 import { parsePemBlocks } from '../certs/pem.js';
 import { x5tS256 as thumbprintOf } from '../certs/thumbprint.js';
+import { PEM_LIMIT, readInputText } from '../input-file.js';
 import type { CertSetRef } from '../target/target.js';
 import { type Identity, identityFromFacts } from '../tls/identity.js';
 
@@ -63,11 +63,11 @@ export class CertSetCertificates {
     if ((entry.chain === undefined) !== (wish.chain === undefined)) return undefined;
     try {
       const [certPem, keyPem, chainPem] = await Promise.all([
-        readFile(resolve(this.#set.dir, entry.cert), 'utf8'),
-        readFile(resolve(this.#set.dir, entry.key), 'utf8'),
+        readInputText(resolve(this.#set.dir, entry.cert), { limit: PEM_LIMIT }),
+        readInputText(resolve(this.#set.dir, entry.key), { limit: PEM_LIMIT }),
         entry.chain === undefined
           ? undefined
-          : readFile(resolve(this.#set.dir, entry.chain), 'utf8'),
+          : readInputText(resolve(this.#set.dir, entry.chain), { limit: PEM_LIMIT }),
       ]);
       const certificate = new X509Certificate(certPem);
       const sent =

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { ConfigError } from '../errors.js';
+import { readInputText, TARGET_CONFIG_LIMIT } from '../input-file.js';
 import { configProblem } from './config-problem.js';
 
 /**
@@ -20,29 +20,10 @@ export async function readConfigDocument(file: string): Promise<unknown> {
 }
 
 async function readConfigText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    throw configProblem(file, undefined, describeReadFailure(err), { cause: err });
-  }
-}
-
-/** The reason a file could not be read, phrased for a user ("file not found"). */
-export function describeReadFailure(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return 'file not found';
-    case 'EISDIR':
-      return 'is a directory, not a file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ENOTDIR':
-      return 'file not found (a parent is not a directory)';
-    default:
-      return `cannot read: ${err instanceof Error ? err.message : String(err)}`;
-  }
+  return readInputText(file, {
+    limit: TARGET_CONFIG_LIMIT,
+    problem: (problem, options) => configProblem(file, undefined, problem, options),
+  });
 }
 
 function parseJson(file: string, text: string): unknown {

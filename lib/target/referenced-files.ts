@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parsePemBlocks } from '../certs/pem.js';
-import { describeReadFailure } from './config-document.js';
+import { PEM_LIMIT, readInputText } from '../input-file.js';
 import { configProblem } from './config-problem.js';
 
 /**
@@ -22,14 +21,13 @@ export class ReferencedFiles {
     return resolve(this.baseDir, path);
   }
 
+  /** Certificates and keys: PEM text, regular files only, within PEM_LIMIT. */
   async readText(path: string, at: string): Promise<string> {
-    try {
-      return await readFile(this.resolve(path), 'utf8');
-    } catch (err) {
-      throw configProblem(this.configFile, at, `${describeReadFailure(err)}: ${path}`, {
-        cause: err,
-      });
-    }
+    return readInputText(this.resolve(path), {
+      limit: PEM_LIMIT,
+      problem: (problem, options) =>
+        configProblem(this.configFile, at, `${problem}: ${path}`, options),
+    });
   }
 
   /** A file holding at least one PEM certificate; returns the whole text. */

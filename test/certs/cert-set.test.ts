@@ -421,7 +421,9 @@ describe('certs/cert-set: the minted set on disk', function () {
     it('--out naming a file → ConfigError', async () => {
       const err = await expectRejection(mintCertSet({ out: file('manifest.json') }));
       expect(err).to.be.instanceOf(ConfigError);
-      expect(err.message).to.match(/manifest\.json: exists and is not a directory$/);
+      expect(err.message).to.match(
+        /manifest\.json: is a regular file, not a folder: give a folder/,
+      );
     });
   });
 

@@ -24,6 +24,8 @@ export interface CliProcessOptions {
   cwd?: string;
   /** Extra environment; MTLS_TEST_UMASK (octal) makes measured-cli set that umask first. */
   env?: Record<string, string>;
+  /** Run as this user (tests that need a folder this process cannot write to, as root). */
+  user?: { uid: number; gid: number };
   /** Called with each stdout chunk as it arrives (e.g. to send a signal mid-run). */
   onStdout?: (chunk: string, child: { kill: (signal: NodeJS.Signals) => void }) => void;
 }
@@ -38,6 +40,7 @@ export async function runCli(args: readonly string[], opts: CliProcessOptions): 
     cwd: opts.cwd ?? process.cwd(),
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...opts.user,
   });
   let stdout = '';
   let stderr = '';

@@ -13,9 +13,10 @@ import {
 import { ConfigError, type HarnessError } from '../../lib/errors.js';
 import { MANIFEST_FILE, SIGNATURE_FILE } from '../../lib/report/package-manifest.js';
 import { NotAReportPackageError } from '../../lib/report/report-package-error.js';
+import { resolveSigner } from '../../lib/report/report-signer.js';
 import { scanForSecrets } from '../../lib/report/secret-scan.js';
-import { writeSignedManifest } from '../../lib/report/sign.js';
-import { EMBEDDED_KEY_NOTE, verifyReport } from '../../lib/report/verify-package.js';
+import { type SignOptions, writeSignedManifest } from '../../lib/report/sign.js';
+import { verifyReport } from '../../lib/report/verify-package.js';
 import { removeDir, SAMPLE_REPORT_FILES, tempDir, writeFiles } from './fixtures.js';
 
 interface KeyFiles {
@@ -42,6 +43,11 @@ async function keyFiles(dir: string, name: string, privateKey: KeyObject, public
   await writeFile(files.publicJwk, JSON.stringify(publicKey.export({ format: 'jwk' })));
   await writeFile(files.publicPem, publicKey.export({ type: 'spki', format: 'pem' }));
   return files;
+}
+
+/** Signing with a key file, as --sign-key does. */
+async function signedWith(path: string): Promise<SignOptions> {
+  return { signer: await resolveSigner({ kind: 'file', path }) };
 }
 
 describe('report: signed package (manifest.json + manifest.jws) and verifyReport', () => {
@@ -82,16 +88,17 @@ describe('report: signed package (manifest.json + manifest.jws) and verifyReport
     it('signs every file and verifies, saying the signer was not pinned', async () => {
       const dir = await reportDir();
       const signed = await writeSignedManifest(dir, { now: new Date('2026-11-26T15:00:01Z') });
-      expect(signed.generated).to.equal(true);
+      const { publicJwk } = signed.signer.key;
+      expect(signed.signer.source.kind).to.equal('per-run');
       expect(signed.fileCount).to.equal(5);
-      expect(signed.publicJwk.kty).to.equal('EC');
-      expect(signed.publicJwk).to.not.have.property('d');
+      expect(publicJwk.kty).to.equal('EC');
+      expect(publicJwk).to.not.have.property('d');
 
       const manifestBytes = await readFile(join(dir, MANIFEST_FILE));
       const manifest = JSON.parse(manifestBytes.toString('utf8'));
       expect(manifest.version).to.equal(1);
       expect(manifest.createdAt).to.equal('2026-11-26T15:00:01.000Z');
-      expect(manifest.publicJwk).to.deep.equal(signed.publicJwk);
+      expect(manifest.publicJwk).to.deep.equal(publicJwk);
       expect(manifest.files.map((f: { path: string }) => f.path)).to.deep.equal([
         'assets/app.js',
         'assets/fonts/font.woff2',
@@ -110,7 +117,7 @@ describe('report: signed package (manifest.json + manifest.jws) and verifyReport
       const jws = (await readFile(join(dir, SIGNATURE_FILE), 'utf8')).trim();
       const header = decodeProtectedHeader(jws);
       expect(header.alg).to.equal('ES256');
-      expect(header.jwk).to.deep.equal(signed.publicJwk);
+      expect(header.jwk).to.deep.equal(publicJwk);
       expect(Buffer.from(jws.split('.')[1] ?? '', 'base64url').equals(manifestBytes)).to.equal(
         true,
       );
@@ -118,12 +125,13 @@ describe('report: signed package (manifest.json + manifest.jws) and verifyReport
       const result = await verifyReport(dir);
       expect(result).to.deep.equal({
         ok: true,
+        signerPinned: false,
         problems: [],
-        notes: [EMBEDDED_KEY_NOTE],
+        notes: [],
         fileCount: 5,
-        signerThumbprint: signed.thumbprint,
+        signerThumbprint: signed.signer.thumbprint,
       });
-      expect(signed.thumbprint).to.equal(await calculateJwkThumbprint(signed.publicJwk));
+      expect(signed.signer.thumbprint).to.equal(await calculateJwkThumbprint(publicJwk));
     });
 
     it('one changed byte: names that file and only that file', async () => {
@@ -140,17 +148,25 @@ describe('report: signed package (manifest.json + manifest.jws) and verifyReport
       ]);
     });
 
-    it('names removed and added files, nested ones included', async () => {
+    it('names a removed file as a problem, files beside the package only in notes', async () => {
       const dir = await reportDir();
       await writeSignedManifest(dir);
       await rm(join(dir, 'assets/app.js'));
       await writeFiles(dir, { 'assets/extra.js': 'x', 'notes.txt': 'hello' });
       const result = await verifyReport(dir);
-      expect(result.problems).to.deep.equal([
-        'missing: assets/app.js (listed in the manifest)',
-        'added: assets/extra.js (not in the manifest)',
-        'added: notes.txt (not in the manifest)',
+      expect(result.problems).to.deep.equal(['missing: assets/app.js (listed in the manifest)']);
+      expect(result.notes).to.deep.equal([
+        'not part of the package: assets/extra.js (not in the manifest, so not covered by the signature)',
+        'not part of the package: notes.txt (not in the manifest, so not covered by the signature)',
       ]);
+
+      // Beside an intact package, the same files leave it intact: they are noted, not signed.
+      const intact = await reportDir();
+      await writeSignedManifest(intact);
+      await writeFiles(intact, { 'notes.txt': 'hello', '.gitkeep': '' });
+      const beside = await verifyReport(intact);
+      expect(beside).to.deep.include({ ok: true, problems: [] });
+      expect(beside.notes).to.have.length(2);
     });
 
     it('an edited manifest.json is caught even when its hashes were "fixed" to match', async () => {
@@ -169,7 +185,7 @@ describe('report: signed package (manifest.json + manifest.jws) and verifyReport
       const result = await verifyReport(dir);
       expect(result.problems).to.deep.equal([
         'manifest.json: changed: its bytes are not what manifest.jws signed',
-        'changed: report.html (SHA-256 differs from the manifest)',
+        'changed: report.html (16 bytes, the manifest lists 37)',
       ]);
     });
 
@@ -208,10 +224,11 @@ describe('report: signed package (manifest.json + manifest.jws) and verifyReport
 
     it('a package re-signed by someone else passes only unpinned; --key catches it', async () => {
       const dir = await reportDir();
-      await writeSignedManifest(dir, { signKey: ec.privatePem });
+      await writeSignedManifest(dir, await signedWith(ec.privatePem));
       await writeFile(join(dir, 'summary.json'), '{"totals":{"failed":0}}\n');
-      await writeSignedManifest(dir, { signKey: ec2.privatePem });
-      expect((await verifyReport(dir)).ok).to.equal(true);
+      await writeSignedManifest(dir, await signedWith(ec2.privatePem));
+      // Unpinned, the re-signed package is consistent, and says its signer is not verified.
+      expect(await verifyReport(dir)).to.deep.include({ ok: true, signerPinned: false });
       const pinned = await verifyReport(dir, { publicKey: ec.publicJwk });
       expect(pinned.ok).to.equal(false);
       expect(pinned.problems).to.have.length(1);
@@ -244,8 +261,9 @@ describe('report: signed package (manifest.json + manifest.jws) and verifyReport
         'manifest.json: files[0] has a path outside the package: "../ec.key.pem"',
         'manifest.json: files[1] has a path outside the package: "/etc/passwd"',
       ]);
-      // The real files are then all "added": nothing outside the folder was read or trusted.
-      expect(result.problems.slice(2).every((p) => p.startsWith('added: '))).to.equal(true);
+      // The real files are then all outside the package: nothing outside the folder was read.
+      expect(result.problems).to.have.length(2);
+      expect(result.notes.every((p) => p.startsWith('not part of the package: '))).to.equal(true);
     });
   });
 
@@ -261,8 +279,8 @@ describe('report: signed package (manifest.json + manifest.jws) and verifyReport
       it(`${name}: signs with ${alg}, verifies pinned with its public key`, async () => {
         const keys = keysOf();
         const dir = await reportDir();
-        const signed = await writeSignedManifest(dir, { signKey: keys[form] });
-        expect(signed.generated).to.equal(false);
+        const signed = await writeSignedManifest(dir, await signedWith(keys[form]));
+        expect(signed.signer.source.kind).to.equal('file');
         const jws = (await readFile(join(dir, SIGNATURE_FILE), 'utf8')).trim();
         expect(decodeProtectedHeader(jws).alg).to.equal(alg);
 
@@ -272,8 +290,13 @@ describe('report: signed package (manifest.json + manifest.jws) and verifyReport
           await readFile(keys.publicJwk, 'utf8'),
         ]) {
           const result = await verifyReport(dir, { publicKey });
-          expect(result, publicKey).to.deep.include({ ok: true, problems: [], notes: [] });
-          expect(result.signerThumbprint).to.equal(signed.thumbprint);
+          expect(result, publicKey).to.deep.include({
+            ok: true,
+            signerPinned: true,
+            problems: [],
+            notes: [],
+          });
+          expect(result.signerThumbprint).to.equal(signed.signer.thumbprint);
         }
         // The private key went nowhere near the package.
         const findings = await scanForSecrets(
@@ -289,7 +312,7 @@ describe('report: signed package (manifest.json + manifest.jws) and verifyReport
 
     it('a wrong --key fails the verification', async () => {
       const dir = await reportDir();
-      await writeSignedManifest(dir, { signKey: ec.privateJwk });
+      await writeSignedManifest(dir, await signedWith(ec.privateJwk));
       for (const wrong of [ec2.publicJwk, ed.publicPem, rsa.publicJwk]) {
         const result = await verifyReport(dir, { publicKey: wrong });
         expect(result.ok, wrong).to.equal(false);
@@ -299,20 +322,15 @@ describe('report: signed package (manifest.json + manifest.jws) and verifyReport
   });
 
   describe('user mistakes are exit-2 errors naming the file, never echoing key material', () => {
+    // The key is loaded before the run (resolveSigner), so a bad one stops it before it starts.
     async function signError(signKey: string): Promise<HarnessError> {
-      const dir = await reportDir();
       try {
-        await writeSignedManifest(dir, { signKey });
+        await resolveSigner({ kind: 'file', path: signKey });
       } catch (err) {
         expect(err).to.be.instanceOf(ConfigError);
         const e = err as ConfigError;
         expect(e.exitCode).to.equal(2);
         expect(e.message).to.not.include('\n');
-        // Nothing was written: a bad key fails before the package is touched.
-        await readFile(join(dir, MANIFEST_FILE)).then(
-          () => expect.fail('manifest written'),
-          () => undefined,
-        );
         return e;
       }
       throw new Error(`no error for ${signKey}`);
@@ -320,7 +338,7 @@ describe('report: signed package (manifest.json + manifest.jws) and verifyReport
 
     it('missing, garbage, public-only, encrypted and too-weak sign keys', async () => {
       const missing = join(work, 'nope.pem');
-      expect((await signError(missing)).message).to.equal(`${missing}: no such file`);
+      expect((await signError(missing)).message).to.equal(`${missing}: file not found`);
 
       const garbage = join(work, 'garbage.json');
       await writeFile(garbage, '{"kty":"EC","d":"secret-d-value-xyz"');

@@ -7,6 +7,7 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import yargs from 'yargs';
 import { runVerifyReport, verifyReportCommand } from '../../lib/cli/commands/verify-report.js';
 import { HarnessError } from '../../lib/errors.js';
+import { resolveSigner } from '../../lib/report/report-signer.js';
 import { writeSignedManifest } from '../../lib/report/sign.js';
 import { removeDir, SAMPLE_REPORT_FILES, tempDir, writeFiles } from './fixtures.js';
 
@@ -27,7 +28,9 @@ describe('cli: verify-report DIR [--key PUBLIC_JWK]', () => {
     publicJwkPath = join(work, 'sign.public.json');
     await writeFile(publicJwkPath, JSON.stringify(jwk));
     thumbprint = await calculateJwkThumbprint(jwk);
-    await writeSignedManifest(dir, { signKey: keyPath });
+    await writeSignedManifest(dir, {
+      signer: await resolveSigner({ kind: 'file', path: keyPath }),
+    });
   });
 
   after(async () => {
@@ -45,12 +48,18 @@ describe('cli: verify-report DIR [--key PUBLIC_JWK]', () => {
       code: 0,
       lines: [`report package verified: 5 files, signed by ${thumbprint}`],
     });
+    expect(await run({ dir, key: thumbprint })).to.deep.equal({
+      code: 0,
+      lines: [`report package verified: 5 files, signed by ${thumbprint}`],
+    });
+    // Without --key the package is intact, but its signer is whoever made the key it carries.
     const unpinned = await run({ dir });
     expect(unpinned.code).to.equal(0);
-    expect(unpinned.lines).to.deep.equal([
-      `report package verified: 5 files, signed by ${thumbprint}`,
-      'note: signature checked with the key embedded in the package; pass --key to pin the signer',
-    ]);
+    expect(unpinned.lines).to.have.length(1);
+    expect(unpinned.lines[0]).to.match(
+      /^report package intact, signer UNVERIFIED: 5 files match the manifest signed by \S{43}, a key the package carries itself .*pin the signer with --key/,
+    );
+    expect(unpinned.lines[0]).to.not.include('verified:');
   });
 
   it('exit 1 after one byte of summary.json changes, naming that file', async () => {

@@ -3,8 +3,9 @@ import { UsageError } from '../../errors.js';
 import { DEFECTS } from '../../reference/defects.js';
 import { progressLine } from '../../runner/console-progress.js';
 import { runInterruptibly } from '../interruptible-run.js';
+import { type SigningArgs, signerChoice, signingOptions } from '../signing-options.js';
 
-interface DemoArgs {
+interface DemoArgs extends SigningArgs {
   'report-dir': string;
   'state-dir': string;
   defect?: string[];
@@ -17,30 +18,36 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
   describe:
     'Start the built-in reference server, run the whole catalog against it, stop it, and write the reports',
   builder: (y) =>
-    y
-      .option('report-dir', { type: 'string', default: 'reports', describe: 'Where reports go' })
-      .option('state-dir', {
-        type: 'string',
-        default: '.state/reference',
-        describe: 'Certificates and config of the reference server (minted once, then reused)',
-      })
-      .option('defect', {
-        type: 'string',
-        array: true,
-        describe:
-          'Start the reference server with this bug, to see a failing report (repeatable; see serve-reference --list-defects)',
-      })
-      .option('aliases', {
-        type: 'boolean',
-        default: false,
-        describe:
-          'Serve the mTLS endpoints on a second listener published in mtls_endpoint_aliases',
-      })
-      .option('token-format', {
-        choices: ['jwt', 'opaque'] as const,
-        default: 'jwt' as const,
-        describe: 'Access token format of the reference server',
-      })
+    signingOptions(
+      y
+        .option('report-dir', {
+          type: 'string',
+          default: 'reports',
+          describe: 'Where reports go (as for run)',
+        })
+        .option('state-dir', {
+          type: 'string',
+          default: '.state/reference',
+          describe: 'Certificates and config of the reference server (minted once, then reused)',
+        })
+        .option('defect', {
+          type: 'string',
+          array: true,
+          describe:
+            'Start the reference server with this bug, to see a failing report (repeatable; see serve-reference --list-defects)',
+        })
+        .option('aliases', {
+          type: 'boolean',
+          default: false,
+          describe:
+            'Serve the mTLS endpoints on a second listener published in mtls_endpoint_aliases',
+        })
+        .option('token-format', {
+          choices: ['jwt', 'opaque'] as const,
+          default: 'jwt' as const,
+          describe: 'Access token format of the reference server',
+        }),
+    )
       .example('$0 demo', 'a passing run')
       .example('$0 demo --defect rs-ignore-binding', 'what a failing report looks like'),
   handler: async (args) => {
@@ -52,10 +59,15 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       );
     }
     const defects = (args.defect ?? []) as (typeof DEFECTS)[number]['name'][];
-    const [{ startReferenceServer }, { runTarget }] = await Promise.all([
+    const [{ startReferenceServer }, { prepareRun, runPrepared }] = await Promise.all([
       import('../../reference/server.js'),
       import('../../runner/run-target.js'),
     ]);
+    // The report folder and the signing key are checked before the server starts.
+    const prepared = await prepareRun({
+      reportDir: args['report-dir'],
+      signer: signerChoice(args, process.env),
+    });
     const server = await startReferenceServer({
       stateDir: args['state-dir'],
       port: 0,
@@ -68,9 +80,8 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     );
     try {
       await runInterruptibly((signal) =>
-        runTarget({
+        runPrepared(prepared, {
           targetFile: server.targetConfigPath,
-          reportDir: args['report-dir'],
           signal,
           onStart: ({ scenarios }) => process.stdout.write(`Running ${scenarios} scenarios\n`),
           onResult: (r) => process.stdout.write(`${progressLine(r)}\n`),

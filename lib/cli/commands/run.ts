@@ -2,9 +2,11 @@ import type { CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { progressLine } from '../../runner/console-progress.js';
 import { DEFAULT_TIMEOUT_MS } from '../../runner/defaults.js';
+import type { RunTargetOptions } from '../../runner/run-target.js';
 import { runInterruptibly } from '../interruptible-run.js';
+import { type SigningArgs, signerChoice, signingOptions } from '../signing-options.js';
 
-interface RunArgs {
+interface RunArgs extends SigningArgs {
   target: string;
   'report-dir': string;
   grep?: string;
@@ -17,7 +19,6 @@ interface RunArgs {
   'strict-baseline': boolean;
   'timeout-ms': number;
   'deadline-ms'?: number;
-  'sign-key'?: string;
   register: boolean;
   'initial-access-token'?: string;
 }
@@ -26,69 +27,68 @@ export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run',
   describe: 'Run the conformance catalog against a target and write reports',
   builder: (y) =>
-    y
-      .option('target', {
-        type: 'string',
-        demandOption: true,
-        describe: 'Target config (YAML or JSON; see schema/target.schema.json)',
-      })
-      .option('report-dir', {
-        type: 'string',
-        default: 'reports',
-        describe: 'Where summary.json and the other reports are written',
-      })
-      .option('grep', { type: 'string', describe: 'Only scenarios whose title contains TEXT' })
-      .option('only', {
-        type: 'string',
-        array: true,
-        describe: 'Only these sections or scenario IDs (e.g. --only PKI,BIND-03)',
-      })
-      .option('skip', {
-        type: 'string',
-        array: true,
-        describe: 'Leave out these scenario IDs or sections (e.g. --skip PKI-12)',
-      })
-      .option('strict', {
-        type: 'boolean',
-        default: false,
-        describe: 'SHOULD-level warnings fail the run too',
-      })
-      .option('expected-failures', {
-        type: 'string',
-        describe: 'File of known failures, one "ID reason" per line: reported, not failing the run',
-      })
-      .option('expected-skips', {
-        type: 'string',
-        describe:
-          'File of MUST scenarios this target cannot support, one "ID reason" per line: with --require-coverage their skip does not fail the run',
-      })
-      .option('require-coverage', {
-        type: 'boolean',
-        default: false,
-        describe:
-          'A MUST scenario that did not run (skipped for a missing capability, a set-up problem …) fails the run, unless listed in --expected-skips: for self-certification',
-      })
-      .option('strict-baseline', {
-        type: 'boolean',
-        default: false,
-        describe:
-          'A baseline entry that no longer holds (an expected failure that passed, an expected skip that ran) fails the run',
-      })
-      .option('timeout-ms', {
-        type: 'number',
-        default: DEFAULT_TIMEOUT_MS,
-        describe: 'Per-request bound for connect, headers and body (the whole exchange: 3×)',
-      })
-      .option('deadline-ms', {
-        type: 'number',
-        describe:
-          'Whole-run bound: at this point no further scenario starts, the one running is abandoned, and the partial report is written marked interrupted (exit 1)',
-      })
-      .option('sign-key', {
-        type: 'string',
-        describe:
-          'Private key (JWK .json or PKCS#8 PEM) that signs manifest.json; default: a per-run key whose public JWK is embedded',
-      })
+    signingOptions(
+      y
+        .option('target', {
+          type: 'string',
+          demandOption: true,
+          describe: 'Target config (YAML or JSON; see schema/target.schema.json)',
+        })
+        .option('report-dir', {
+          type: 'string',
+          default: 'reports',
+          describe:
+            'Where report.html, summary.json, junit.xml and the signed manifest go (checked before any request; other files there are left alone)',
+        })
+        .option('grep', { type: 'string', describe: 'Only scenarios whose title contains TEXT' })
+        .option('only', {
+          type: 'string',
+          array: true,
+          describe: 'Only these sections or scenario IDs (e.g. --only PKI,BIND-03)',
+        })
+        .option('skip', {
+          type: 'string',
+          array: true,
+          describe: 'Leave out these scenario IDs or sections (e.g. --skip PKI-12)',
+        })
+        .option('strict', {
+          type: 'boolean',
+          default: false,
+          describe: 'SHOULD-level warnings fail the run too',
+        })
+        .option('expected-failures', {
+          type: 'string',
+          describe:
+            'File of known failures, one "ID reason" per line: reported, not failing the run',
+        })
+        .option('expected-skips', {
+          type: 'string',
+          describe:
+            'File of MUST scenarios this target cannot support, one "ID reason" per line: with --require-coverage their skip does not fail the run',
+        })
+        .option('require-coverage', {
+          type: 'boolean',
+          default: false,
+          describe:
+            'A MUST scenario that did not run (skipped for a missing capability, a set-up problem …) fails the run, unless listed in --expected-skips: for self-certification',
+        })
+        .option('strict-baseline', {
+          type: 'boolean',
+          default: false,
+          describe:
+            'A baseline entry that no longer holds (an expected failure that passed, an expected skip that ran) fails the run',
+        })
+        .option('timeout-ms', {
+          type: 'number',
+          default: DEFAULT_TIMEOUT_MS,
+          describe: 'Per-request bound for connect, headers and body (the whole exchange: 3×)',
+        })
+        .option('deadline-ms', {
+          type: 'number',
+          describe:
+            'Whole-run bound: at this point no further scenario starts, the one running is abandoned, and the partial report is written marked interrupted (exit 1)',
+        }),
+    )
       .option('register', {
         type: 'boolean',
         default: false,
@@ -130,34 +130,37 @@ export const runCommand: CommandModule<object, RunArgs> = {
       throw new UsageError('--deadline-ms: give a positive whole number of milliseconds');
     }
     // Loaded here, not at start-up: `--help` and other commands need none of it.
-    const { runTarget: runTargetOnce } = await import('../../runner/run-target.js');
+    const { prepareRun, runPrepared } = await import('../../runner/run-target.js');
+    // Every local input (report folder, signing key, baseline) is checked before any traffic,
+    // registration included.
+    const prepared = await prepareRun({
+      reportDir: args['report-dir'],
+      selection: {
+        ...(args.only ? { only: args.only } : {}),
+        ...(args.skip ? { skip: args.skip } : {}),
+        ...(args.grep !== undefined ? { grep: args.grep } : {}),
+      },
+      strict: args.strict,
+      ...(args['expected-failures'] ? { expectedFailuresFile: args['expected-failures'] } : {}),
+      ...(args['expected-skips'] ? { expectedSkipsFile: args['expected-skips'] } : {}),
+      requireCoverage: args['require-coverage'],
+      strictBaseline: args['strict-baseline'],
+      timeoutMs: args['timeout-ms'],
+      signer: signerChoice(args, process.env),
+    });
+    const runOnce = (opts: RunTargetOptions) => runPrepared(prepared, opts);
     // --register: register the target's clients, run, and delete them even when the run fails.
     const runTarget = args.register
-      ? (await import('../../onboarding/run-with-registration.js')).registeringRunner(
-          runTargetOnce,
-          {
-            targetFile: args.target,
-            timeoutMs: args['timeout-ms'],
-            initialAccessToken: args['initial-access-token'],
-          },
-        )
-      : runTargetOnce;
+      ? (await import('../../onboarding/run-with-registration.js')).registeringRunner(runOnce, {
+          targetFile: args.target,
+          timeoutMs: args['timeout-ms'],
+          initialAccessToken: args['initial-access-token'],
+        })
+      : runOnce;
     await runInterruptibly((signal) =>
       runTarget({
+        ...prepared.opts,
         targetFile: args.target,
-        reportDir: args['report-dir'],
-        selection: {
-          ...(args.only ? { only: args.only } : {}),
-          ...(args.skip ? { skip: args.skip } : {}),
-          ...(args.grep !== undefined ? { grep: args.grep } : {}),
-        },
-        strict: args.strict,
-        ...(args['expected-failures'] ? { expectedFailuresFile: args['expected-failures'] } : {}),
-        ...(args['expected-skips'] ? { expectedSkipsFile: args['expected-skips'] } : {}),
-        requireCoverage: args['require-coverage'],
-        strictBaseline: args['strict-baseline'],
-        timeoutMs: args['timeout-ms'],
-        ...(args['sign-key'] ? { signKey: args['sign-key'] } : {}),
         onStart: ({ issuer, scenarios }) =>
           process.stdout.write(`Running ${scenarios} scenarios against ${issuer ?? args.target}\n`),
         onResult: (r) => process.stdout.write(`${progressLine(r)}\n`),

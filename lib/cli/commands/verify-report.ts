@@ -8,7 +8,9 @@ interface VerifyReportArgs {
 
 /**
  * Prints the verdict on a report package, one line per problem, and returns the exit code:
- * 0 verified, 1 problems. Not-a-package and a bad --key are thrown (exit 2) for main to print.
+ * 0 intact, 1 problems. Not-a-package and a bad --key are thrown (exit 2) for main to print.
+ * Without --key an intact package is still not "verified": its signer is whoever made the key
+ * it carries, so the line says the signer is unverified and how to pin it.
  */
 export async function runVerifyReport(
   args: VerifyReportArgs,
@@ -20,9 +22,13 @@ export async function runVerifyReport(
     args.key === undefined ? {} : { publicKey: args.key },
   );
   for (const problem of result.problems) print(problem);
-  if (result.ok) {
+  if (result.ok && result.signerPinned) {
     print(
       `report package verified: ${result.fileCount} files, signed by ${result.signerThumbprint}`,
+    );
+  } else if (result.ok) {
+    print(
+      `report package intact, signer UNVERIFIED: ${result.fileCount} files match the manifest signed by ${result.signerThumbprint}, a key the package carries itself (anyone can re-sign an edited package); pin the signer with --key and the public key or thumbprint the vendor publishes`,
     );
   }
   for (const note of result.notes) print(`note: ${note}`);
@@ -32,8 +38,9 @@ export async function runVerifyReport(
 export const verifyReportCommand: CommandModule<object, VerifyReportArgs> = {
   command: 'verify-report <dir>',
   describe:
-    'Check a report package: the signature on manifest.json and the SHA-256 of every file ' +
-    '(exit 0 verified, 1 naming each changed, missing or added file)',
+    'Check a report package: the signature on manifest.json and the size and SHA-256 of every ' +
+    'file it lists (exit 0 intact, 1 naming each changed or missing file; other files in the ' +
+    'folder are noted, not signed). Without --key the signer is unverified',
   builder: (yargs) =>
     yargs
       .positional('dir', {
@@ -44,8 +51,9 @@ export const verifyReportCommand: CommandModule<object, VerifyReportArgs> = {
       .option('key', {
         type: 'string',
         describe:
-          "the expected signer's public key: a JWK file, inline JWK JSON or a PEM public key " +
-          '(without it the key embedded in the package is used)',
+          'the expected signer, as the vendor publishes it: a public JWK file, a PEM public key or ' +
+          'certificate, inline JWK JSON, or its RFC 7638 thumbprint (43 characters, as `run` ' +
+          'prints it); without it the key the package carries is used and the signer is unverified',
       }),
   handler: async (argv) => {
     process.exitCode = await runVerifyReport(argv, (line) => process.stdout.write(`${line}\n`));
