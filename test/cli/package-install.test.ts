@@ -53,6 +53,7 @@ describe('the npm package: packed, installed from its tarball, run', function ()
       'schema/target.schema.json',
       'schema/summary.schema.json',
       'fixtures/targets/example-staging.yaml',
+      'ci/run-conformance.sh',
     ]) {
       expect(files, needed).to.include(needed);
     }
