@@ -8,7 +8,7 @@ export function describeRegistration(outcome: RegisterOutcome, targetFile: strin
   for (const record of outcome.clients) {
     const managed =
       record.registration_client_uri === undefined
-        ? ' (no RFC 7592 management: cannot be deleted by --cleanup)'
+        ? ` (${record.not_managed ?? 'no RFC 7592 management'}: cannot be deleted by --cleanup)`
         : '';
     lines.push(
       `  ${record.name.padEnd(12)} ${record.original_client_id} -> ${record.client_id}${managed}`,

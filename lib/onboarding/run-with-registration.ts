@@ -22,10 +22,17 @@ export function registeringRunner(
         ...(registration.initialAccessToken !== undefined
           ? { initialAccessToken: registration.initialAccessToken }
           : {}),
-        onRegistered: (registered) =>
+        onRegistered: (registered) => {
           process.stderr.write(
             `Registered ${registered.clients.map((c) => `${c.name} as ${c.client_id}`).join(', ')} at ${registered.registrationEndpoint}\n`,
-          ),
+          );
+          for (const c of registered.clients) {
+            if (c.not_managed === undefined) continue;
+            process.stderr.write(
+              `mtls-conformance: register: ${c.name} (${c.client_id}): ${c.not_managed}; the clean-up cannot delete it\n`,
+            );
+          }
+        },
         onCleanedUp: (cleaned) => process.stderr.write(describeCleanup(cleaned)),
         onCleanupProblem: (message) => {
           cleanupFailed = true;

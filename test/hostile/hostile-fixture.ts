@@ -81,7 +81,7 @@ export class HostileFixture {
         expected_status: 200,
       },
     };
-    await writeFile(file, JSON.stringify(config, null, 2), { mode: 0o600 });
+    await writeFile(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     return file;
   }
 

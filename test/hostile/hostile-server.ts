@@ -5,8 +5,9 @@
  *   listing endpoints on the hostile listener;
  * - `hostile`: every endpoint path misbehaves as the mode says (it asks for a client
  *   certificate, as an mTLS endpoint does);
- * - `outside`: a host that is NOT part of the target; it counts the connections, requests and
- *   client certificates it sees, which must stay at zero.
+ * - `outside`: a host that is NOT part of the target; it counts the TCP and TLS connections,
+ *   requests and client certificates it sees, which must stay at zero, and keeps every byte of
+ *   every request it is sent (so a test can show no secret got there).
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -57,10 +58,13 @@ export interface HostileStats {
   hugeBodyBytesWritten: number;
   /** The most any single huge-body response got out before the client stopped reading. */
   hugeBodyMaxPerResponse: number;
-  /** TLS connections, requests and client certificates seen by the outside host. */
+  /** TCP connections (TLS or not), TLS connections, requests, client certificates seen outside. */
+  outsideTcpConnections: number;
   outsideConnections: number;
   outsideRequests: number;
   outsideCertificates: number;
+  /** Request line, headers and body of every request the outside host got, as received. */
+  outsideReceived: string;
 }
 
 export interface HostileServer {
@@ -75,6 +79,8 @@ export interface HostileServer {
 }
 
 const HOST = '127.0.0.1';
+/** foreign-management-uri: the RFC 7592 token handed out with the foreign URI. */
+export const HOSTILE_REGISTRATION_ACCESS_TOKEN = 'hostile-registration-access-token-7f3a9c';
 const MB = 1024 * 1024;
 
 export async function startHostileServer(opts: HostileServerOptions): Promise<HostileServer> {
@@ -82,9 +88,11 @@ export async function startHostileServer(opts: HostileServerOptions): Promise<Ho
     hostileRequests: 0,
     hugeBodyBytesWritten: 0,
     hugeBodyMaxPerResponse: 0,
+    outsideTcpConnections: 0,
     outsideConnections: 0,
     outsideRequests: 0,
     outsideCertificates: 0,
+    outsideReceived: '',
   };
   const tracked = new Set<Socket>();
   const servers: Server[] = [];
@@ -94,10 +102,20 @@ export async function startHostileServer(opts: HostileServerOptions): Promise<Ho
   const outside = track(
     createServer({ ...tls, requestCert: true, rejectUnauthorized: false }, (req, res) => {
       stats.outsideRequests += 1;
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      req.resume();
+      const head = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n${req.rawHeaders
+        .map((v, i) => (i % 2 === 0 ? `${v}: ` : `${v}\r\n`))
+        .join('')}\r\n`;
+      stats.outsideReceived += head;
+      req.setEncoding('latin1');
+      req.on('data', (chunk: string) => {
+        stats.outsideReceived += chunk;
+      });
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
     }),
   );
+  outside.on('connection', () => {
+    stats.outsideTcpConnections += 1;
+  });
   outside.on('secureConnection', (socket: TLSSocket) => {
     stats.outsideConnections += 1;
     const peer = socket.getPeerCertificate();
@@ -197,7 +215,7 @@ export async function startHostileServer(opts: HostileServerOptions): Promise<Ho
             token_endpoint_auth_method: 'tls_client_auth',
             tls_client_auth_subject_dn: 'CN=whatever',
             registration_client_uri: `${outsideBase}/register/hostile-client`,
-            registration_access_token: 'hostile-registration-access-token',
+            registration_access_token: HOSTILE_REGISTRATION_ACCESS_TOKEN,
           });
         } else {
           sendJson(res, 400, { error: 'invalid_request' });
