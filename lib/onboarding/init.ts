@@ -8,6 +8,7 @@ import { importMinted, type KeyType, type MintedCert } from '../certs/mint.js';
 import { x509 } from '../certs/x509.js';
 import { ConfigError, HarnessError, UsageError } from '../errors.js';
 import { isAbsoluteHttpUrl } from '../target/http-url.js';
+import { IssuerMismatchError, issuerMismatch } from '../target/issuer-match.js';
 import { loadTargetConfig } from '../target/load-config.js';
 import { IdentityDispatchers } from '../tls/dispatchers.js';
 import { MtlsNotAdvertisedError } from './errors.js';
@@ -211,6 +212,10 @@ async function discover(
       dispatchers,
       serverCaGiven: serverCaPem !== undefined,
     });
+    const mismatch = issuerMismatch(opts.issuer, metadata.document);
+    if (mismatch !== undefined) {
+      throw new IssuerMismatchError({ where: '--issuer', mismatch, metadataUrl: metadata.url });
+    }
     return { metadataUrl: metadata.url, support: assessMtlsSupport(metadata.document) };
   } finally {
     await dispatchers.close();

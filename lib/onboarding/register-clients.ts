@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { refuseRejectedMetadata } from '../target/issuer-match.js';
 import { loadTarget } from '../target/load-target.js';
 import type { Target, TargetClient } from '../target/target.js';
 import { unusableManagementUri } from '../target/target-origins.js';
@@ -68,6 +69,7 @@ export async function registerClients(opts: RegisterOptions): Promise<RegisterOu
     timeouts: timeouts(opts.timeoutMs),
   });
   try {
+    refuseRejectedMetadata(target);
     const url = target.mtlsEndpoints.registration;
     if (url === undefined) {
       throw new ConfigError(

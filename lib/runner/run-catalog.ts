@@ -27,6 +27,8 @@ export interface RunCatalogOptions {
   decorateTest?: (test: Mocha.Context, evaluation: Evaluation) => void;
   /** Aborts the run between scenarios (Ctrl-C, --deadline-ms): the rest are not started. */
   signal?: AbortSignal;
+  /** Why a scenario is not to be started at all (reported as skipped), or undefined. */
+  notRunReason?: (scenario: Scenario) => string | undefined;
 }
 
 export interface CatalogRun {
@@ -62,14 +64,18 @@ export async function runCatalog(opts: RunCatalogOptions): Promise<CatalogRun> {
       new Mocha.Test(
         testTitle(scenario),
         scenarioTestBody(scenario, {
-          evaluate: async (s) =>
-            opts.signal?.aborted
-              ? notRun(s, interruptionReason(opts.signal))
-              : evaluateScenario(s, opts.services, {
-                  deadlineMs: opts.scenarioDeadlineMs,
-                  ...(opts.expectedFailures ? { expectedFailures: opts.expectedFailures } : {}),
-                  ...(opts.signal ? { signal: opts.signal } : {}),
-                }),
+          evaluate: async (s) => {
+            if (opts.signal?.aborted) {
+              return notRun(s, interruptionReason(opts.signal), { interrupted: true });
+            }
+            const reason = opts.notRunReason?.(s);
+            if (reason !== undefined) return notRun(s, reason, { interrupted: false });
+            return evaluateScenario(s, opts.services, {
+              deadlineMs: opts.scenarioDeadlineMs,
+              ...(opts.expectedFailures ? { expectedFailures: opts.expectedFailures } : {}),
+              ...(opts.signal ? { signal: opts.signal } : {}),
+            });
+          },
           onEvaluation: (test, evaluation) => {
             if (evaluation.interrupted) interrupted = true;
             results.push(evaluation.result);
@@ -105,10 +111,10 @@ export async function runCatalog(opts: RunCatalogOptions): Promise<CatalogRun> {
 }
 
 /**
- * A scenario the run never started because it was interrupted: listed as skipped with the
- * reason, so a partial report still accounts for every selected scenario.
+ * A scenario the run never started (it was interrupted, or the target is not to be tested):
+ * listed as skipped with the reason, so a report still accounts for every selected scenario.
  */
-function notRun(scenario: Scenario, why: string): Evaluation {
+function notRun(scenario: Scenario, why: string, opts: { interrupted: boolean }): Evaluation {
   return {
     result: {
       id: scenario.id,
@@ -124,7 +130,7 @@ function notRun(scenario: Scenario, why: string): Evaluation {
       durationMs: 0,
     },
     setupProblem: false,
-    interrupted: true,
+    ...(opts.interrupted ? { interrupted: true } : {}),
   };
 }
 

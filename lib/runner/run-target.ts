@@ -12,6 +12,7 @@ import { loadExpectedFailures } from './expected-failures.js';
 import { interruptionReason, runSignal } from './interruption.js';
 import { runCatalog } from './run-catalog.js';
 import { type Selection, selectScenarios } from './selection.js';
+import { planRun } from './stopped-run.js';
 
 export interface RunTargetOptions {
   targetFile: string;
@@ -98,10 +99,12 @@ async function runWithin(opts: RunTargetOptions, signal: AbortSignal): Promise<R
   signal.addEventListener('abort', abandon, { once: true });
   if (opts.reportDir !== undefined) await clearPreviousReport(opts.reportDir);
   try {
-    opts.onStart?.({ issuer: target.issuer ?? null, scenarios: scenarios.length });
+    const plan = planRun(scenarios, target);
+    opts.onStart?.({ issuer: target.issuer ?? null, scenarios: plan.scenarios.length });
     const { result, setupProblems } = await runCatalog({
       services: { target, dispatchers, identities: new IdentityPool(target), memo: new RunMemo() },
-      scenarios,
+      scenarios: plan.scenarios,
+      ...(plan.notRunReason ? { notRunReason: plan.notRunReason } : {}),
       scenarioDeadlineMs: 12 * timeoutMs,
       ...(expectedFailures ? { expectedFailures } : {}),
       ...(opts.onResult ? { onResult: opts.onResult } : {}),
@@ -113,7 +116,11 @@ async function runWithin(opts: RunTargetOptions, signal: AbortSignal): Promise<R
             decorateTest: (test, evaluation) => decorateTest(test, evaluation.result),
           }),
     });
-    const exitCode = runExitCode(result, { strict: opts.strict ?? false, setupProblems });
+    const exitCode = runExitCode(result, {
+      strict: opts.strict ?? false,
+      setupProblems,
+      stopped: plan.stopped,
+    });
     if (opts.reportDir === undefined) return { run: result, exitCode };
     // (the HTML report is already in reportDir: mochawesome wrote it as the run ended)
     const reports = await writeReports(result, {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { registrationStateFile } from '../../lib/onboarding/registration-state.js';
@@ -9,12 +10,14 @@ import {
   HOSTILE_REGISTRATION_ACCESS_TOKEN,
   type HostileMode,
   type HostileServer,
+  MISMATCHED_ISSUER,
 } from './hostile-server.js';
 
 /**
  * The commands that act on what a server hands out, through the real CLI in a child process,
  * against a hostile server whose `outside` listener is not part of the target: a
- * registration_client_uri there (register, register --cleanup, run --register). The outside
+ * registration_client_uri there (register, register --cleanup, run --register), or metadata
+ * with another issuer naming it for every endpoint (run, discover, register, init). The outside
  * host must see no TCP connection at all, so no certificate and no byte of any token.
  */
 describe('hostile targets: nothing goes to an origin that is not the target (CLI)', function () {
@@ -195,6 +198,77 @@ describe('hostile targets: nothing goes to an origin that is not the target (CLI
           expect(text).to.not.include(HOSTILE_REGISTRATION_ACCESS_TOKEN);
         }
         expectOutsideUntouched(server, [HOSTILE_REGISTRATION_ACCESS_TOKEN]);
+      });
+    });
+  });
+
+  describe('metadata with another issuer, naming the outside host for every endpoint', () => {
+    function refusal(where: string, server: HostileServer): string {
+      return `mtls-conformance: ${where}: the metadata issuer "${MISMATCHED_ISSUER}" is not the configured issuer "${server.issuer}" (metadata at ${server.issuer}/.well-known/oauth-authorization-server); RFC 8414 §3.3 forbids using such metadata, so none of its endpoints is used: check that the configured issuer is the server meant (identical, a trailing slash counts), or fix the server's metadata\n`;
+    }
+
+    it('run: exit 1, DISC-01 failed, every other scenario not run, 0 requests where it points', async () => {
+      await withServer('issuer-mismatch', async (server, target) => {
+        const reportDir = join(fx.stateDir, 'report-mismatch');
+        const run = await cli(['run', '--target', target, '--report-dir', reportDir, ...TIMEOUT]);
+        expect(run.code, run.stderr).to.equal(1);
+        const summary = JSON.parse(await readFile(join(reportDir, 'summary.json'), 'utf8')) as {
+          scenarios: Array<{ id: string; status: string; reason?: string }>;
+        };
+        const byStatus = (status: string) =>
+          summary.scenarios.filter((s) => s.status === status).map((s) => s.id);
+        expect(byStatus('failed')).to.deep.equal(['DISC-01']);
+        expect(byStatus('skipped')).to.have.length(summary.scenarios.length - 1);
+        expect(byStatus('passed')).to.deep.equal([]);
+        for (const s of summary.scenarios.filter((x) => x.id !== 'DISC-01')) {
+          expect(s.reason).to.match(/^not run: .* RFC 8414 §3\.3 forbids using such metadata/);
+        }
+        expectOutsideUntouched(server, []);
+        expect(server.stats.hostileRequests).to.equal(0);
+      });
+    });
+
+    it('discover and register refuse in one line (exit 2) and send nothing there', async () => {
+      await withServer('issuer-mismatch', async (server, target) => {
+        const original = await readFile(target, 'utf8');
+        for (const command of [['discover'], ['register']]) {
+          const result = await cli([...command, '--target', target, ...TIMEOUT]);
+          expect(result.code, result.stderr).to.equal(2);
+          expect(result.stdout).to.equal('');
+          expect(result.stderr).to.equal(refusal(`${target}: issuer`, server));
+        }
+        expect(await readFile(target, 'utf8')).to.equal(original);
+        expect(await stat(registrationStateFile(target)).catch(() => undefined)).to.equal(
+          undefined,
+        );
+        expectOutsideUntouched(server, []);
+        expect(server.stats.hostileRequests).to.equal(0);
+      });
+    });
+
+    it('init refuses in one line (exit 2) and writes nothing', async () => {
+      await withServer('issuer-mismatch', async (server) => {
+        const parent = await mkdtemp(join(tmpdir(), 'mtls-init-mismatch-'));
+        try {
+          const out = join(parent, 'onboarding');
+          const result = await cli([
+            'init',
+            '--issuer',
+            server.issuer,
+            '--server-ca',
+            fx.serverCaFile,
+            '--out',
+            out,
+            ...TIMEOUT,
+          ]);
+          expect(result.code, result.stderr).to.equal(2);
+          expect(result.stdout).to.equal('');
+          expect(result.stderr).to.equal(refusal('--issuer', server));
+          expect(await readdir(parent)).to.deep.equal([]);
+          expectOutsideUntouched(server, []);
+        } finally {
+          await rm(parent, { recursive: true, force: true });
+        }
       });
     });
   });

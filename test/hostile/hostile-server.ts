@@ -14,7 +14,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { Agent, request } from 'undici';
 
 export const HOSTILE_MODES = [
   'never-answers',
@@ -47,8 +46,6 @@ export interface HostileServerOptions {
   dribbleIntervalMs?: number;
   /** huge-body: the advertised and attempted body size (the issue says 50 MB). */
   hugeBodyBytes?: number;
-  /** issuer-mismatch: a conformant server whose metadata is served with a wrong issuer. */
-  upstream?: { issuer: string; caPem: string };
 }
 
 export interface HostileStats {
@@ -81,6 +78,8 @@ export interface HostileServer {
 const HOST = '127.0.0.1';
 /** foreign-management-uri: the RFC 7592 token handed out with the foreign URI. */
 export const HOSTILE_REGISTRATION_ACCESS_TOKEN = 'hostile-registration-access-token-7f3a9c';
+/** issuer-mismatch: the issuer the metadata names instead of the one it is served for. */
+export const MISMATCHED_ISSUER = 'https://issuer.mismatch.example';
 const MB = 1024 * 1024;
 
 export async function startHostileServer(opts: HostileServerOptions): Promise<HostileServer> {
@@ -144,8 +143,6 @@ export async function startHostileServer(opts: HostileServerOptions): Promise<Ho
 
   const endpointsBase =
     opts.mode === 'closed-ports' ? `https://${HOST}:${await closedPort()}` : hostileBase;
-  const upstreamMetadata =
-    opts.mode === 'issuer-mismatch' ? await fetchUpstreamMetadata(opts) : undefined;
 
   const metadataServer = track(createServer(tls));
   const issuer = `https://${HOST}:${await listen(metadataServer)}`;
@@ -156,9 +153,19 @@ export async function startHostileServer(opts: HostileServerOptions): Promise<Ho
       sendJson(res, 404, { error: 'not_found' });
       return;
     }
+    // issuer-mismatch: a complete document naming the outside host for every endpoint, which
+    // answers 200 to anything, so using it would show as requests there.
     const document =
-      upstreamMetadata !== undefined
-        ? { ...upstreamMetadata, issuer: 'https://issuer.mismatch.example' }
+      opts.mode === 'issuer-mismatch'
+        ? {
+            ...metadataFor(MISMATCHED_ISSUER, outsideBase),
+            mtls_endpoint_aliases: {
+              token_endpoint: `${outsideBase}/mtls/token`,
+              introspection_endpoint: `${outsideBase}/mtls/introspect`,
+              revocation_endpoint: `${outsideBase}/mtls/revoke`,
+              registration_endpoint: `${outsideBase}/mtls/register`,
+            },
+          }
         : metadataFor(issuer, endpointsBase);
     sendJson(res, 200, document);
   });
@@ -375,19 +382,4 @@ async function closedPort(): Promise<number> {
   });
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
-}
-
-async function fetchUpstreamMetadata(opts: HostileServerOptions): Promise<Record<string, unknown>> {
-  if (opts.upstream === undefined) throw new Error('issuer-mismatch needs opts.upstream');
-  const agent = new Agent({ connect: { ca: opts.upstream.caPem } });
-  try {
-    const res = await request(`${opts.upstream.issuer}/.well-known/oauth-authorization-server`, {
-      dispatcher: agent,
-      headersTimeout: 5_000,
-      bodyTimeout: 5_000,
-    });
-    return (await res.body.json()) as Record<string, unknown>;
-  } finally {
-    await agent.close();
-  }
 }
