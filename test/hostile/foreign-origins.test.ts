@@ -272,4 +272,20 @@ describe('hostile targets: nothing goes to an origin that is not the target (CLI
       });
     });
   });
+
+  it('init --resource with an http:// URL is a usage error naming the flag (exit 2)', async () => {
+    const result = await cli([
+      'init',
+      '--issuer',
+      'https://127.0.0.1:9',
+      '--resource',
+      'http://rs.example/api',
+      '--out',
+      join(fx.stateDir, 'never'),
+    ]);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.equal(
+      'mtls-conformance: --resource: must be an absolute https URL (credentials and client certificates never go over plain HTTP), got "http://rs.example/api"\n',
+    );
+  });
 });
