@@ -12,6 +12,7 @@ import {
   type HostileServer,
   MISMATCHED_ISSUER,
 } from './hostile-server.js';
+import { expectOutsideUntouched } from './outside-host.js';
 
 /**
  * The commands that act on what a server hands out, through the real CLI in a child process,
@@ -46,24 +47,6 @@ describe('hostile targets: nothing goes to an origin that is not the target (CLI
     } finally {
       await server.close();
     }
-  }
-
-  function expectOutsideUntouched(server: HostileServer, secrets: readonly string[]): void {
-    const { outsideTcpConnections, outsideConnections, outsideRequests, outsideCertificates } =
-      server.stats;
-    expect({
-      outsideTcpConnections,
-      outsideConnections,
-      outsideRequests,
-      outsideCertificates,
-    }).to.deep.equal({
-      outsideTcpConnections: 0,
-      outsideConnections: 0,
-      outsideRequests: 0,
-      outsideCertificates: 0,
-    });
-    expect(server.stats.outsideReceived).to.equal('');
-    for (const secret of secrets) expect(server.stats.outsideReceived).to.not.include(secret);
   }
 
   function notUsed(server: HostileServer): string {

@@ -10,6 +10,7 @@ import type { Selection } from '../../lib/runner/selection.js';
 import { CATALOG } from '../../lib/scenarios/catalog/index.js';
 import { HostileFixture } from './hostile-fixture.js';
 import { type HostileMode, type HostileServer, MISMATCHED_ISSUER } from './hostile-server.js';
+import { expectOutsideUntouched } from './outside-host.js';
 
 /**
  * The whole catalog against a server that misbehaves in one way per mode. For every mode the run
@@ -145,24 +146,6 @@ describe('hostile targets (fast variants)', function () {
       ms: run.elapsedMs,
       outcome: `exit ${run.outcome.exitCode}; ${r.totals.failed} failed, ${r.totals.skipped} skipped${r.interrupted ? ', interrupted' : ''}; ${what}`,
     });
-  }
-
-  /** The outside host saw nothing at all: no TCP connection, so no byte of any request. */
-  function expectOutsideUntouched(server: HostileServer): void {
-    const { outsideTcpConnections, outsideConnections, outsideRequests, outsideCertificates } =
-      server.stats;
-    expect({
-      outsideTcpConnections,
-      outsideConnections,
-      outsideRequests,
-      outsideCertificates,
-    }).to.deep.equal({
-      outsideTcpConnections: 0,
-      outsideConnections: 0,
-      outsideRequests: 0,
-      outsideCertificates: 0,
-    });
-    expect(server.stats.outsideReceived).to.equal('');
   }
 
   function hostileTranscripts(run: RunResult, base: string): TranscriptEvidence[] {

@@ -71,21 +71,27 @@ describe('client certificates and credentials stay with the target', () => {
     plain?.closeAllConnections();
     await new Promise((resolve) => plain?.close(resolve));
   });
+  /**
+   * Trusting the test CA, restricted to the target and the plain HTTP listener (an http origin
+   * of the target, to show that credentials still never go there); `elsewhere` is foreign.
+   */
+  let d: IdentityDispatchers;
   beforeEach(() => {
     seenElsewhere.connections = 0;
     seenElsewhere.certificates = 0;
     seenElsewhere.requests = 0;
     seenPlain.connections = 0;
     seenPlain.requests = 0;
-  });
-
-  function dispatchers(extraOrigins: string[] = []): IdentityDispatchers {
-    return new IdentityDispatchers({
+    d = new IdentityDispatchers({
       serverCa: pki.ca.certPem,
-      targetOrigins: [target.url, ...extraOrigins],
+      targetOrigins: [target.url, plainUrl],
       timeouts: { connectMs: 2_000, headersMs: 2_000, bodyMs: 2_000, totalMs: 5_000 },
     });
-  }
+  });
+  afterEach(() => d.close());
+
+  /** As the refusal messages list them. */
+  const originList = () => [plainUrl, target.url].sort().join(', ');
 
   /** Each way a request carries a credential, as the scenarios and onboarding send them. */
   const CREDENTIALS: Array<[string, Partial<ExchangeRequest>, string]> = [
@@ -144,61 +150,46 @@ describe('client certificates and credentials stay with the target', () => {
 
   for (const [what, parts, named] of CREDENTIALS) {
     it(`${what} is never sent over plain HTTP, even to an origin of the target`, async () => {
-      const d = dispatchers([plainUrl]);
-      try {
-        const result = await exchange(d, null, credentialRequest(plainUrl, parts));
-        expect(result.kind).to.equal('failure');
-        if (result.kind !== 'failure') return;
-        expect(result.failure.code).to.equal(CREDENTIAL_PLAINTEXT_CODE);
-        expect(result.failure.message).to.equal(
-          `not sent: ${named} would go to ${plainUrl} over plain HTTP; credentials are only ever sent over TLS (https)`,
-        );
-        expect(seenPlain).to.deep.equal({ connections: 0, requests: 0 });
-      } finally {
-        await d.close();
-      }
+      const result = await exchange(d, null, credentialRequest(plainUrl, parts));
+      expect(result.kind).to.equal('failure');
+      if (result.kind !== 'failure') return;
+      expect(result.failure.code).to.equal(CREDENTIAL_PLAINTEXT_CODE);
+      expect(result.failure.message).to.equal(
+        `not sent: ${named} would go to ${plainUrl} over plain HTTP; credentials are only ever sent over TLS (https)`,
+      );
+      expect(seenPlain).to.deep.equal({ connections: 0, requests: 0 });
     });
 
     it(`${what} is never sent to a foreign origin, even without a certificate`, async () => {
-      const d = dispatchers();
-      try {
-        const result = await exchange(d, null, credentialRequest(elsewhere.url, parts));
-        expect(result.kind).to.equal('failure');
-        if (result.kind !== 'failure') return;
-        expect(result.failure.code).to.equal(CREDENTIAL_ORIGIN_CODE);
-        expect(result.failure.message).to.equal(
-          `not sent: ${elsewhere.url} is not an origin of the target, and ${named} only goes to the target's own origins (${target.url})`,
-        );
-        expect(seenElsewhere).to.deep.equal({ connections: 0, certificates: 0, requests: 0 });
-      } finally {
-        await d.close();
-      }
+      const result = await exchange(d, null, credentialRequest(elsewhere.url, parts));
+      expect(result.kind).to.equal('failure');
+      if (result.kind !== 'failure') return;
+      expect(result.failure.code).to.equal(CREDENTIAL_ORIGIN_CODE);
+      expect(result.failure.message).to.equal(
+        `not sent: ${elsewhere.url} is not an origin of the target, and ${named} only goes to the target's own origins (${originList()})`,
+      );
+      expect(seenElsewhere).to.deep.equal({ connections: 0, certificates: 0, requests: 0 });
     });
   }
 
   it('a credential with a certificate to a foreign origin: refused for the credential, nothing sent', async () => {
-    const d = dispatchers();
-    try {
-      const result = await exchange(d, pki.clients[0] ?? null, {
-        label: 'clean-up at a registration_client_uri',
-        method: 'DELETE',
-        url: `${elsewhere.url}/register/x`,
-        headers: { authorization: 'Bearer registration-access-token-123' },
-      });
-      expect(result.kind === 'failure' ? result.failure.code : result.kind).to.equal(
-        CREDENTIAL_ORIGIN_CODE,
-      );
-      expect(seenElsewhere).to.deep.equal({ connections: 0, certificates: 0, requests: 0 });
-    } finally {
-      await d.close();
-    }
+    const result = await exchange(d, pki.clients[0] ?? null, {
+      label: 'clean-up at a registration_client_uri',
+      method: 'DELETE',
+      url: `${elsewhere.url}/register/x`,
+      headers: { authorization: 'Bearer registration-access-token-123' },
+    });
+    expect(result.kind === 'failure' ? result.failure.code : result.kind).to.equal(
+      CREDENTIAL_ORIGIN_CODE,
+    );
+    expect(seenElsewhere).to.deep.equal({ connections: 0, certificates: 0, requests: 0 });
   });
 
   it('before the target is resolved no credential goes anywhere (it fails closed)', async () => {
-    const d = new IdentityDispatchers({ serverCa: pki.ca.certPem });
+    const unresolved = new IdentityDispatchers({ serverCa: pki.ca.certPem });
     try {
       const result = await exchange(
-        d,
+        unresolved,
         null,
         credentialRequest(elsewhere.url, CREDENTIALS[0]?.[1] ?? {}),
       );
@@ -207,102 +198,77 @@ describe('client certificates and credentials stay with the target', () => {
       );
       expect(seenElsewhere).to.deep.equal({ connections: 0, certificates: 0, requests: 0 });
     } finally {
-      await d.close();
+      await unresolved.close();
     }
   });
 
   it('controls: without a credential plain HTTP is reached; with one, the target is', async () => {
-    const d = dispatchers([plainUrl]);
-    try {
-      const anonymous = await exchange(d, null, {
-        label: 'jwks',
-        method: 'GET',
-        url: `${plainUrl}/jwks`,
-      });
-      expect(anonymous.kind).to.equal('response');
-      expect(seenPlain).to.deep.equal({ connections: 1, requests: 1 });
-      const toTarget = await exchange(
-        d,
-        null,
-        credentialRequest(target.url, CREDENTIALS[0]?.[1] ?? {}),
-      );
-      expect(toTarget.kind === 'response' ? toTarget.status : toTarget.failure.code).to.equal(307);
-    } finally {
-      await d.close();
-    }
+    const anonymous = await exchange(d, null, {
+      label: 'jwks',
+      method: 'GET',
+      url: `${plainUrl}/jwks`,
+    });
+    expect(anonymous.kind).to.equal('response');
+    expect(seenPlain).to.deep.equal({ connections: 1, requests: 1 });
+    const toTarget = await exchange(
+      d,
+      null,
+      credentialRequest(target.url, CREDENTIALS[0]?.[1] ?? {}),
+    );
+    expect(toTarget.kind === 'response' ? toTarget.status : toTarget.failure.code).to.equal(307);
   });
 
   it('a redirect to another origin comes back as the 3xx itself, not followed', async () => {
-    const d = dispatchers();
-    try {
-      const result = await exchange(d, pki.clients[0] ?? null, {
-        label: 'token request',
-        method: 'POST',
-        url: `${target.url}/token`,
-        form: { grant_type: 'client_credentials' },
-      });
-      expect(result.kind).to.equal('response');
-      if (result.kind !== 'response') return;
-      expect(result.status).to.equal(307);
-      expect(result.headers.location).to.equal(`${elsewhere.url}/token`);
-      expect(seenElsewhere).to.deep.equal({ connections: 0, certificates: 0, requests: 0 });
-    } finally {
-      await d.close();
-    }
+    const result = await exchange(d, pki.clients[0] ?? null, {
+      label: 'token request',
+      method: 'POST',
+      url: `${target.url}/token`,
+      form: { grant_type: 'client_credentials' },
+    });
+    expect(result.kind).to.equal('response');
+    if (result.kind !== 'response') return;
+    expect(result.status).to.equal(307);
+    expect(result.headers.location).to.equal(`${elsewhere.url}/token`);
+    expect(seenElsewhere).to.deep.equal({ connections: 0, certificates: 0, requests: 0 });
   });
 
   it('a request with a certificate to a foreign origin fails with a clear reason and sends nothing', async () => {
-    const d = dispatchers();
-    try {
-      const result = await exchange(d, pki.clients[0] ?? null, {
-        label: 'clean-up at a registration_client_uri',
-        method: 'DELETE',
-        url: `${elsewhere.url}/register/x`,
-      });
-      expect(result.kind).to.equal('failure');
-      if (result.kind !== 'failure') return;
-      expect(result.failure.code).to.equal(CERTIFICATE_ORIGIN_CODE);
-      expect(result.failure.message).to.equal(
-        `not sent: ${elsewhere.url} is not an origin of the target, and client certificate "client-a" is only presented to the target's own origins (${target.url})`,
-      );
-      expect(result.transcript.failure?.code).to.equal(CERTIFICATE_ORIGIN_CODE);
-      expect(seenElsewhere).to.deep.equal({ connections: 0, certificates: 0, requests: 0 });
-    } finally {
-      await d.close();
-    }
+    const result = await exchange(d, pki.clients[0] ?? null, {
+      label: 'clean-up at a registration_client_uri',
+      method: 'DELETE',
+      url: `${elsewhere.url}/register/x`,
+    });
+    expect(result.kind).to.equal('failure');
+    if (result.kind !== 'failure') return;
+    expect(result.failure.code).to.equal(CERTIFICATE_ORIGIN_CODE);
+    expect(result.failure.message).to.equal(
+      `not sent: ${elsewhere.url} is not an origin of the target, and client certificate "client-a" is only presented to the target's own origins (${originList()})`,
+    );
+    expect(result.transcript.failure?.code).to.equal(CERTIFICATE_ORIGIN_CODE);
+    expect(seenElsewhere).to.deep.equal({ connections: 0, certificates: 0, requests: 0 });
   });
 
   it('the agent itself refuses to connect a certificate to a foreign origin (no path around exchange)', async () => {
-    const d = dispatchers();
+    let error: unknown;
     try {
-      let error: unknown;
-      try {
-        await d
-          .for(pki.clients[1] ?? null)
-          .request({ origin: elsewhere.url, path: '/', method: 'GET' });
-      } catch (err) {
-        error = err;
-      }
-      expect((error as { code?: string }).code).to.equal(CERTIFICATE_ORIGIN_CODE);
-      expect(seenElsewhere).to.deep.equal({ connections: 0, certificates: 0, requests: 0 });
-    } finally {
-      await d.close();
+      await d
+        .for(pki.clients[1] ?? null)
+        .request({ origin: elsewhere.url, path: '/', method: 'GET' });
+    } catch (err) {
+      error = err;
     }
+    expect((error as { code?: string }).code).to.equal(CERTIFICATE_ORIGIN_CODE);
+    expect(seenElsewhere).to.deep.equal({ connections: 0, certificates: 0, requests: 0 });
   });
 
   it('without a certificate a foreign origin may be reached (e.g. a JWKS elsewhere)', async () => {
-    const d = dispatchers();
-    try {
-      const result = await exchange(d, null, {
-        label: 'jwks',
-        method: 'GET',
-        url: `${elsewhere.url}/jwks`,
-      });
-      expect(result.kind).to.equal('response');
-      expect(seenElsewhere).to.deep.equal({ connections: 1, certificates: 0, requests: 1 });
-    } finally {
-      await d.close();
-    }
+    const result = await exchange(d, null, {
+      label: 'jwks',
+      method: 'GET',
+      url: `${elsewhere.url}/jwks`,
+    });
+    expect(result.kind).to.equal('response');
+    expect(seenElsewhere).to.deep.equal({ connections: 1, certificates: 0, requests: 1 });
   });
 
   it('a URL the server hands out is usable only when https on a target origin', () => {
