@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { importMinted, type KeyType, type MintedCert } from '../certs/mint.js';
 import { x509 } from '../certs/x509.js';
 import { ConfigError, HarnessError, UsageError } from '../errors.js';
-import { isAbsoluteHttpUrl } from '../target/http-url.js';
+import { httpsUrlProblem, isAbsoluteHttpUrl } from '../target/http-url.js';
+import { IssuerMismatchError, issuerMismatch } from '../target/issuer-match.js';
 import { loadTargetConfig } from '../target/load-config.js';
 import { IdentityDispatchers } from '../tls/dispatchers.js';
 import { MtlsNotAdvertisedError } from './errors.js';
@@ -151,15 +152,12 @@ export async function initOnboarding(opts: InitOptions): Promise<InitResult> {
 }
 
 function checkOptions(opts: InitOptions): void {
-  if (!isAbsoluteHttpUrl(opts.issuer) || !opts.issuer.startsWith('https:')) {
-    throw new UsageError(
-      `--issuer: expected an absolute https URL, got ${JSON.stringify(opts.issuer)}`,
-    );
-  }
-  if (opts.resource !== undefined && !isAbsoluteHttpUrl(opts.resource)) {
-    throw new UsageError(
-      `--resource: expected an absolute http(s) URL, got ${JSON.stringify(opts.resource)}`,
-    );
+  for (const [flag, url] of [
+    ['--issuer', opts.issuer],
+    ['--resource', opts.resource],
+  ] as const) {
+    const problem = url === undefined ? undefined : httpsUrlProblem(url);
+    if (problem !== undefined) throw new UsageError(`${flag}: ${problem}`);
   }
   if (opts.redirectUri !== undefined && !isAbsoluteHttpUrl(opts.redirectUri)) {
     throw new UsageError(
@@ -220,6 +218,10 @@ async function discover(
       dispatchers,
       serverCaGiven: serverCaPem !== undefined,
     });
+    const mismatch = issuerMismatch(opts.issuer, metadata.document);
+    if (mismatch !== undefined) {
+      throw new IssuerMismatchError({ where: '--issuer', mismatch, metadataUrl: metadata.url });
+    }
     return { metadataUrl: metadata.url, support: assessMtlsSupport(metadata.document) };
   } finally {
     await dispatchers.close();

@@ -6,10 +6,11 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { loadTargetConfig } from '../target/load-config.js';
+import { refuseRejectedMetadata } from '../target/issuer-match.js';
 import { loadTarget } from '../target/load-target.js';
 import type { Target, TargetClient } from '../target/target.js';
-import { IdentityDispatchers } from '../tls/dispatchers.js';
+import { unusableManagementUri } from '../target/target-origins.js';
+import type { IdentityDispatchers } from '../tls/dispatchers.js';
 import { type ExchangeResult, exchange } from '../tls/exchange.js';
 import { rewriteClientIds } from './client-id-rewrite.js';
 import { REGISTRABLE_AUTH, registrationMetadata } from './client-metadata.js';
@@ -49,6 +50,9 @@ export interface CleanupOutcome {
   hadState: boolean;
 }
 
+const NO_MANAGEMENT =
+  'the server gave no registration_client_uri and registration_access_token to delete it with (RFC 7592)';
+
 function timeouts(timeoutMs: number | undefined) {
   const ms = timeoutMs ?? 10_000;
   return { connectMs: ms, headersMs: ms, bodyMs: ms, totalMs: 3 * ms };
@@ -65,6 +69,7 @@ export async function registerClients(opts: RegisterOptions): Promise<RegisterOu
     timeouts: timeouts(opts.timeoutMs),
   });
   try {
+    refuseRejectedMetadata(target);
     const url = target.mtlsEndpoints.registration;
     if (url === undefined) {
       throw new ConfigError(
@@ -107,7 +112,7 @@ export async function registerClients(opts: RegisterOptions): Promise<RegisterOu
         headers,
         json: metadata,
       });
-      const record = registeredRecord(client, result);
+      const record = registeredRecord(client, result, dispatchers.targetOrigins ?? []);
       if (record === undefined) {
         const rolledBack = await rollBack({ dispatchers, target, records, stateFile, url });
         throw new RegistrationRejectedError(
@@ -146,8 +151,7 @@ async function rollBack(opts: {
 }): Promise<string> {
   const { records } = opts;
   if (records.length === 0) return '';
-  const left = await deleteRecords(opts.dispatchers, opts.target.clients, records);
-  const unmanaged = records.filter((r) => r.registration_client_uri === undefined);
+  const { left, unmanaged } = await deleteRecords(opts.dispatchers, opts.target.clients, records);
   if (left.length === 0 && unmanaged.length === 0) {
     return ` (the ${records.length} client(s) registered before it were deleted again)`;
   }
@@ -166,16 +170,20 @@ async function rollBack(opts: {
   }
   if (unmanaged.length > 0) {
     notes.push(
-      `${unmanaged.map((r) => r.client_id).join(', ')} registered before it stay registered (no RFC 7592 credentials to delete them with)`,
+      `${unmanaged.map((u) => u.record.client_id).join(', ')} registered before it stay registered (no usable RFC 7592 credentials to delete them with)`,
     );
   }
   return ` (${notes.join('; ')})`;
 }
 
-/** A 2xx answer with a client_id: the client exists now (RFC 7591 §3.2.1). */
+/**
+ * A 2xx answer with a client_id: the client exists now (RFC 7591 §3.2.1). Its RFC 7592
+ * credentials are kept only when the registration_client_uri is one of the target's origins.
+ */
 function registeredRecord(
   client: TargetClient,
   result: ExchangeResult,
+  origins: readonly string[],
 ): RegisteredClientRecord | undefined {
   if (result.kind !== 'response' || result.status < 200 || result.status >= 300) return undefined;
   const body = result.json as Record<string, unknown> | undefined;
@@ -187,25 +195,42 @@ function registeredRecord(
   };
   const { registration_client_uri: uri, registration_access_token: token } = body;
   if (typeof uri === 'string' && typeof token === 'string') {
-    record.registration_client_uri = uri;
-    record.registration_access_token = token;
+    const unusable = unusableManagementUri(uri, origins);
+    if (unusable === undefined) {
+      record.registration_client_uri = uri;
+      record.registration_access_token = token;
+    } else {
+      record.not_managed = unusable;
+    }
   }
   return record;
 }
 
+interface DeleteOutcome {
+  /** Records the server did not delete, with what went wrong: worth another try. */
+  left: Array<RegisteredClientRecord & { problem: string }>;
+  /** Records the harness cannot delete (no usable RFC 7592 credentials), with why. */
+  unmanaged: Array<{ record: RegisteredClientRecord; reason: string }>;
+}
+
 /**
  * RFC 7592 §2.3 DELETE of each record that has the credentials for it, presenting the client's
- * own certificate (an mTLS alias may require one). Returns the records still registered.
+ * own certificate (an mTLS alias may require one), at a registration_client_uri on one of the
+ * target's origins only.
  */
 async function deleteRecords(
   dispatchers: IdentityDispatchers,
   clients: readonly TargetClient[],
   records: readonly RegisteredClientRecord[],
-): Promise<Array<RegisteredClientRecord & { problem: string }>> {
-  const left: Array<RegisteredClientRecord & { problem: string }> = [];
+): Promise<DeleteOutcome> {
+  const outcome: DeleteOutcome = { left: [], unmanaged: [] };
   for (const record of records) {
-    const { registration_client_uri: uri, registration_access_token: token } = record;
-    if (uri === undefined || token === undefined) continue;
+    const management = usableManagement(record, dispatchers.targetOrigins ?? []);
+    if ('reason' in management) {
+      outcome.unmanaged.push({ record, reason: management.reason });
+      continue;
+    }
+    const { uri, token } = management;
     const identity = clients.find((c) => c.name === record.name)?.identity ?? null;
     const result = await exchange(dispatchers, identity, {
       label: `delete registered client ${record.client_id} (RFC 7592)`,
@@ -218,9 +243,24 @@ async function deleteRecords(
       result.kind === 'response'
         ? `HTTP ${result.status}`
         : `${result.failure.class}: ${result.failure.message}`;
-    left.push({ ...record, problem });
+    outcome.left.push({ ...record, problem });
   }
-  return left;
+  return outcome;
+}
+
+/** The record's RFC 7592 credentials, or why the harness cannot use any. */
+function usableManagement(
+  record: RegisteredClientRecord,
+  origins: readonly string[],
+): { uri: string; token: string } | { reason: string } {
+  const { registration_client_uri: uri, registration_access_token: token } = record;
+  if (uri === undefined || token === undefined) {
+    return { reason: record.not_managed ?? NO_MANAGEMENT };
+  }
+  // Registration checked it already; a state file written before that check was made, or
+  // origins that changed since, still must not send the token elsewhere.
+  const reason = unusableManagementUri(uri, origins);
+  return reason === undefined ? { uri, token } : { reason };
 }
 
 export async function cleanupClients(opts: {
@@ -230,27 +270,26 @@ export async function cleanupClients(opts: {
   const stateFile = registrationStateFile(opts.targetFile);
   const state = await readRegistrationState(stateFile);
   if (state === undefined) return { stateFile, deleted: [], notes: [], hadState: false };
-  // No discovery: the state file says where each client lives.
-  const config = await loadTargetConfig(opts.targetFile);
-  const dispatchers = new IdentityDispatchers({
-    serverCa: config.serverCaPem,
+  // Resolved as `run` resolves it, so the registration access tokens and certificates go to the
+  // same origins a run may use, and nowhere else.
+  const { target, dispatchers } = await loadTarget(opts.targetFile, {
     timeouts: timeouts(opts.timeoutMs),
   });
-  let left: Awaited<ReturnType<typeof deleteRecords>>;
+  let outcome: DeleteOutcome;
   try {
-    left = await deleteRecords(dispatchers, config.clients, state.clients);
+    outcome = await deleteRecords(dispatchers, target.clients, state.clients);
   } finally {
     await dispatchers.close();
   }
+  const { left } = outcome;
   const failed = new Set(left.map((r) => r.name));
   const done = state.clients.filter((r) => !failed.has(r.name));
   await rewriteClientIds(opts.targetFile, new Map(done.map((r) => [r.name, r.original_client_id])));
-  const notes = done
-    .filter((r) => r.registration_client_uri === undefined)
-    .map(
-      (r) =>
-        `${r.name}: client ${r.client_id} stays registered (the server gave no registration_client_uri and registration_access_token to delete it with, RFC 7592)`,
-    );
+  const notes = outcome.unmanaged.map(
+    ({ record, reason }) =>
+      `${record.name}: client ${record.client_id} stays registered: ${reason}; delete it at the server by hand`,
+  );
+  const unmanaged = new Set(outcome.unmanaged.map((u) => u.record));
   if (left.length > 0) {
     await writeRegistrationState(stateFile, {
       ...state,
@@ -263,7 +302,7 @@ export async function cleanupClients(opts: {
   await removeRegistrationState(stateFile);
   return {
     stateFile,
-    deleted: done.filter((r) => r.registration_client_uri !== undefined).map((r) => r.name),
+    deleted: done.filter((r) => !unmanaged.has(r)).map((r) => r.name),
     notes,
     hadState: true,
   };

@@ -17,7 +17,7 @@ export function describeRegistration(
   for (const record of outcome.clients) {
     const managed =
       record.registration_client_uri === undefined
-        ? ' (no RFC 7592 management: cannot be deleted by --cleanup)'
+        ? ` (${record.not_managed ?? 'no RFC 7592 management'}: cannot be deleted by --cleanup)`
         : '';
     lines.push(
       `  ${record.name.padEnd(12)} ${shown(record.original_client_id)} -> ${shown(record.client_id)}${managed}`,

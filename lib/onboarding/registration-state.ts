@@ -18,6 +18,11 @@ export interface RegisteredClientRecord {
   /** RFC 7592 client configuration endpoint and its bearer token, when the server gave them. */
   registration_client_uri?: string;
   registration_access_token?: string;
+  /**
+   * Why the server's RFC 7592 credentials were not kept (a registration_client_uri that is not on
+   * one of the target's origins): the client cannot be deleted by --cleanup.
+   */
+  not_managed?: string;
 }
 
 export interface RegistrationState {

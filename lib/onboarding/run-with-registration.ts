@@ -25,10 +25,17 @@ export function registeringRunner(
         ...(registration.initialAccessToken !== undefined
           ? { initialAccessToken: registration.initialAccessToken }
           : {}),
-        onRegistered: (registered) =>
+        onRegistered: (registered) => {
           process.stderr.write(
             `Registered ${registered.clients.map((c) => `${c.name} as ${shown(c.client_id)}`).join(', ')} at ${shown(registered.registrationEndpoint, FIELD_CAP)}\n`,
-          ),
+          );
+          for (const c of registered.clients) {
+            if (c.not_managed === undefined) continue;
+            process.stderr.write(
+              `mtls-conformance: register: ${c.name} (${shown(c.client_id)}): ${terminalLine(c.not_managed)}; the clean-up cannot delete it\n`,
+            );
+          }
+        },
         onCleanedUp: (cleaned) => process.stderr.write(describeCleanup(cleaned)),
         onCleanupProblem: (message) => {
           cleanupFailed = true;

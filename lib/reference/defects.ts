@@ -15,6 +15,11 @@ interface DefectEntry {
    * runs with this defect; every other applicable scenario must still pass.
    */
   readonly fails: readonly string[];
+  /**
+   * The harness does not test such a server at all: every scenario but `fails` is reported as
+   * not run, with a reason that says this.
+   */
+  readonly stopsTheRun?: string;
   readonly serverOptions?: DefectServerOptions;
 }
 
@@ -145,6 +150,8 @@ const DEFECT_TABLE = [
     name: 'wrong-issuer',
     description: 'the metadata issuer carries a trailing slash',
     fails: ['DISC-01'],
+    // RFC 8414 §3.3: such metadata must not be used, so nothing else is tested.
+    stopsTheRun: 'RFC 8414 §3.3 forbids using such metadata',
   },
   {
     name: 'methods-not-advertised',

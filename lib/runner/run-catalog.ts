@@ -34,6 +34,8 @@ export interface RunCatalogOptions {
   decorateTest?: (test: Mocha.Context, evaluation: Evaluation) => void;
   /** Aborts the run between scenarios (Ctrl-C, --deadline-ms): the rest are not started. */
   signal?: AbortSignal;
+  /** Why a scenario is not to be started at all (reported as skipped), or undefined. */
+  notRunReason?: (scenario: Scenario) => string | undefined;
 }
 
 export interface CatalogRun {
@@ -69,15 +71,23 @@ export async function runCatalog(opts: RunCatalogOptions): Promise<CatalogRun> {
       new Mocha.Test(
         testTitle(scenario),
         scenarioTestBody(scenario, {
-          evaluate: async (s) =>
-            opts.signal?.aborted
-              ? notRun(s, interruptionReason(opts.signal))
-              : evaluateScenario(s, opts.services, {
-                  deadlineMs: opts.scenarioDeadlineMs,
-                  ...(opts.expectedFailures ? { expectedFailures: opts.expectedFailures } : {}),
-                  ...(opts.expectedSkips ? { expectedSkips: opts.expectedSkips } : {}),
-                  ...(opts.signal ? { signal: opts.signal } : {}),
-                }),
+          evaluate: async (s) => {
+            if (opts.signal?.aborted) {
+              return notRun(s, interruptionReason(opts.signal), opts.services, {
+                interrupted: true,
+              });
+            }
+            const reason = opts.notRunReason?.(s);
+            if (reason !== undefined) {
+              return notRun(s, reason, opts.services, { interrupted: false });
+            }
+            return evaluateScenario(s, opts.services, {
+              deadlineMs: opts.scenarioDeadlineMs,
+              ...(opts.expectedFailures ? { expectedFailures: opts.expectedFailures } : {}),
+              ...(opts.expectedSkips ? { expectedSkips: opts.expectedSkips } : {}),
+              ...(opts.signal ? { signal: opts.signal } : {}),
+            });
+          },
           onEvaluation: (test, evaluation) => {
             if (evaluation.interrupted) interrupted = true;
             results.push(evaluation.result);
@@ -120,12 +130,18 @@ export async function runCatalog(opts: RunCatalogOptions): Promise<CatalogRun> {
 }
 
 /**
- * A scenario the run never started because it was interrupted: listed as skipped with the
- * reason, so a partial report still accounts for every selected scenario.
+ * A scenario the run never started (it was interrupted, or the target is not to be tested):
+ * listed as skipped with the reason, so a report still accounts for every selected scenario.
  */
-function notRun(scenario: Scenario, why: string): Evaluation {
+function notRun(
+  scenario: Scenario,
+  why: string,
+  services: RunServices,
+  opts: { interrupted: boolean },
+): Evaluation {
   return {
-    result: {
+    // The reason may quote the target (the issuer its metadata claims): sanitized like a verdict.
+    result: services.sanitizer.scenario({
       id: scenario.id,
       title: scenario.title,
       section: scenario.section,
@@ -137,9 +153,9 @@ function notRun(scenario: Scenario, why: string): Evaluation {
       notes: [],
       evidence: [],
       durationMs: 0,
-    },
+    }),
     setupProblem: false,
-    interrupted: true,
+    ...(opts.interrupted ? { interrupted: true } : {}),
   };
 }
 

@@ -17,6 +17,7 @@ import { runExitCode } from './exit-code.js';
 import { interruptionReason, runSignal } from './interruption.js';
 import { runCatalog } from './run-catalog.js';
 import { type Selection, selectScenarios } from './selection.js';
+import { planRun } from './stopped-run.js';
 
 export interface RunTargetOptions {
   targetFile: string;
@@ -159,10 +160,12 @@ async function runWithin(
     staging = reports === undefined ? undefined : await reports.folder.stage();
     const services = createRunServices({ target, dispatchers });
     const { issuer } = services.sanitizer.runTarget({ issuer: target.issuer ?? null });
-    run.onStart?.({ issuer, scenarios: scenarios.length });
+    const plan = planRun(scenarios, target);
+    run.onStart?.({ issuer, scenarios: plan.scenarios.length });
     const { result, setupProblems } = await runCatalog({
       services,
-      scenarios,
+      scenarios: plan.scenarios,
+      ...(plan.notRunReason ? { notRunReason: plan.notRunReason } : {}),
       scenarioDeadlineMs: 12 * timeoutMs,
       ...(expectedFailures ? { expectedFailures } : {}),
       ...(expectedSkips ? { expectedSkips } : {}),
@@ -177,7 +180,11 @@ async function runWithin(
             decorateTest: (test, evaluation) => decorateTest(test, evaluation.result),
           }),
     });
-    const exitCode = runExitCode(result, { strict: opts.strict ?? false, setupProblems });
+    const exitCode = runExitCode(result, {
+      strict: opts.strict ?? false,
+      setupProblems,
+      stopped: plan.stopped,
+    });
     if (staging === undefined || reports === undefined) return { run: result, exitCode };
     // (the HTML report is already staged: mochawesome wrote it as the run ended)
     const outputs = await writeReports(result, {

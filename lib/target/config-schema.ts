@@ -3,6 +3,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { pointerToPath } from './config-path.js';
 import { configProblem } from './config-problem.js';
 import { validate as precompiled, SCHEMA_DIGEST } from './config-validator.generated.js';
+import { HTTPS_URL_PATTERN, httpsUrlProblem } from './http-url.js';
 import { readTargetSchemaText, schemaDigest, TARGET_SCHEMA_OPTIONS } from './target-schema.js';
 
 export { loadTargetSchema, TARGET_SCHEMA_OPTIONS } from './target-schema.js';
@@ -84,7 +85,9 @@ function describeSchemaError(error: ErrorObject): string {
     case 'minLength':
       return 'must not be empty';
     case 'pattern':
-      return `must match ${String(params.pattern)}, got ${JSON.stringify(error.data)}`;
+      return params.pattern === HTTPS_URL_PATTERN
+        ? (httpsUrlProblem(String(error.data)) ?? 'must be an absolute https URL')
+        : `must match ${String(params.pattern)}, got ${JSON.stringify(error.data)}`;
     case 'minimum':
     case 'maximum':
       return `must be ${String(params.comparison)} ${String(params.limit)}, got ${JSON.stringify(error.data)}`;

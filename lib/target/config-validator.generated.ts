@@ -6,13 +6,13 @@
  */
 
 /** Which schema text and options this validator was compiled from (see schemaDigest). */
-export const SCHEMA_DIGEST = '04c14dbd77b4a102bb19f8f3c625f8bb33bdefdc22b75e0ebfbc547fbf060022';
+export const SCHEMA_DIGEST = '498a4c84876d2399ae0cb6125e6bbd492a0e3735af45f08b2e4dfeb874646b6d';
 
 // biome-ignore format: generated code
 export const validate = (() => {
-const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/mtls-conformance/mtls-conformance/schema/target.schema.json","title":"mtls-conformance target","description":"An OAuth 2.0 authorization server (and optionally a resource server) to test for RFC 8705 mutual-TLS conformance. Relative file paths resolve against the directory of this file.","type":"object","additionalProperties":false,"required":["clients"],"properties":{"$schema":{"description":"The JSON Schema this file follows (editors use it for completion); ignored by the harness.","type":"string"},"issuer":{"description":"The authorization server's issuer identifier (RFC 8414 §2): the base for metadata discovery at /.well-known/oauth-authorization-server (falling back to /.well-known/openid-configuration). Required unless endpoints.token is given.","type":"string","minLength":1},"endpoints":{"description":"Explicit endpoint URLs. Each one overrides what discovery reports, both the conventional endpoint and its mtls_endpoint_aliases entry.","type":"object","additionalProperties":false,"properties":{"token":{"description":"Token endpoint (RFC 6749 §3.2).","$ref":"#/$defs/url"},"introspection":{"description":"Token introspection endpoint (RFC 7662).","$ref":"#/$defs/url"},"revocation":{"description":"Token revocation endpoint (RFC 7009).","$ref":"#/$defs/url"},"registration":{"description":"Dynamic client registration endpoint (RFC 7591).","$ref":"#/$defs/url"},"authorization":{"description":"Authorization endpoint (RFC 6749 §3.1), used for the authorization_code grant.","$ref":"#/$defs/url"},"jwks":{"description":"The authorization server's JWK Set (jwks_uri), used to verify JWT access tokens.","$ref":"#/$defs/url"}}},"discovery":{"description":"Fetch the authorization server metadata from the issuer (default true when issuer is set). false: use only the endpoints given here.","type":"boolean"},"server_ca":{"description":"Path to a PEM bundle of CA certificates trusted for the target's server certificates. Omitted: the system's root CAs.","$ref":"#/$defs/path"},"certs_manifest":{"description":"Path to a manifest.json written by `mtls-conformance certs`; lets clients[].identity name a certificate from it.","$ref":"#/$defs/path"},"test_ca":{"description":"A CA (certificate and private key) that the target trusts for client certificates. The harness mints negative certificates from it (expired, not yet valid, DN tricks); scenarios that need it are skipped without it.","$ref":"#/$defs/keyPair"},"second_trusted_ca":{"description":"Another CA the target also trusts for client certificates (PKI-16: the same subject from a second trusted CA must not authenticate the client).","$ref":"#/$defs/keyPair"},"clients":{"description":"The clients registered at the authorization server that the harness may use, at least one.","type":"array","minItems":1,"items":{"$ref":"#/$defs/client"}},"resource":{"description":"A protected resource that accepts the access tokens, for the certificate-binding (BIND) scenarios.","type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"The resource URL.","$ref":"#/$defs/url"},"method":{"description":"HTTP method for the resource request (default GET).","enum":["GET","POST","PUT","PATCH","DELETE","HEAD","OPTIONS"]},"expected_status":{"description":"The status the resource answers a valid, correctly bound token with (default 200).","type":"integer","minimum":200,"maximum":299}}},"token_request":{"description":"Extra parameters sent on every token request.","type":"object","additionalProperties":false,"properties":{"scope":{"description":"scope parameter (RFC 6749 §3.3); a client's own scope takes precedence.","type":"string","minLength":1},"resource":{"description":"resource parameter (RFC 8707 resource indicator).","type":"string","minLength":1},"audience":{"description":"audience parameter, as some servers expect it.","type":"string","minLength":1}}},"forwarded_headers":{"description":"More request header names that a proxy in front of the target might use to forward a client certificate; the harness tries to spoof each one (BIND-06, PKI-17) besides the common ones.","type":"array","items":{"description":"An HTTP header name.","type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"}},"registration":{"description":"Settings for dynamic client registration (RFC 7591) scenarios.","type":"object","additionalProperties":false,"properties":{"initial_access_token":{"description":"Bearer token sent to the registration endpoint when it requires one (RFC 7591 §3).","type":"string","minLength":1}}}},"$defs":{"url":{"description":"An absolute http(s) URL.","type":"string","minLength":1},"path":{"description":"A file path, relative to this file's directory unless absolute.","type":"string","minLength":1},"keyPair":{"description":"A certificate and its private key, as PEM files.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM certificate.","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"}}},"client":{"description":"One client registered at the authorization server.","type":"object","additionalProperties":false,"required":["name","client_id","auth"],"properties":{"name":{"description":"A label for reports, unique in this file; letters, digits, '.', '_' and '-'.","type":"string","pattern":"^[A-Za-z0-9._-]+$"},"client_id":{"description":"The client_id as registered at the authorization server.","type":"string","minLength":1},"auth":{"description":"The client's token_endpoint_auth_method: tls_client_auth (RFC 8705 §2.1, PKI), self_signed_tls_client_auth (§2.2), none (a public client using mTLS only for certificate-bound tokens, §4), or client_secret_basic (a secret plus a certificate for binding).","enum":["tls_client_auth","self_signed_tls_client_auth","none","client_secret_basic"]},"identity":{"description":"The client's certificate: the name of an identity in certs_manifest, or { cert, key, chain? } file paths. Required for every auth except client_secret_basic.","type":["string","object"],"minLength":1,"additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM client certificate (may be followed by its intermediates).","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"},"chain":{"description":"Path to a PEM file with the intermediate certificates sent after the leaf.","$ref":"#/$defs/path"}}},"subject_dn":{"description":"tls_client_auth_subject_dn as registered (RFC 8705 §2.1.2), an RFC 4514 string such as CN=client-a,OU=clients,O=Example,C=US. For auth tls_client_auth give exactly one of subject_dn, san_dns, san_uri, san_ip, san_email.","type":"string","minLength":1},"san_dns":{"description":"tls_client_auth_san_dns as registered: the dNSName SAN the certificate must carry.","type":"string","minLength":1},"san_uri":{"description":"tls_client_auth_san_uri as registered: the uniformResourceIdentifier SAN the certificate must carry.","type":"string","minLength":1},"san_ip":{"description":"tls_client_auth_san_ip as registered: the iPAddress SAN (IPv4 or IPv6) the certificate must carry.","type":"string","minLength":1},"san_email":{"description":"tls_client_auth_san_email as registered: the rfc822Name SAN the certificate must carry.","type":"string","minLength":1},"client_secret":{"description":"The client secret: required for client_secret_basic, not allowed for none. Never printed or written to a report.","type":"string","minLength":1},"grant":{"description":"How the harness gets this client's tokens: client_credentials (default), refresh_token (with refresh_token below), or authorization_code (the authorization endpoint must redirect straight back to redirect_uri with a code, no login page).","enum":["client_credentials","refresh_token","authorization_code"]},"refresh_token":{"description":"A refresh token issued to this client, for grant refresh_token. Never printed or written to a report.","type":"string","minLength":1},"redirect_uri":{"description":"The registered redirect URI, for grant authorization_code.","$ref":"#/$defs/url"},"scope":{"description":"scope for this client's token requests (overrides token_request.scope).","type":"string","minLength":1}}}}};
-const schema1 = {"description":"An absolute http(s) URL.","type":"string","minLength":1};
-const schema7 = {"description":"A file path, relative to this file's directory unless absolute.","type":"string","minLength":1};
+const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/mtls-conformance/mtls-conformance/schema/target.schema.json","title":"mtls-conformance target","description":"An OAuth 2.0 authorization server (and optionally a resource server) to test for RFC 8705 mutual-TLS conformance. Relative file paths resolve against the directory of this file.","type":"object","additionalProperties":false,"required":["clients"],"properties":{"$schema":{"description":"The JSON Schema this file follows (editors use it for completion); ignored by the harness.","type":"string"},"issuer":{"description":"The authorization server's issuer identifier (RFC 8414 §2), an https URL: the base for metadata discovery at /.well-known/oauth-authorization-server (falling back to /.well-known/openid-configuration). Metadata whose issuer is not identical to this one is not used (RFC 8414 §3.3). Required unless endpoints.token is given.","$ref":"#/$defs/httpsUrl"},"endpoints":{"description":"Explicit endpoint URLs. Each one overrides what discovery reports, both the conventional endpoint and its mtls_endpoint_aliases entry.","type":"object","additionalProperties":false,"properties":{"token":{"description":"Token endpoint (RFC 6749 §3.2).","$ref":"#/$defs/httpsUrl"},"introspection":{"description":"Token introspection endpoint (RFC 7662).","$ref":"#/$defs/httpsUrl"},"revocation":{"description":"Token revocation endpoint (RFC 7009).","$ref":"#/$defs/httpsUrl"},"registration":{"description":"Dynamic client registration endpoint (RFC 7591).","$ref":"#/$defs/httpsUrl"},"authorization":{"description":"Authorization endpoint (RFC 6749 §3.1), used for the authorization_code grant.","$ref":"#/$defs/httpsUrl"},"jwks":{"description":"The authorization server's JWK Set (jwks_uri), used to verify JWT access tokens.","$ref":"#/$defs/httpsUrl"}}},"discovery":{"description":"Fetch the authorization server metadata from the issuer (default true when issuer is set). false: use only the endpoints given here.","type":"boolean"},"server_ca":{"description":"Path to a PEM bundle of CA certificates trusted for the target's server certificates. Omitted: the system's root CAs.","$ref":"#/$defs/path"},"certs_manifest":{"description":"Path to a manifest.json written by `mtls-conformance certs`; lets clients[].identity name a certificate from it.","$ref":"#/$defs/path"},"test_ca":{"description":"A CA (certificate and private key) that the target trusts for client certificates. The harness mints negative certificates from it (expired, not yet valid, DN tricks); scenarios that need it are skipped without it.","$ref":"#/$defs/keyPair"},"second_trusted_ca":{"description":"Another CA the target also trusts for client certificates (PKI-16: the same subject from a second trusted CA must not authenticate the client).","$ref":"#/$defs/keyPair"},"clients":{"description":"The clients registered at the authorization server that the harness may use, at least one.","type":"array","minItems":1,"items":{"$ref":"#/$defs/client"}},"resource":{"description":"A protected resource that accepts the access tokens, for the certificate-binding (BIND) scenarios.","type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"The resource URL.","$ref":"#/$defs/httpsUrl"},"method":{"description":"HTTP method for the resource request (default GET).","enum":["GET","POST","PUT","PATCH","DELETE","HEAD","OPTIONS"]},"expected_status":{"description":"The status the resource answers a valid, correctly bound token with (default 200).","type":"integer","minimum":200,"maximum":299}}},"token_request":{"description":"Extra parameters sent on every token request.","type":"object","additionalProperties":false,"properties":{"scope":{"description":"scope parameter (RFC 6749 §3.3); a client's own scope takes precedence.","type":"string","minLength":1},"resource":{"description":"resource parameter (RFC 8707 resource indicator).","type":"string","minLength":1},"audience":{"description":"audience parameter, as some servers expect it.","type":"string","minLength":1}}},"forwarded_headers":{"description":"More request header names that a proxy in front of the target might use to forward a client certificate; the harness tries to spoof each one (BIND-06, PKI-17) besides the common ones.","type":"array","items":{"description":"An HTTP header name.","type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"}},"registration":{"description":"Settings for dynamic client registration (RFC 7591) scenarios.","type":"object","additionalProperties":false,"properties":{"initial_access_token":{"description":"Bearer token sent to the registration endpoint when it requires one (RFC 7591 §3).","type":"string","minLength":1}}}},"$defs":{"url":{"description":"An absolute http(s) URL that the harness compares but never requests.","type":"string","minLength":1},"httpsUrl":{"description":"An absolute https URL: the harness sends credentials and client certificates there, never over plain HTTP.","type":"string","pattern":"^[Hh][Tt][Tt][Pp][Ss]://"},"path":{"description":"A file path, relative to this file's directory unless absolute.","type":"string","minLength":1},"keyPair":{"description":"A certificate and its private key, as PEM files.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM certificate.","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"}}},"client":{"description":"One client registered at the authorization server.","type":"object","additionalProperties":false,"required":["name","client_id","auth"],"properties":{"name":{"description":"A label for reports, unique in this file; letters, digits, '.', '_' and '-'.","type":"string","pattern":"^[A-Za-z0-9._-]+$"},"client_id":{"description":"The client_id as registered at the authorization server.","type":"string","minLength":1},"auth":{"description":"The client's token_endpoint_auth_method: tls_client_auth (RFC 8705 §2.1, PKI), self_signed_tls_client_auth (§2.2), none (a public client using mTLS only for certificate-bound tokens, §4), or client_secret_basic (a secret plus a certificate for binding).","enum":["tls_client_auth","self_signed_tls_client_auth","none","client_secret_basic"]},"identity":{"description":"The client's certificate: the name of an identity in certs_manifest, or { cert, key, chain? } file paths. Required for every auth except client_secret_basic.","type":["string","object"],"minLength":1,"additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM client certificate (may be followed by its intermediates).","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"},"chain":{"description":"Path to a PEM file with the intermediate certificates sent after the leaf.","$ref":"#/$defs/path"}}},"subject_dn":{"description":"tls_client_auth_subject_dn as registered (RFC 8705 §2.1.2), an RFC 4514 string such as CN=client-a,OU=clients,O=Example,C=US. For auth tls_client_auth give exactly one of subject_dn, san_dns, san_uri, san_ip, san_email.","type":"string","minLength":1},"san_dns":{"description":"tls_client_auth_san_dns as registered: the dNSName SAN the certificate must carry.","type":"string","minLength":1},"san_uri":{"description":"tls_client_auth_san_uri as registered: the uniformResourceIdentifier SAN the certificate must carry.","type":"string","minLength":1},"san_ip":{"description":"tls_client_auth_san_ip as registered: the iPAddress SAN (IPv4 or IPv6) the certificate must carry.","type":"string","minLength":1},"san_email":{"description":"tls_client_auth_san_email as registered: the rfc822Name SAN the certificate must carry.","type":"string","minLength":1},"client_secret":{"description":"The client secret: required for client_secret_basic, not allowed for none. Never printed or written to a report.","type":"string","minLength":1},"grant":{"description":"How the harness gets this client's tokens: client_credentials (default), refresh_token (with refresh_token below), or authorization_code (the authorization endpoint must redirect straight back to redirect_uri with a code, no login page).","enum":["client_credentials","refresh_token","authorization_code"]},"refresh_token":{"description":"A refresh token issued to this client, for grant refresh_token. Never printed or written to a report.","type":"string","minLength":1},"redirect_uri":{"description":"The registered redirect URI, for grant authorization_code.","$ref":"#/$defs/url"},"scope":{"description":"scope for this client's token requests (overrides token_request.scope).","type":"string","minLength":1}}}}};
+const schema1 = {"description":"An absolute https URL: the harness sends credentials and client certificates there, never over plain HTTP.","type":"string","pattern":"^[Hh][Tt][Tt][Pp][Ss]://"};
+const schema8 = {"description":"A file path, relative to this file's directory unless absolute.","type":"string","minLength":1};
 const func0 = Object.prototype.hasOwnProperty;
 const func1 = (function ucs2length(str) {
     const len = str.length;
@@ -31,7 +31,9 @@ const func1 = (function ucs2length(str) {
     }
     return length;
 });
-const schema9 = {"description":"A certificate and its private key, as PEM files.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM certificate.","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"}}};
+const pattern0 = new RegExp("^[Hh][Tt][Tt][Pp][Ss]://", "u");
+const pattern9 = new RegExp("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "u");
+const schema10 = {"description":"A certificate and its private key, as PEM files.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM certificate.","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"}}};
 
 function validate1(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -46,7 +48,7 @@ evaluated0.items = undefined;
 const _errs0 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.cert === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cert"},message:"must have required property '"+"cert"+"'",schema:schema9.required,parentSchema:schema9,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cert"},message:"must have required property '"+"cert"+"'",schema:schema10.required,parentSchema:schema10,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -56,7 +58,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.key === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema9.required,parentSchema:schema9,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema10.required,parentSchema:schema10,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -68,7 +70,7 @@ errors++;
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "cert") || (key0 === "key"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema9,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema10,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -85,7 +87,7 @@ const _errs3 = errors;
 const _errs4 = errors;
 if(typeof data0 === "string"){
 if(func1(data0) < 1){
-const err3 = {instancePath:instancePath+"/cert",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7,data:data0};
+const err3 = {instancePath:instancePath+"/cert",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema8,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -96,7 +98,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/cert",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.type,parentSchema:schema7,data:data0};
+const err4 = {instancePath:instancePath+"/cert",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema8.type,parentSchema:schema8,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -115,7 +117,7 @@ const _errs6 = errors;
 const _errs7 = errors;
 if(typeof data1 === "string"){
 if(func1(data1) < 1){
-const err5 = {instancePath:instancePath+"/key",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7,data:data1};
+const err5 = {instancePath:instancePath+"/key",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema8,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -126,7 +128,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/key",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.type,parentSchema:schema7,data:data1};
+const err6 = {instancePath:instancePath+"/key",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema8.type,parentSchema:schema8,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -140,7 +142,7 @@ var valid0 = _errs5 === errors;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema9.type,parentSchema:schema9,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema10.type,parentSchema:schema10,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -154,8 +156,9 @@ return errors === 0;
 }
 validate1.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema12 = {"description":"One client registered at the authorization server.","type":"object","additionalProperties":false,"required":["name","client_id","auth"],"properties":{"name":{"description":"A label for reports, unique in this file; letters, digits, '.', '_' and '-'.","type":"string","pattern":"^[A-Za-z0-9._-]+$"},"client_id":{"description":"The client_id as registered at the authorization server.","type":"string","minLength":1},"auth":{"description":"The client's token_endpoint_auth_method: tls_client_auth (RFC 8705 §2.1, PKI), self_signed_tls_client_auth (§2.2), none (a public client using mTLS only for certificate-bound tokens, §4), or client_secret_basic (a secret plus a certificate for binding).","enum":["tls_client_auth","self_signed_tls_client_auth","none","client_secret_basic"]},"identity":{"description":"The client's certificate: the name of an identity in certs_manifest, or { cert, key, chain? } file paths. Required for every auth except client_secret_basic.","type":["string","object"],"minLength":1,"additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM client certificate (may be followed by its intermediates).","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"},"chain":{"description":"Path to a PEM file with the intermediate certificates sent after the leaf.","$ref":"#/$defs/path"}}},"subject_dn":{"description":"tls_client_auth_subject_dn as registered (RFC 8705 §2.1.2), an RFC 4514 string such as CN=client-a,OU=clients,O=Example,C=US. For auth tls_client_auth give exactly one of subject_dn, san_dns, san_uri, san_ip, san_email.","type":"string","minLength":1},"san_dns":{"description":"tls_client_auth_san_dns as registered: the dNSName SAN the certificate must carry.","type":"string","minLength":1},"san_uri":{"description":"tls_client_auth_san_uri as registered: the uniformResourceIdentifier SAN the certificate must carry.","type":"string","minLength":1},"san_ip":{"description":"tls_client_auth_san_ip as registered: the iPAddress SAN (IPv4 or IPv6) the certificate must carry.","type":"string","minLength":1},"san_email":{"description":"tls_client_auth_san_email as registered: the rfc822Name SAN the certificate must carry.","type":"string","minLength":1},"client_secret":{"description":"The client secret: required for client_secret_basic, not allowed for none. Never printed or written to a report.","type":"string","minLength":1},"grant":{"description":"How the harness gets this client's tokens: client_credentials (default), refresh_token (with refresh_token below), or authorization_code (the authorization endpoint must redirect straight back to redirect_uri with a code, no login page).","enum":["client_credentials","refresh_token","authorization_code"]},"refresh_token":{"description":"A refresh token issued to this client, for grant refresh_token. Never printed or written to a report.","type":"string","minLength":1},"redirect_uri":{"description":"The registered redirect URI, for grant authorization_code.","$ref":"#/$defs/url"},"scope":{"description":"scope for this client's token requests (overrides token_request.scope).","type":"string","minLength":1}}};
-const pattern0 = new RegExp("^[A-Za-z0-9._-]+$", "u");
+const schema13 = {"description":"One client registered at the authorization server.","type":"object","additionalProperties":false,"required":["name","client_id","auth"],"properties":{"name":{"description":"A label for reports, unique in this file; letters, digits, '.', '_' and '-'.","type":"string","pattern":"^[A-Za-z0-9._-]+$"},"client_id":{"description":"The client_id as registered at the authorization server.","type":"string","minLength":1},"auth":{"description":"The client's token_endpoint_auth_method: tls_client_auth (RFC 8705 §2.1, PKI), self_signed_tls_client_auth (§2.2), none (a public client using mTLS only for certificate-bound tokens, §4), or client_secret_basic (a secret plus a certificate for binding).","enum":["tls_client_auth","self_signed_tls_client_auth","none","client_secret_basic"]},"identity":{"description":"The client's certificate: the name of an identity in certs_manifest, or { cert, key, chain? } file paths. Required for every auth except client_secret_basic.","type":["string","object"],"minLength":1,"additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM client certificate (may be followed by its intermediates).","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"},"chain":{"description":"Path to a PEM file with the intermediate certificates sent after the leaf.","$ref":"#/$defs/path"}}},"subject_dn":{"description":"tls_client_auth_subject_dn as registered (RFC 8705 §2.1.2), an RFC 4514 string such as CN=client-a,OU=clients,O=Example,C=US. For auth tls_client_auth give exactly one of subject_dn, san_dns, san_uri, san_ip, san_email.","type":"string","minLength":1},"san_dns":{"description":"tls_client_auth_san_dns as registered: the dNSName SAN the certificate must carry.","type":"string","minLength":1},"san_uri":{"description":"tls_client_auth_san_uri as registered: the uniformResourceIdentifier SAN the certificate must carry.","type":"string","minLength":1},"san_ip":{"description":"tls_client_auth_san_ip as registered: the iPAddress SAN (IPv4 or IPv6) the certificate must carry.","type":"string","minLength":1},"san_email":{"description":"tls_client_auth_san_email as registered: the rfc822Name SAN the certificate must carry.","type":"string","minLength":1},"client_secret":{"description":"The client secret: required for client_secret_basic, not allowed for none. Never printed or written to a report.","type":"string","minLength":1},"grant":{"description":"How the harness gets this client's tokens: client_credentials (default), refresh_token (with refresh_token below), or authorization_code (the authorization endpoint must redirect straight back to redirect_uri with a code, no login page).","enum":["client_credentials","refresh_token","authorization_code"]},"refresh_token":{"description":"A refresh token issued to this client, for grant refresh_token. Never printed or written to a report.","type":"string","minLength":1},"redirect_uri":{"description":"The registered redirect URI, for grant authorization_code.","$ref":"#/$defs/url"},"scope":{"description":"scope for this client's token requests (overrides token_request.scope).","type":"string","minLength":1}}};
+const schema17 = {"description":"An absolute http(s) URL that the harness compares but never requests.","type":"string","minLength":1};
+const pattern7 = new RegExp("^[A-Za-z0-9._-]+$", "u");
 
 function validate4(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -170,7 +173,7 @@ evaluated0.items = undefined;
 const _errs0 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema12.required,parentSchema:schema12,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -180,7 +183,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.client_id === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "client_id"},message:"must have required property '"+"client_id"+"'",schema:schema12.required,parentSchema:schema12,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "client_id"},message:"must have required property '"+"client_id"+"'",schema:schema13.required,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -190,7 +193,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.auth === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "auth"},message:"must have required property '"+"auth"+"'",schema:schema12.required,parentSchema:schema12,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "auth"},message:"must have required property '"+"auth"+"'",schema:schema13.required,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -201,8 +204,8 @@ errors++;
 }
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func0.call(schema12.properties, key0))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema12,data};
+if(!(func0.call(schema13.properties, key0))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -217,8 +220,8 @@ let data0 = data.name;
 const _errs2 = errors;
 const _errs3 = errors;
 if(typeof data0 === "string"){
-if(!pattern0.test(data0)){
-const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._-]+$"+"\"",schema:"^[A-Za-z0-9._-]+$",parentSchema:schema12.properties.name,data:data0};
+if(!pattern7.test(data0)){
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._-]+$"+"\"",schema:"^[A-Za-z0-9._-]+$",parentSchema:schema13.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -229,7 +232,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.name.type,parentSchema:schema12.properties.name,data:data0};
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -246,7 +249,7 @@ const _errs4 = errors;
 const _errs5 = errors;
 if(typeof data1 === "string"){
 if(func1(data1) < 1){
-const err6 = {instancePath:instancePath+"/client_id",schemaPath:"#/properties/client_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.client_id,data:data1};
+const err6 = {instancePath:instancePath+"/client_id",schemaPath:"#/properties/client_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.client_id,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -257,7 +260,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/client_id",schemaPath:"#/properties/client_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.client_id.type,parentSchema:schema12.properties.client_id,data:data1};
+const err7 = {instancePath:instancePath+"/client_id",schemaPath:"#/properties/client_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.client_id.type,parentSchema:schema13.properties.client_id,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -271,9 +274,9 @@ var valid0 = _errs4 === errors;
 if(data.auth !== undefined){
 let data2 = data.auth;
 const _errs6 = errors;
-const vSchema0 = schema12.properties.auth.enum;
+const vSchema0 = schema13.properties.auth.enum;
 if(!((((data2 === "tls_client_auth") || (data2 === "self_signed_tls_client_auth")) || (data2 === "none")) || (data2 === "client_secret_basic"))){
-const err8 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/enum",keyword:"enum",params:{allowedValues: schema12.properties.auth.enum},message:"must be equal to one of the allowed values",schema:schema12.properties.auth.enum,parentSchema:schema12.properties.auth,data:data2};
+const err8 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/enum",keyword:"enum",params:{allowedValues: schema13.properties.auth.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.auth.enum,parentSchema:schema13.properties.auth,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -288,7 +291,7 @@ if(data.identity !== undefined){
 let data3 = data.identity;
 const _errs7 = errors;
 if((typeof data3 !== "string") && (!(data3 && typeof data3 == "object" && !Array.isArray(data3)))){
-const err9 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/type",keyword:"type",params:{type: schema12.properties.identity.type},message:"must be string,object",schema:schema12.properties.identity.type,parentSchema:schema12.properties.identity,data:data3};
+const err9 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/type",keyword:"type",params:{type: schema13.properties.identity.type},message:"must be string,object",schema:schema13.properties.identity.type,parentSchema:schema13.properties.identity,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -300,7 +303,7 @@ errors++;
 const _errs8 = errors;
 if(typeof data3 === "string"){
 if(func1(data3) < 1){
-const err10 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.identity,data:data3};
+const err10 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.identity,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -312,7 +315,7 @@ errors++;
 }
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.cert === undefined){
-const err11 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/required",keyword:"required",params:{missingProperty: "cert"},message:"must have required property '"+"cert"+"'",schema:schema12.properties.identity.required,parentSchema:schema12.properties.identity,data:data3};
+const err11 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/required",keyword:"required",params:{missingProperty: "cert"},message:"must have required property '"+"cert"+"'",schema:schema13.properties.identity.required,parentSchema:schema13.properties.identity,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -322,7 +325,7 @@ vErrors.push(err11);
 errors++;
 }
 if(data3.key === undefined){
-const err12 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema12.properties.identity.required,parentSchema:schema12.properties.identity,data:data3};
+const err12 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema13.properties.identity.required,parentSchema:schema13.properties.identity,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -334,7 +337,7 @@ errors++;
 const _errs9 = errors;
 for(const key1 in data3){
 if(!(((key1 === "cert") || (key1 === "key")) || (key1 === "chain"))){
-const err13 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema12.properties.identity,data:data3};
+const err13 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema13.properties.identity,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -351,7 +354,7 @@ const _errs11 = errors;
 const _errs12 = errors;
 if(typeof data4 === "string"){
 if(func1(data4) < 1){
-const err14 = {instancePath:instancePath+"/identity/cert",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7,data:data4};
+const err14 = {instancePath:instancePath+"/identity/cert",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema8,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -362,7 +365,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/identity/cert",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.type,parentSchema:schema7,data:data4};
+const err15 = {instancePath:instancePath+"/identity/cert",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema8.type,parentSchema:schema8,data:data4};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -381,7 +384,7 @@ const _errs14 = errors;
 const _errs15 = errors;
 if(typeof data5 === "string"){
 if(func1(data5) < 1){
-const err16 = {instancePath:instancePath+"/identity/key",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7,data:data5};
+const err16 = {instancePath:instancePath+"/identity/key",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema8,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -392,7 +395,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/identity/key",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.type,parentSchema:schema7,data:data5};
+const err17 = {instancePath:instancePath+"/identity/key",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema8.type,parentSchema:schema8,data:data5};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -411,7 +414,7 @@ const _errs17 = errors;
 const _errs18 = errors;
 if(typeof data6 === "string"){
 if(func1(data6) < 1){
-const err18 = {instancePath:instancePath+"/identity/chain",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7,data:data6};
+const err18 = {instancePath:instancePath+"/identity/chain",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema8,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -422,7 +425,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/identity/chain",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.type,parentSchema:schema7,data:data6};
+const err19 = {instancePath:instancePath+"/identity/chain",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema8.type,parentSchema:schema8,data:data6};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -443,7 +446,7 @@ const _errs19 = errors;
 const _errs20 = errors;
 if(typeof data7 === "string"){
 if(func1(data7) < 1){
-const err20 = {instancePath:instancePath+"/subject_dn",schemaPath:"#/properties/subject_dn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.subject_dn,data:data7};
+const err20 = {instancePath:instancePath+"/subject_dn",schemaPath:"#/properties/subject_dn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.subject_dn,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -454,7 +457,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/subject_dn",schemaPath:"#/properties/subject_dn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.subject_dn.type,parentSchema:schema12.properties.subject_dn,data:data7};
+const err21 = {instancePath:instancePath+"/subject_dn",schemaPath:"#/properties/subject_dn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.subject_dn.type,parentSchema:schema13.properties.subject_dn,data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -471,7 +474,7 @@ const _errs21 = errors;
 const _errs22 = errors;
 if(typeof data8 === "string"){
 if(func1(data8) < 1){
-const err22 = {instancePath:instancePath+"/san_dns",schemaPath:"#/properties/san_dns/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.san_dns,data:data8};
+const err22 = {instancePath:instancePath+"/san_dns",schemaPath:"#/properties/san_dns/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.san_dns,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -482,7 +485,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/san_dns",schemaPath:"#/properties/san_dns/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.san_dns.type,parentSchema:schema12.properties.san_dns,data:data8};
+const err23 = {instancePath:instancePath+"/san_dns",schemaPath:"#/properties/san_dns/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.san_dns.type,parentSchema:schema13.properties.san_dns,data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -499,7 +502,7 @@ const _errs23 = errors;
 const _errs24 = errors;
 if(typeof data9 === "string"){
 if(func1(data9) < 1){
-const err24 = {instancePath:instancePath+"/san_uri",schemaPath:"#/properties/san_uri/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.san_uri,data:data9};
+const err24 = {instancePath:instancePath+"/san_uri",schemaPath:"#/properties/san_uri/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.san_uri,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -510,7 +513,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/san_uri",schemaPath:"#/properties/san_uri/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.san_uri.type,parentSchema:schema12.properties.san_uri,data:data9};
+const err25 = {instancePath:instancePath+"/san_uri",schemaPath:"#/properties/san_uri/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.san_uri.type,parentSchema:schema13.properties.san_uri,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -527,7 +530,7 @@ const _errs25 = errors;
 const _errs26 = errors;
 if(typeof data10 === "string"){
 if(func1(data10) < 1){
-const err26 = {instancePath:instancePath+"/san_ip",schemaPath:"#/properties/san_ip/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.san_ip,data:data10};
+const err26 = {instancePath:instancePath+"/san_ip",schemaPath:"#/properties/san_ip/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.san_ip,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -538,7 +541,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/san_ip",schemaPath:"#/properties/san_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.san_ip.type,parentSchema:schema12.properties.san_ip,data:data10};
+const err27 = {instancePath:instancePath+"/san_ip",schemaPath:"#/properties/san_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.san_ip.type,parentSchema:schema13.properties.san_ip,data:data10};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -555,7 +558,7 @@ const _errs27 = errors;
 const _errs28 = errors;
 if(typeof data11 === "string"){
 if(func1(data11) < 1){
-const err28 = {instancePath:instancePath+"/san_email",schemaPath:"#/properties/san_email/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.san_email,data:data11};
+const err28 = {instancePath:instancePath+"/san_email",schemaPath:"#/properties/san_email/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.san_email,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -566,7 +569,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath:instancePath+"/san_email",schemaPath:"#/properties/san_email/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.san_email.type,parentSchema:schema12.properties.san_email,data:data11};
+const err29 = {instancePath:instancePath+"/san_email",schemaPath:"#/properties/san_email/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.san_email.type,parentSchema:schema13.properties.san_email,data:data11};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -583,7 +586,7 @@ const _errs29 = errors;
 const _errs30 = errors;
 if(typeof data12 === "string"){
 if(func1(data12) < 1){
-const err30 = {instancePath:instancePath+"/client_secret",schemaPath:"#/properties/client_secret/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.client_secret,data:data12};
+const err30 = {instancePath:instancePath+"/client_secret",schemaPath:"#/properties/client_secret/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.client_secret,data:data12};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -594,7 +597,7 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/client_secret",schemaPath:"#/properties/client_secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.client_secret.type,parentSchema:schema12.properties.client_secret,data:data12};
+const err31 = {instancePath:instancePath+"/client_secret",schemaPath:"#/properties/client_secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.client_secret.type,parentSchema:schema13.properties.client_secret,data:data12};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -608,9 +611,9 @@ var valid0 = _errs29 === errors;
 if(data.grant !== undefined){
 let data13 = data.grant;
 const _errs31 = errors;
-const vSchema1 = schema12.properties.grant.enum;
+const vSchema1 = schema13.properties.grant.enum;
 if(!(((data13 === "client_credentials") || (data13 === "refresh_token")) || (data13 === "authorization_code"))){
-const err32 = {instancePath:instancePath+"/grant",schemaPath:"#/properties/grant/enum",keyword:"enum",params:{allowedValues: schema12.properties.grant.enum},message:"must be equal to one of the allowed values",schema:schema12.properties.grant.enum,parentSchema:schema12.properties.grant,data:data13};
+const err32 = {instancePath:instancePath+"/grant",schemaPath:"#/properties/grant/enum",keyword:"enum",params:{allowedValues: schema13.properties.grant.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.grant.enum,parentSchema:schema13.properties.grant,data:data13};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -627,7 +630,7 @@ const _errs32 = errors;
 const _errs33 = errors;
 if(typeof data14 === "string"){
 if(func1(data14) < 1){
-const err33 = {instancePath:instancePath+"/refresh_token",schemaPath:"#/properties/refresh_token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.refresh_token,data:data14};
+const err33 = {instancePath:instancePath+"/refresh_token",schemaPath:"#/properties/refresh_token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.refresh_token,data:data14};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -638,7 +641,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/refresh_token",schemaPath:"#/properties/refresh_token/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.refresh_token.type,parentSchema:schema12.properties.refresh_token,data:data14};
+const err34 = {instancePath:instancePath+"/refresh_token",schemaPath:"#/properties/refresh_token/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.refresh_token.type,parentSchema:schema13.properties.refresh_token,data:data14};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -656,7 +659,7 @@ const _errs35 = errors;
 const _errs36 = errors;
 if(typeof data15 === "string"){
 if(func1(data15) < 1){
-const err35 = {instancePath:instancePath+"/redirect_uri",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema1,data:data15};
+const err35 = {instancePath:instancePath+"/redirect_uri",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17,data:data15};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -667,7 +670,7 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/redirect_uri",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data15};
+const err36 = {instancePath:instancePath+"/redirect_uri",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.type,parentSchema:schema17,data:data15};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -685,7 +688,7 @@ const _errs37 = errors;
 const _errs38 = errors;
 if(typeof data16 === "string"){
 if(func1(data16) < 1){
-const err37 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema12.properties.scope,data:data16};
+const err37 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.scope,data:data16};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -696,7 +699,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.scope.type,parentSchema:schema12.properties.scope,data:data16};
+const err38 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.scope.type,parentSchema:schema13.properties.scope,data:data16};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -709,7 +712,7 @@ var valid0 = _errs37 === errors;
 }
 }
 else {
-const err39 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data};
+const err39 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -723,7 +726,6 @@ return errors === 0;
 }
 validate4.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const pattern1 = new RegExp("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "u");
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://github.com/mtls-conformance/mtls-conformance/schema/target.schema.json" */;
@@ -781,9 +783,10 @@ if(data.issuer !== undefined){
 let data1 = data.issuer;
 const _errs4 = errors;
 const _errs5 = errors;
+const _errs6 = errors;
 if(typeof data1 === "string"){
-if(func1(data1) < 1){
-const err3 = {instancePath:instancePath+"/issuer",schemaPath:"#/properties/issuer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.issuer,data:data1};
+if(!pattern0.test(data1)){
+const err3 = {instancePath:instancePath+"/issuer",schemaPath:"#/$defs/httpsUrl/pattern",keyword:"pattern",params:{pattern: "^[Hh][Tt][Tt][Pp][Ss]://"},message:"must match pattern \""+"^[Hh][Tt][Tt][Pp][Ss]://"+"\"",schema:"^[Hh][Tt][Tt][Pp][Ss]://",parentSchema:schema1,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -794,7 +797,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/issuer",schemaPath:"#/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.issuer.type,parentSchema:schema0.properties.issuer,data:data1};
+const err4 = {instancePath:instancePath+"/issuer",schemaPath:"#/$defs/httpsUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -803,14 +806,15 @@ vErrors.push(err4);
 }
 errors++;
 }
+var valid1 = _errs5 === errors;
 var valid0 = _errs4 === errors;
 }
 if(data.endpoints !== undefined){
 let data2 = data.endpoints;
-const _errs6 = errors;
 const _errs7 = errors;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 const _errs8 = errors;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+const _errs9 = errors;
 for(const key1 in data2){
 if(!((((((key1 === "token") || (key1 === "introspection")) || (key1 === "revocation")) || (key1 === "registration")) || (key1 === "authorization")) || (key1 === "jwks"))){
 const err5 = {instancePath:instancePath+"/endpoints",schemaPath:"#/properties/endpoints/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.endpoints,data:data2};
@@ -825,12 +829,12 @@ errors++;
 }
 if(data2.token !== undefined){
 let data3 = data2.token;
-const _errs9 = errors;
 const _errs10 = errors;
 const _errs11 = errors;
+const _errs12 = errors;
 if(typeof data3 === "string"){
-if(func1(data3) < 1){
-const err6 = {instancePath:instancePath+"/endpoints/token",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema1,data:data3};
+if(!pattern0.test(data3)){
+const err6 = {instancePath:instancePath+"/endpoints/token",schemaPath:"#/$defs/httpsUrl/pattern",keyword:"pattern",params:{pattern: "^[Hh][Tt][Tt][Pp][Ss]://"},message:"must match pattern \""+"^[Hh][Tt][Tt][Pp][Ss]://"+"\"",schema:"^[Hh][Tt][Tt][Pp][Ss]://",parentSchema:schema1,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -841,7 +845,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/endpoints/token",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data3};
+const err7 = {instancePath:instancePath+"/endpoints/token",schemaPath:"#/$defs/httpsUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -850,17 +854,17 @@ vErrors.push(err7);
 }
 errors++;
 }
+var valid3 = _errs11 === errors;
 var valid2 = _errs10 === errors;
-var valid1 = _errs9 === errors;
 }
 if(data2.introspection !== undefined){
 let data4 = data2.introspection;
-const _errs12 = errors;
 const _errs13 = errors;
 const _errs14 = errors;
+const _errs15 = errors;
 if(typeof data4 === "string"){
-if(func1(data4) < 1){
-const err8 = {instancePath:instancePath+"/endpoints/introspection",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema1,data:data4};
+if(!pattern0.test(data4)){
+const err8 = {instancePath:instancePath+"/endpoints/introspection",schemaPath:"#/$defs/httpsUrl/pattern",keyword:"pattern",params:{pattern: "^[Hh][Tt][Tt][Pp][Ss]://"},message:"must match pattern \""+"^[Hh][Tt][Tt][Pp][Ss]://"+"\"",schema:"^[Hh][Tt][Tt][Pp][Ss]://",parentSchema:schema1,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -871,7 +875,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/endpoints/introspection",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data4};
+const err9 = {instancePath:instancePath+"/endpoints/introspection",schemaPath:"#/$defs/httpsUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -880,17 +884,17 @@ vErrors.push(err9);
 }
 errors++;
 }
-var valid3 = _errs13 === errors;
-var valid1 = _errs12 === errors;
+var valid4 = _errs14 === errors;
+var valid2 = _errs13 === errors;
 }
 if(data2.revocation !== undefined){
 let data5 = data2.revocation;
-const _errs15 = errors;
 const _errs16 = errors;
 const _errs17 = errors;
+const _errs18 = errors;
 if(typeof data5 === "string"){
-if(func1(data5) < 1){
-const err10 = {instancePath:instancePath+"/endpoints/revocation",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema1,data:data5};
+if(!pattern0.test(data5)){
+const err10 = {instancePath:instancePath+"/endpoints/revocation",schemaPath:"#/$defs/httpsUrl/pattern",keyword:"pattern",params:{pattern: "^[Hh][Tt][Tt][Pp][Ss]://"},message:"must match pattern \""+"^[Hh][Tt][Tt][Pp][Ss]://"+"\"",schema:"^[Hh][Tt][Tt][Pp][Ss]://",parentSchema:schema1,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -901,7 +905,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/endpoints/revocation",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data5};
+const err11 = {instancePath:instancePath+"/endpoints/revocation",schemaPath:"#/$defs/httpsUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -910,17 +914,17 @@ vErrors.push(err11);
 }
 errors++;
 }
-var valid4 = _errs16 === errors;
-var valid1 = _errs15 === errors;
+var valid5 = _errs17 === errors;
+var valid2 = _errs16 === errors;
 }
 if(data2.registration !== undefined){
 let data6 = data2.registration;
-const _errs18 = errors;
 const _errs19 = errors;
 const _errs20 = errors;
+const _errs21 = errors;
 if(typeof data6 === "string"){
-if(func1(data6) < 1){
-const err12 = {instancePath:instancePath+"/endpoints/registration",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema1,data:data6};
+if(!pattern0.test(data6)){
+const err12 = {instancePath:instancePath+"/endpoints/registration",schemaPath:"#/$defs/httpsUrl/pattern",keyword:"pattern",params:{pattern: "^[Hh][Tt][Tt][Pp][Ss]://"},message:"must match pattern \""+"^[Hh][Tt][Tt][Pp][Ss]://"+"\"",schema:"^[Hh][Tt][Tt][Pp][Ss]://",parentSchema:schema1,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -931,7 +935,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/endpoints/registration",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data6};
+const err13 = {instancePath:instancePath+"/endpoints/registration",schemaPath:"#/$defs/httpsUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -940,17 +944,17 @@ vErrors.push(err13);
 }
 errors++;
 }
-var valid5 = _errs19 === errors;
-var valid1 = _errs18 === errors;
+var valid6 = _errs20 === errors;
+var valid2 = _errs19 === errors;
 }
 if(data2.authorization !== undefined){
 let data7 = data2.authorization;
-const _errs21 = errors;
 const _errs22 = errors;
 const _errs23 = errors;
+const _errs24 = errors;
 if(typeof data7 === "string"){
-if(func1(data7) < 1){
-const err14 = {instancePath:instancePath+"/endpoints/authorization",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema1,data:data7};
+if(!pattern0.test(data7)){
+const err14 = {instancePath:instancePath+"/endpoints/authorization",schemaPath:"#/$defs/httpsUrl/pattern",keyword:"pattern",params:{pattern: "^[Hh][Tt][Tt][Pp][Ss]://"},message:"must match pattern \""+"^[Hh][Tt][Tt][Pp][Ss]://"+"\"",schema:"^[Hh][Tt][Tt][Pp][Ss]://",parentSchema:schema1,data:data7};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -961,7 +965,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/endpoints/authorization",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data7};
+const err15 = {instancePath:instancePath+"/endpoints/authorization",schemaPath:"#/$defs/httpsUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data7};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -970,17 +974,17 @@ vErrors.push(err15);
 }
 errors++;
 }
-var valid6 = _errs22 === errors;
-var valid1 = _errs21 === errors;
+var valid7 = _errs23 === errors;
+var valid2 = _errs22 === errors;
 }
 if(data2.jwks !== undefined){
 let data8 = data2.jwks;
-const _errs24 = errors;
 const _errs25 = errors;
 const _errs26 = errors;
+const _errs27 = errors;
 if(typeof data8 === "string"){
-if(func1(data8) < 1){
-const err16 = {instancePath:instancePath+"/endpoints/jwks",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema1,data:data8};
+if(!pattern0.test(data8)){
+const err16 = {instancePath:instancePath+"/endpoints/jwks",schemaPath:"#/$defs/httpsUrl/pattern",keyword:"pattern",params:{pattern: "^[Hh][Tt][Tt][Pp][Ss]://"},message:"must match pattern \""+"^[Hh][Tt][Tt][Pp][Ss]://"+"\"",schema:"^[Hh][Tt][Tt][Pp][Ss]://",parentSchema:schema1,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -991,7 +995,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/endpoints/jwks",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data8};
+const err17 = {instancePath:instancePath+"/endpoints/jwks",schemaPath:"#/$defs/httpsUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1000,8 +1004,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-var valid7 = _errs25 === errors;
-var valid1 = _errs24 === errors;
+var valid8 = _errs26 === errors;
+var valid2 = _errs25 === errors;
 }
 }
 else {
@@ -1014,11 +1018,11 @@ vErrors.push(err18);
 }
 errors++;
 }
-var valid0 = _errs6 === errors;
+var valid0 = _errs7 === errors;
 }
 if(data.discovery !== undefined){
 let data9 = data.discovery;
-const _errs27 = errors;
+const _errs28 = errors;
 if(typeof data9 !== "boolean"){
 const err19 = {instancePath:instancePath+"/discovery",schemaPath:"#/properties/discovery/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema0.properties.discovery.type,parentSchema:schema0.properties.discovery,data:data9};
 if(vErrors === null){
@@ -1029,17 +1033,17 @@ vErrors.push(err19);
 }
 errors++;
 }
-const _errs28 = errors;
-var valid0 = _errs27 === errors;
+const _errs29 = errors;
+var valid0 = _errs28 === errors;
 }
 if(data.server_ca !== undefined){
 let data10 = data.server_ca;
-const _errs29 = errors;
 const _errs30 = errors;
 const _errs31 = errors;
+const _errs32 = errors;
 if(typeof data10 === "string"){
 if(func1(data10) < 1){
-const err20 = {instancePath:instancePath+"/server_ca",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7,data:data10};
+const err20 = {instancePath:instancePath+"/server_ca",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema8,data:data10};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1050,7 +1054,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/server_ca",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.type,parentSchema:schema7,data:data10};
+const err21 = {instancePath:instancePath+"/server_ca",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema8.type,parentSchema:schema8,data:data10};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1059,17 +1063,17 @@ vErrors.push(err21);
 }
 errors++;
 }
-var valid8 = _errs30 === errors;
-var valid0 = _errs29 === errors;
+var valid9 = _errs31 === errors;
+var valid0 = _errs30 === errors;
 }
 if(data.certs_manifest !== undefined){
 let data11 = data.certs_manifest;
-const _errs32 = errors;
 const _errs33 = errors;
 const _errs34 = errors;
+const _errs35 = errors;
 if(typeof data11 === "string"){
 if(func1(data11) < 1){
-const err22 = {instancePath:instancePath+"/certs_manifest",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7,data:data11};
+const err22 = {instancePath:instancePath+"/certs_manifest",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema8,data:data11};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1080,7 +1084,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/certs_manifest",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.type,parentSchema:schema7,data:data11};
+const err23 = {instancePath:instancePath+"/certs_manifest",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema8.type,parentSchema:schema8,data:data11};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1089,24 +1093,13 @@ vErrors.push(err23);
 }
 errors++;
 }
-var valid9 = _errs33 === errors;
-var valid0 = _errs32 === errors;
+var valid10 = _errs34 === errors;
+var valid0 = _errs33 === errors;
 }
 if(data.test_ca !== undefined){
 let data12 = data.test_ca;
-const _errs35 = errors;
-if(!(validate1(data12, {instancePath:instancePath+"/test_ca",parentData:data,parentDataProperty:"test_ca",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate1.errors : vErrors.concat(validate1.errors);
-errors = vErrors.length;
-}
-else {
-}
-var valid0 = _errs35 === errors;
-}
-if(data.second_trusted_ca !== undefined){
-let data13 = data.second_trusted_ca;
 const _errs36 = errors;
-if(!(validate1(data13, {instancePath:instancePath+"/second_trusted_ca",parentData:data,parentDataProperty:"second_trusted_ca",rootData,dynamicAnchors}))){
+if(!(validate1(data12, {instancePath:instancePath+"/test_ca",parentData:data,parentDataProperty:"test_ca",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate1.errors : vErrors.concat(validate1.errors);
 errors = vErrors.length;
 }
@@ -1114,10 +1107,21 @@ else {
 }
 var valid0 = _errs36 === errors;
 }
+if(data.second_trusted_ca !== undefined){
+let data13 = data.second_trusted_ca;
+const _errs37 = errors;
+if(!(validate1(data13, {instancePath:instancePath+"/second_trusted_ca",parentData:data,parentDataProperty:"second_trusted_ca",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate1.errors : vErrors.concat(validate1.errors);
+errors = vErrors.length;
+}
+else {
+}
+var valid0 = _errs37 === errors;
+}
 if(data.clients !== undefined){
 let data14 = data.clients;
-const _errs37 = errors;
 const _errs38 = errors;
+const _errs39 = errors;
 if(Array.isArray(data14)){
 if(data14.length < 1){
 const err24 = {instancePath:instancePath+"/clients",schemaPath:"#/properties/clients/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema0.properties.clients,data:data14};
@@ -1129,20 +1133,20 @@ vErrors.push(err24);
 }
 errors++;
 }
-let valid11 = true;
+let valid12 = true;
 const len0 = data14.length;
 for(let i0=0; i0<len0; i0++){
 let data15 = data14[i0];
-const _errs39 = errors;
+const _errs40 = errors;
 if(!(validate4(data15, {instancePath:instancePath+"/clients/" + i0,parentData:data14,parentDataProperty:i0,rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate4.errors : vErrors.concat(validate4.errors);
 errors = vErrors.length;
 }
 else {
 }
-var valid10 = _errs39 === errors;
-if(!valid10){
-valid11 = false;
+var valid11 = _errs40 === errors;
+if(!valid11){
+valid12 = false;
 }
 }
 }
@@ -1156,12 +1160,12 @@ vErrors.push(err25);
 }
 errors++;
 }
-var valid0 = _errs37 === errors;
+var valid0 = _errs38 === errors;
 }
 if(data.resource !== undefined){
 let data16 = data.resource;
-const _errs40 = errors;
 const _errs41 = errors;
+const _errs42 = errors;
 if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
 if(data16.url === undefined){
 const err26 = {instancePath:instancePath+"/resource",schemaPath:"#/properties/resource/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema0.properties.resource.required,parentSchema:schema0.properties.resource,data:data16};
@@ -1173,7 +1177,7 @@ vErrors.push(err26);
 }
 errors++;
 }
-const _errs42 = errors;
+const _errs43 = errors;
 for(const key2 in data16){
 if(!(((key2 === "url") || (key2 === "method")) || (key2 === "expected_status"))){
 const err27 = {instancePath:instancePath+"/resource",schemaPath:"#/properties/resource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.resource,data:data16};
@@ -1188,12 +1192,12 @@ errors++;
 }
 if(data16.url !== undefined){
 let data17 = data16.url;
-const _errs43 = errors;
 const _errs44 = errors;
 const _errs45 = errors;
+const _errs46 = errors;
 if(typeof data17 === "string"){
-if(func1(data17) < 1){
-const err28 = {instancePath:instancePath+"/resource/url",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema1,data:data17};
+if(!pattern0.test(data17)){
+const err28 = {instancePath:instancePath+"/resource/url",schemaPath:"#/$defs/httpsUrl/pattern",keyword:"pattern",params:{pattern: "^[Hh][Tt][Tt][Pp][Ss]://"},message:"must match pattern \""+"^[Hh][Tt][Tt][Pp][Ss]://"+"\"",schema:"^[Hh][Tt][Tt][Pp][Ss]://",parentSchema:schema1,data:data17};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1204,7 +1208,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath:instancePath+"/resource/url",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data17};
+const err29 = {instancePath:instancePath+"/resource/url",schemaPath:"#/$defs/httpsUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data17};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1213,12 +1217,12 @@ vErrors.push(err29);
 }
 errors++;
 }
+var valid14 = _errs45 === errors;
 var valid13 = _errs44 === errors;
-var valid12 = _errs43 === errors;
 }
 if(data16.method !== undefined){
 let data18 = data16.method;
-const _errs46 = errors;
+const _errs47 = errors;
 const vSchema0 = schema0.properties.resource.properties.method.enum;
 if(!(((((((data18 === "GET") || (data18 === "POST")) || (data18 === "PUT")) || (data18 === "PATCH")) || (data18 === "DELETE")) || (data18 === "HEAD")) || (data18 === "OPTIONS"))){
 const err30 = {instancePath:instancePath+"/resource/method",schemaPath:"#/properties/resource/properties/method/enum",keyword:"enum",params:{allowedValues: schema0.properties.resource.properties.method.enum},message:"must be equal to one of the allowed values",schema:schema0.properties.resource.properties.method.enum,parentSchema:schema0.properties.resource.properties.method,data:data18};
@@ -1230,11 +1234,11 @@ vErrors.push(err30);
 }
 errors++;
 }
-var valid12 = _errs46 === errors;
+var valid13 = _errs47 === errors;
 }
 if(data16.expected_status !== undefined){
 let data19 = data16.expected_status;
-const _errs47 = errors;
+const _errs48 = errors;
 if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
 const err31 = {instancePath:instancePath+"/resource/expected_status",schemaPath:"#/properties/resource/properties/expected_status/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.resource.properties.expected_status.type,parentSchema:schema0.properties.resource.properties.expected_status,data:data19};
 if(vErrors === null){
@@ -1245,7 +1249,7 @@ vErrors.push(err31);
 }
 errors++;
 }
-const _errs48 = errors;
+const _errs49 = errors;
 if((typeof data19 == "number") && (isFinite(data19))){
 if(data19 > 299 || isNaN(data19)){
 const err32 = {instancePath:instancePath+"/resource/expected_status",schemaPath:"#/properties/resource/properties/expected_status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 299},message:"must be <= 299",schema:299,parentSchema:schema0.properties.resource.properties.expected_status,data:data19};
@@ -1268,7 +1272,7 @@ vErrors.push(err33);
 errors++;
 }
 }
-var valid12 = _errs47 === errors;
+var valid13 = _errs48 === errors;
 }
 }
 else {
@@ -1281,14 +1285,14 @@ vErrors.push(err34);
 }
 errors++;
 }
-var valid0 = _errs40 === errors;
+var valid0 = _errs41 === errors;
 }
 if(data.token_request !== undefined){
 let data20 = data.token_request;
-const _errs49 = errors;
 const _errs50 = errors;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
 const _errs51 = errors;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+const _errs52 = errors;
 for(const key3 in data20){
 if(!(((key3 === "scope") || (key3 === "resource")) || (key3 === "audience"))){
 const err35 = {instancePath:instancePath+"/token_request",schemaPath:"#/properties/token_request/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.token_request,data:data20};
@@ -1303,8 +1307,8 @@ errors++;
 }
 if(data20.scope !== undefined){
 let data21 = data20.scope;
-const _errs52 = errors;
 const _errs53 = errors;
+const _errs54 = errors;
 if(typeof data21 === "string"){
 if(func1(data21) < 1){
 const err36 = {instancePath:instancePath+"/token_request/scope",schemaPath:"#/properties/token_request/properties/scope/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.token_request.properties.scope,data:data21};
@@ -1327,12 +1331,12 @@ vErrors.push(err37);
 }
 errors++;
 }
-var valid14 = _errs52 === errors;
+var valid15 = _errs53 === errors;
 }
 if(data20.resource !== undefined){
 let data22 = data20.resource;
-const _errs54 = errors;
 const _errs55 = errors;
+const _errs56 = errors;
 if(typeof data22 === "string"){
 if(func1(data22) < 1){
 const err38 = {instancePath:instancePath+"/token_request/resource",schemaPath:"#/properties/token_request/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.token_request.properties.resource,data:data22};
@@ -1355,12 +1359,12 @@ vErrors.push(err39);
 }
 errors++;
 }
-var valid14 = _errs54 === errors;
+var valid15 = _errs55 === errors;
 }
 if(data20.audience !== undefined){
 let data23 = data20.audience;
-const _errs56 = errors;
 const _errs57 = errors;
+const _errs58 = errors;
 if(typeof data23 === "string"){
 if(func1(data23) < 1){
 const err40 = {instancePath:instancePath+"/token_request/audience",schemaPath:"#/properties/token_request/properties/audience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.token_request.properties.audience,data:data23};
@@ -1383,7 +1387,7 @@ vErrors.push(err41);
 }
 errors++;
 }
-var valid14 = _errs56 === errors;
+var valid15 = _errs57 === errors;
 }
 }
 else {
@@ -1396,21 +1400,21 @@ vErrors.push(err42);
 }
 errors++;
 }
-var valid0 = _errs49 === errors;
+var valid0 = _errs50 === errors;
 }
 if(data.forwarded_headers !== undefined){
 let data24 = data.forwarded_headers;
-const _errs58 = errors;
 const _errs59 = errors;
+const _errs60 = errors;
 if(Array.isArray(data24)){
-let valid16 = true;
+let valid17 = true;
 const len1 = data24.length;
 for(let i1=0; i1<len1; i1++){
 let data25 = data24[i1];
-const _errs60 = errors;
 const _errs61 = errors;
+const _errs62 = errors;
 if(typeof data25 === "string"){
-if(!pattern1.test(data25)){
+if(!pattern9.test(data25)){
 const err43 = {instancePath:instancePath+"/forwarded_headers/" + i1,schemaPath:"#/properties/forwarded_headers/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema0.properties.forwarded_headers.items,data:data25};
 if(vErrors === null){
 vErrors = [err43];
@@ -1431,9 +1435,9 @@ vErrors.push(err44);
 }
 errors++;
 }
-var valid15 = _errs60 === errors;
-if(!valid15){
-valid16 = false;
+var valid16 = _errs61 === errors;
+if(!valid16){
+valid17 = false;
 }
 }
 }
@@ -1447,14 +1451,14 @@ vErrors.push(err45);
 }
 errors++;
 }
-var valid0 = _errs58 === errors;
+var valid0 = _errs59 === errors;
 }
 if(data.registration !== undefined){
 let data26 = data.registration;
-const _errs62 = errors;
 const _errs63 = errors;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
 const _errs64 = errors;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+const _errs65 = errors;
 for(const key4 in data26){
 if(!(key4 === "initial_access_token")){
 const err46 = {instancePath:instancePath+"/registration",schemaPath:"#/properties/registration/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.registration,data:data26};
@@ -1469,8 +1473,8 @@ errors++;
 }
 if(data26.initial_access_token !== undefined){
 let data27 = data26.initial_access_token;
-const _errs65 = errors;
 const _errs66 = errors;
+const _errs67 = errors;
 if(typeof data27 === "string"){
 if(func1(data27) < 1){
 const err47 = {instancePath:instancePath+"/registration/initial_access_token",schemaPath:"#/properties/registration/properties/initial_access_token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.registration.properties.initial_access_token,data:data27};
@@ -1493,7 +1497,7 @@ vErrors.push(err48);
 }
 errors++;
 }
-var valid17 = _errs65 === errors;
+var valid18 = _errs66 === errors;
 }
 }
 else {
@@ -1506,7 +1510,7 @@ vErrors.push(err49);
 }
 errors++;
 }
-var valid0 = _errs62 === errors;
+var valid0 = _errs63 === errors;
 }
 }
 else {

@@ -1,4 +1,4 @@
-/** Absolute http(s) URLs: every endpoint, the issuer, the resource and redirect URIs. */
+/** Absolute http(s) URLs: redirect URIs, which the harness compares but never requests. */
 export function isAbsoluteHttpUrl(value: string): boolean {
   let url: URL;
   try {
@@ -14,4 +14,20 @@ export function httpUrlProblem(value: string): string | undefined {
   return isAbsoluteHttpUrl(value)
     ? undefined
     : `must be an absolute http(s) URL, got ${JSON.stringify(value)}`;
+}
+
+/**
+ * The schema's pattern for the URLs the harness sends requests to (schema/target.schema.json
+ * `$defs/httpsUrl`), so that a schema error on one reads as httpsUrlProblem().
+ */
+export const HTTPS_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]://';
+
+/**
+ * Why `value` may not be requested, or undefined when it may: the issuer, every endpoint and the
+ * resource receive credentials and client certificates, which never go over plain HTTP.
+ */
+export function httpsUrlProblem(value: string): string | undefined {
+  return isAbsoluteHttpUrl(value) && new URL(value).protocol === 'https:'
+    ? undefined
+    : `must be an absolute https URL (credentials and client certificates never go over plain HTTP), got ${JSON.stringify(value)}`;
 }

@@ -5,7 +5,7 @@ import { readConfigDocument } from './config-document.js';
 import { renderPath } from './config-path.js';
 import { configProblem } from './config-problem.js';
 import { checkConfigShape } from './config-schema.js';
-import { httpUrlProblem } from './http-url.js';
+import { httpsUrlProblem } from './http-url.js';
 import type { RawEndpointName, RawTargetConfig } from './raw-config.js';
 import { ReferencedFiles } from './referenced-files.js';
 import type { Endpoints, TargetClient, TargetConfig } from './target.js';
@@ -104,8 +104,9 @@ function checkServerLocation(
   return { issuer, discovery, endpoints };
 }
 
+/** A URL the harness sends requests to: https only. */
 function checkedUrl(file: string, at: string, value: string): string {
-  const problem = httpUrlProblem(value);
+  const problem = httpsUrlProblem(value);
   if (problem) throw configProblem(file, at, problem);
   return value;
 }

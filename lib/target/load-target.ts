@@ -6,8 +6,8 @@ import { targetOrigins } from './target-origins.js';
 
 /**
  * Loads a config file and resolves it against the live server. The caller owns the returned
- * dispatchers (trusting the configured server CA, presenting client certificates only to the
- * target's own origins) and closes them when done. An abort of `signal` during discovery
+ * dispatchers (trusting the configured server CA, sending client certificates and credentials
+ * only to the target's own origins) and closes them when done. An abort of `signal` during discovery
  * destroys its connections at once, so discovery ends with an error instead of waiting out its
  * timeouts.
  */
@@ -25,7 +25,7 @@ export async function loadTarget(
   try {
     const target = await resolveTarget(config, { dispatchers });
     opts.signal?.throwIfAborted();
-    dispatchers.restrictCertificatesTo(targetOrigins(target));
+    dispatchers.restrictToTargetOrigins(targetOrigins(target));
     return { target, dispatchers };
   } catch (err) {
     await dispatchers.close();

@@ -1,6 +1,7 @@
 import { TargetUnreachableError } from '../errors.js';
 import type { IdentityDispatchers } from '../tls/dispatchers.js';
 import { deriveCapabilities } from './capabilities.js';
+import { issuerMismatch } from './issuer-match.js';
 import { advertisedEndpoints, applyMtlsAliases } from './metadata-endpoints.js';
 import { type FetchedMetadata, fetchMetadata } from './metadata-fetch.js';
 import type { Target, TargetConfig } from './target.js';
@@ -9,7 +10,8 @@ import type { Target, TargetConfig } from './target.js';
  * Completes a TargetConfig from the issuer's metadata: conventional endpoints (config wins),
  * the mTLS aliases the harness will use, and the capability profile. Metadata defects are
  * recorded in `metadataProblems` for the DISC scenarios; only an unreachable server, or one with
- * no metadata and no configured token endpoint, stops here.
+ * no metadata and no configured token endpoint, stops here. A document whose issuer is not the
+ * configured one is not used at all (RFC 8414 §3.3) and is named in `metadataRejected`.
  */
 export async function resolveTarget(
   config: TargetConfig,
@@ -36,10 +38,18 @@ export async function resolveTarget(
     }
   }
 
-  const metadata = fetched?.document;
+  let metadata = fetched?.document;
+  let rejected: string | undefined;
   if (fetched) {
     problems.push(...fetched.problems);
-    checkIssuer(config.issuer, metadata, problems);
+    rejected =
+      config.issuer === undefined ? undefined : issuerMismatch(config.issuer, fetched.document);
+    if (rejected !== undefined) {
+      // Not one endpoint, alias or capability of it is used, nor do its hosts become origins of
+      // the target: the run stops at DISC-01.
+      problems.push(`${rejected} (RFC 8414 §3.3: the document is not used)`);
+      metadata = undefined;
+    }
   }
   const endpoints = {
     ...(metadata ? advertisedEndpoints(metadata, problems) : {}),
@@ -51,7 +61,7 @@ export async function resolveTarget(
     configured: config.endpoints,
     problems,
   });
-  if (mtlsEndpoints.token === undefined) {
+  if (mtlsEndpoints.token === undefined && rejected === undefined) {
     // Nothing in the catalog works without one; say where it was looked for.
     throw new TargetUnreachableError(
       `the metadata at ${fetched?.url ?? 'the issuer'} has no usable token_endpoint and ${config.configFile} sets no endpoints.token`,
@@ -71,10 +81,9 @@ export async function resolveTarget(
     capabilities: deriveCapabilities({ config, metadata, mtlsEndpoints }),
   };
   if (issuer !== undefined) target.issuer = issuer;
-  if (fetched) {
-    target.metadataUrl = fetched.url;
-    target.metadata = fetched.document;
-  }
+  if (fetched) target.metadataUrl = fetched.url;
+  if (metadata) target.metadata = metadata;
+  if (rejected !== undefined) target.metadataRejected = rejected;
   if (aliases) target.aliases = aliases;
   if (serverCaPem !== undefined) target.serverCaPem = serverCaPem;
   if (testCa) target.testCa = testCa;
@@ -83,20 +92,4 @@ export async function resolveTarget(
   if (resource) target.resource = resource;
   if (registration) target.registration = registration;
   return target;
-}
-
-/** RFC 8414 §3.3: the document's issuer must be identical to the one it was fetched for. */
-function checkIssuer(
-  issuer: string | undefined,
-  metadata: Record<string, unknown> | undefined,
-  problems: string[],
-): void {
-  if (!metadata || issuer === undefined) return;
-  if (metadata.issuer === undefined) {
-    problems.push('metadata has no issuer (RFC 8414 §2 requires it)');
-  } else if (metadata.issuer !== issuer) {
-    problems.push(
-      `metadata issuer ${JSON.stringify(metadata.issuer)} does not equal the configured issuer ${JSON.stringify(issuer)} (RFC 8414 §3.3)`,
-    );
-  }
 }

@@ -98,10 +98,15 @@ export interface Target {
   issuer?: string;
   /** Where the metadata document was found. */
   metadataUrl?: string;
-  /** The raw metadata document. */
+  /** The raw metadata document; absent when it was rejected (see metadataRejected). */
   metadata?: Record<string, unknown>;
-  /** E.g. an issuer mismatch: recorded for the DISC scenarios to judge, never thrown. */
+  /** E.g. a wrong content type: recorded for the DISC scenarios to judge, never thrown. */
   metadataProblems: string[];
+  /**
+   * Why the metadata document at metadataUrl was not used: its issuer is not the configured one
+   * (RFC 8414 §3.3). Nothing of it is in this Target, and nothing is to be tested but DISC-01.
+   */
+  metadataRejected?: string;
   /** Conventional endpoints: metadata, then config overrides. */
   endpoints: Endpoints;
   /** What the harness uses for mTLS calls: mtls_endpoint_aliases applied (RFC 8705 §5), else == endpoints. */

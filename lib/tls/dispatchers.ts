@@ -37,10 +37,10 @@ export interface DispatcherOptions {
   /** Response body cap in bytes; the rest is discarded unread. */
   maxBodyBytes?: number;
   /**
-   * The only origins ("https://host:port") a client certificate is ever presented to; see
-   * restrictCertificatesTo(). Undefined: not restricted yet.
+   * The target's origins ("https://host:port"): the only ones a client certificate or a
+   * credential ever goes to; see restrictToTargetOrigins(). Undefined: not known yet.
    */
-  certificateOrigins?: Iterable<string>;
+  targetOrigins?: Iterable<string>;
 }
 
 export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = Object.freeze({
@@ -75,7 +75,7 @@ export class IdentityDispatchers {
   // Keyed by the Identity object: two identities that happen to share a name (a re-minted
   // certificate) must still never share an agent.
   readonly #agents = new Map<Identity | null, IdentityAgent>();
-  #certificateOrigins: ReadonlySet<string> | undefined;
+  #targetOrigins: ReadonlySet<string> | undefined;
   #closed = false;
   readonly #closing: Promise<unknown>[] = [];
 
@@ -88,31 +88,38 @@ export class IdentityDispatchers {
     this.#serverCa = opts.serverCa;
     this.#anonymousContext =
       opts.serverCa === undefined ? undefined : usableCaContext(opts.serverCa);
-    if (opts.certificateOrigins !== undefined) this.restrictCertificatesTo(opts.certificateOrigins);
+    if (opts.targetOrigins !== undefined) this.restrictToTargetOrigins(opts.targetOrigins);
   }
 
   /**
-   * From now on a client certificate is presented only to these origins (the target's issuer,
-   * endpoints and resource): a URL taken from a response (a Location, a registration_client_uri)
-   * cannot make the harness hand a client's certificate to some other host. Requests without a
-   * certificate are not restricted. Checked per request in exchange() for a clear reason, and
-   * again in the connector, so no path through an agent can open such a connection.
+   * From now on client certificates and credentials go only to these origins (the target's
+   * issuer, endpoints and resource): a URL taken from a response (a Location, a
+   * registration_client_uri) cannot make the harness hand a client's certificate or a token to
+   * some other host. Certificates are checked per request in exchange() for a clear reason, and
+   * again in the connector, so no path through an agent can open such a connection; credentials
+   * are checked in exchange() (see request-guard.ts), the only way a request is sent.
    */
-  restrictCertificatesTo(origins: Iterable<string>): void {
-    this.#certificateOrigins = new Set([...origins].map(normaliseOrigin));
+  restrictToTargetOrigins(origins: Iterable<string>): void {
+    this.#targetOrigins = new Set([...origins].map(normaliseOrigin));
   }
 
-  /** The origins a certificate may go to, sorted; undefined while unrestricted. */
-  get certificateOrigins(): readonly string[] | undefined {
-    return this.#certificateOrigins === undefined
-      ? undefined
-      : [...this.#certificateOrigins].sort();
+  /** The target's origins, sorted; undefined while not known yet. */
+  get targetOrigins(): readonly string[] | undefined {
+    return this.#targetOrigins === undefined ? undefined : [...this.#targetOrigins].sort();
   }
 
-  /** Whether `identity` may be presented to `origin` (always true for no certificate). */
+  /** Whether `origin` is one of the target's (never, while they are not known yet). */
+  isTargetOrigin(origin: string): boolean {
+    return this.#targetOrigins?.has(normaliseOrigin(origin)) ?? false;
+  }
+
+  /**
+   * Whether `identity` may be presented to `origin`: always for no certificate, and for any
+   * origin while the target's are not known yet (discovery presents none).
+   */
   mayPresent(identity: Identity | null, origin: string): boolean {
-    if (identity === null || this.#certificateOrigins === undefined) return true;
-    return this.#certificateOrigins.has(normaliseOrigin(origin));
+    if (identity === null || this.#targetOrigins === undefined) return true;
+    return this.isTargetOrigin(origin);
   }
 
   /** The dispatcher for an identity (null = no client certificate), created on first use. */

@@ -8,9 +8,10 @@ import { setImmediate } from 'node:timers/promises';
 import type { SecretRegistry } from '../output/secret-registry.js';
 import type { TranscriptEvidence } from '../report/run-result.js';
 import { type ClassifiedFailure, classifyFailure, type FailureClass } from './classify-failure.js';
-import { CERTIFICATE_ORIGIN_CODE, type IdentityDispatchers, type TlsInfo } from './dispatchers.js';
+import type { IdentityDispatchers, TlsInfo } from './dispatchers.js';
 import type { Identity } from './identity.js';
 import { jsonDepth, MAX_JSON_DEPTH, parseBoundedJson } from './json-depth.js';
+import { refusedRequest } from './request-guard.js';
 import { buildTranscript } from './transcript.js';
 
 export type { FailureClass } from './classify-failure.js';
@@ -100,14 +101,15 @@ export async function exchange(
     });
   }
 
-  if (!dispatchers.mayPresent(identity, url.origin)) {
-    // Nothing is sent: the certificate stays with the origins the operator named as the target.
-    return fail({
-      class: 'connection-error',
-      code: CERTIFICATE_ORIGIN_CODE,
-      message: `not sent: ${url.origin} is not an origin of the target, and client certificate "${identity?.name ?? ''}" is only presented to the target's own origins (${(dispatchers.certificateOrigins ?? []).join(', ')})`,
-    });
-  }
+  // Nothing is sent: certificates and credentials stay with the origins the operator named as
+  // the target, and credentials never travel in plain text.
+  const refusal = refusedRequest(dispatchers, identity, {
+    url,
+    headers,
+    form: req.form,
+    json: req.json,
+  });
+  if (refusal !== undefined) return fail(refusal);
 
   const { timeouts, maxBodyBytes } = dispatchers;
   const dispatcher = dispatchers.for(identity);

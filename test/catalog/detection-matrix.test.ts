@@ -12,7 +12,9 @@ import { CATALOG } from '../../lib/scenarios/catalog/index.js';
 /**
  * The detection matrix (DESIGN.md): the whole catalog against the conformant reference server
  * passes; each defect switch makes exactly the scenarios it declares fail (MUST → failed,
- * SHOULD → warning) and nothing else; and every MUST scenario is made to fail by some defect.
+ * SHOULD → warning) and nothing else, and one that stops the run (wrong-issuer: RFC 8414 §3.3)
+ * leaves every other scenario not run with the reason; and every MUST scenario is made to fail
+ * by some defect.
  */
 describe('detection matrix: the catalog against the reference server', function () {
   this.timeout(120_000);
@@ -91,8 +93,21 @@ describe('detection matrix: the catalog against the reference server', function 
         tokenFormat: defect.serverOptions?.tokenFormat ?? 'jwt',
       });
       const failed = notPassing(run);
-      matrix.push({ defect: defect.name, failed });
+      matrix.push({
+        defect: defect.name,
+        failed: defect.stopsTheRun === undefined ? failed : [...failed, '(the rest not run)'],
+      });
       expect(failed, explain(run)).to.deep.equal([...defect.fails].sort());
+      if (defect.stopsTheRun === undefined) return;
+      // The rest is accounted for: each scenario reported as not run, and why.
+      const rest = run.scenarios.filter((s) => !defect.fails.includes(s.id));
+      expect(rest.length).to.equal(CATALOG.length - defect.fails.length);
+      for (const s of rest) {
+        expect(s.status, s.id).to.equal('skipped');
+        expect(s.reason, s.id)
+          .to.match(/^not run: /)
+          .and.include(defect.stopsTheRun);
+      }
     });
   }
 

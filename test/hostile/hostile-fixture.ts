@@ -5,7 +5,7 @@
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { mintCa } from '../../lib/certs/mint.js';
 import { loadReferenceMaterial } from '../../lib/reference/reference-material.js';
 import { type ReferenceServer, startReferenceServer } from '../../lib/reference/server.js';
@@ -16,7 +16,6 @@ export class HostileFixture {
   #referenceConfig: Record<string, unknown> = {};
   #serverCertPem = '';
   #serverKeyPem = '';
-  #rootCaPem = '';
   #unrelatedCaPem = '';
   #counter = 0;
 
@@ -35,9 +34,13 @@ export class HostileFixture {
     >;
     fixture.#serverCertPem = material.serverCertPem;
     fixture.#serverKeyPem = material.serverKeyPem;
-    fixture.#rootCaPem = material.trustAnchorPems[0] ?? '';
     fixture.#unrelatedCaPem = (await mintCa({ subject: 'CN=unrelated CA,O=Hostile' })).certPem;
     return fixture;
+  }
+
+  /** The PEM file of the CA that issued the servers' certificate (the targets' server_ca). */
+  get serverCaFile(): string {
+    return resolve(this.stateDir, String(this.#referenceConfig.server_ca));
   }
 
   /** A conformant reference server sharing this fixture's certificate set. */
@@ -45,10 +48,10 @@ export class HostileFixture {
     return startReferenceServer({ stateDir: this.stateDir, port: 0, onInternalError: () => {} });
   }
 
-  /** Starts a hostile server in `mode`; issuer-mismatch needs a running `upstream`. */
+  /** Starts a hostile server in `mode`. */
   startHostile(
     mode: HostileMode,
-    extra: { dribbleIntervalMs?: number; hugeBodyBytes?: number; upstream?: ReferenceServer } = {},
+    extra: { dribbleIntervalMs?: number; hugeBodyBytes?: number } = {},
   ): Promise<HostileServer> {
     return startHostileServer({
       mode,
@@ -59,9 +62,6 @@ export class HostileFixture {
         ? { dribbleIntervalMs: extra.dribbleIntervalMs }
         : {}),
       ...(extra.hugeBodyBytes !== undefined ? { hugeBodyBytes: extra.hugeBodyBytes } : {}),
-      ...(extra.upstream !== undefined
-        ? { upstream: { issuer: extra.upstream.issuer, caPem: this.#rootCaPem } }
-        : {}),
     });
   }
 
@@ -81,7 +81,7 @@ export class HostileFixture {
         expected_status: 200,
       },
     };
-    await writeFile(file, JSON.stringify(config, null, 2), { mode: 0o600 });
+    await writeFile(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     return file;
   }
 

@@ -6,8 +6,11 @@ import { TargetUnreachableError } from '../../lib/errors.js';
 import type { RunResult, ScenarioResult, TranscriptEvidence } from '../../lib/report/run-result.js';
 import { progressLine } from '../../lib/runner/console-progress.js';
 import { type RunTargetOutcome, runTarget } from '../../lib/runner/run-target.js';
+import type { Selection } from '../../lib/runner/selection.js';
+import { CATALOG } from '../../lib/scenarios/catalog/index.js';
 import { HostileFixture } from './hostile-fixture.js';
-import type { HostileMode, HostileServer } from './hostile-server.js';
+import { type HostileMode, type HostileServer, MISMATCHED_ISSUER } from './hostile-server.js';
+import { expectOutsideUntouched } from './outside-host.js';
 
 /**
  * The whole catalog against a server that misbehaves in one way per mode. For every mode the run
@@ -71,15 +74,12 @@ describe('hostile targets (fast variants)', function () {
       label?: string;
       timeoutMs?: number;
       deadlineMs?: number;
+      selection?: Selection;
     } = {},
   ): Promise<HostileRun> {
-    const upstream = mode === 'issuer-mismatch' ? await fx.startReference() : undefined;
-    const server = await fx.startHostile(mode, {
-      ...extra,
-      ...(upstream ? { upstream } : {}),
-    });
+    const server = await fx.startHostile(mode, extra);
     try {
-      const target = await fx.targetFor(server, upstream ? { resourceBase: upstream.mtlsUrl } : {});
+      const target = await fx.targetFor(server);
       const reportDir = join(fx.stateDir, `report-${extra.label ?? mode}`);
       const console: string[] = [];
       const started = performance.now();
@@ -90,12 +90,12 @@ describe('hostile targets (fast variants)', function () {
         deadlineMs:
           extra.deadlineMs ?? (extra.timeoutMs === undefined ? ANSWERING_DEADLINE_MS : DEADLINE_MS),
         onResult: (r) => console.push(progressLine(r)),
+        ...(extra.selection ? { selection: extra.selection } : {}),
       });
       const elapsedMs = Math.round(performance.now() - started);
       return { outcome, elapsedMs, server, console, reportDir };
     } finally {
       await server.close();
-      await upstream?.close();
     }
   }
 
@@ -305,25 +305,31 @@ describe('hostile targets (fast variants)', function () {
   it('redirects to another origin: never followed, the other host sees nothing', async () => {
     const run = await runAgainst('redirect-elsewhere');
     expect(scenario(run.outcome.run, 'PKI-01').status).to.equal('failed');
-    expect(run.server.stats.outsideConnections).to.equal(0);
-    expect(run.server.stats.outsideRequests).to.equal(0);
+    expectOutsideUntouched(run.server);
     await expectFinishedWithin(run, UNHURRIED_BOUND_MS);
     record('redirect-elsewhere', run, 'HTTP 307 not followed; 0 connections to the other origin');
   });
 
-  it('hands out a registration_client_uri on another origin: the certificate is not sent there', async () => {
+  it('hands out a registration_client_uri on another origin: not used, the reason in the notes', async () => {
     const run = await runAgainst('foreign-management-uri');
-    const notes = run.outcome.run.scenarios.flatMap((s) => s.notes).join('\n');
-    expect(notes).to.match(/not an origin of the target/);
-    expect(notes).to.include('ERR_CERTIFICATE_ORIGIN_NOT_ALLOWED');
-    expect(run.server.stats.outsideConnections).to.equal(0);
-    expect(run.server.stats.outsideCertificates).to.equal(0);
-    await expectFinishedWithin(run, UNHURRIED_BOUND_MS);
-    record(
-      'foreign registration_client_uri',
-      run,
-      'clean-up DELETE refused locally; 0 connections outside',
+    const notes = run.outcome.run.scenarios.flatMap((s) => s.notes);
+    const foreign = notes.filter((n) => n.includes('registration_client_uri'));
+    expect(foreign.length).to.be.greaterThan(0);
+    for (const note of foreign) {
+      expect(note).to.equal(
+        `client hostile-client stays registered: its registration_client_uri is on ${run.server.outsideBase}, not an origin of the target, so it was not used (registration access tokens and client certificates go only to the target's own origins, over https)`,
+      );
+    }
+    // Refused before any request: no DELETE was even attempted, so none is in the evidence.
+    const transcripts = run.outcome.run.scenarios.flatMap((s) =>
+      s.evidence.filter((e) => e.kind === 'transcript'),
     );
+    expect(
+      transcripts.filter((t) => t.request.url.startsWith(run.server.outsideBase)),
+    ).to.deep.equal([]);
+    expectOutsideUntouched(run.server);
+    await expectFinishedWithin(run, UNHURRIED_BOUND_MS);
+    record('foreign registration_client_uri', run, 'not used (noted); 0 TCP connections outside');
   });
 
   it('refuses every TLS handshake: the refusal is named', async () => {
@@ -344,16 +350,47 @@ describe('hostile targets (fast variants)', function () {
     record('closed-ports', run, pki01.observed ?? '');
   });
 
-  it('publishes metadata with another issuer: DISC-01 fails, the rest still runs', async () => {
+  it('publishes metadata with another issuer: DISC-01 fails, nothing else runs, nothing goes where it points', async () => {
     const run = await runAgainst('issuer-mismatch');
     const disc01 = scenario(run.outcome.run, 'DISC-01');
     expect(disc01.status).to.equal('failed');
-    expect(shown(disc01), shown(disc01)).to.match(/issuer/);
-    expect(shown(disc01), shown(disc01)).to.include('https://issuer.mismatch.example');
-    const failed = run.outcome.run.scenarios.filter((s) => s.status === 'failed').map((s) => s.id);
-    expect(failed).to.deep.equal(['DISC-01']);
+    expect(shown(disc01), shown(disc01)).to.equal(
+      `the metadata issuer is not identical to the configured issuer "${run.server.issuer}" [issuer "${MISMATCHED_ISSUER}" at ${run.server.issuer}/.well-known/oauth-authorization-server]`,
+    );
+    const others = run.outcome.run.scenarios.filter((s) => s.id !== 'DISC-01');
+    expect(others.length).to.equal(CATALOG.length - 1);
+    const reason = `not run: the metadata issuer "${MISMATCHED_ISSUER}" is not the configured issuer "${run.server.issuer}", and RFC 8414 §3.3 forbids using such metadata: the run stops at DISC-01`;
+    for (const s of others) {
+      expect(s.status, s.id).to.equal('skipped');
+      expect(s.reason, s.id).to.equal(reason);
+      expect(s.evidence, s.id).to.deep.equal([]);
+    }
+    expect(run.outcome.exitCode).to.equal(1);
+    expect(run.outcome.run.interrupted).to.equal(undefined);
+    // Every endpoint and alias the document names is on the outside host: none was used. Only
+    // the metadata fetch itself happened (DISC-01's), and nothing reached the resource either.
+    expectOutsideUntouched(run.server);
+    expect(run.server.stats.hostileRequests).to.equal(0);
+    const urls = disc01.evidence.flatMap((e) => (e.kind === 'transcript' ? [e.request.url] : []));
+    expect(urls).to.deep.equal([`${run.server.issuer}/.well-known/oauth-authorization-server`]);
     await expectFinishedWithin(run, UNHURRIED_BOUND_MS);
-    record('issuer-mismatch', run, `DISC-01: ${disc01.reason}`);
+    record('issuer-mismatch', run, 'DISC-01 failed, the rest not run; 0 requests where it points');
+  });
+
+  it('publishes metadata with another issuer: a selection without DISC-01 still gets it, and fails', async () => {
+    const run = await runAgainst('issuer-mismatch', {
+      label: 'issuer-mismatch-only',
+      selection: { only: ['PKI-01', 'BIND'] },
+    });
+    const ids = run.outcome.run.scenarios.map((s) => s.id);
+    expect(ids[0]).to.equal('DISC-01');
+    expect(ids.slice(1)).to.include('PKI-01');
+    expect(ids.filter((id) => id.startsWith('DISC'))).to.deep.equal(['DISC-01']);
+    expect(run.outcome.run.totals.failed).to.equal(1);
+    expect(run.outcome.run.totals.skipped).to.equal(ids.length - 1);
+    expect(run.outcome.exitCode).to.equal(1);
+    expectOutsideUntouched(run.server);
+    await expectFinishedWithin(run, UNHURRIED_BOUND_MS);
   });
 
   it('never answers even the metadata: one-line "cannot reach" within 2 × 3 × timeout, no report', async () => {

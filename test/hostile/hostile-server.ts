@@ -5,15 +5,15 @@
  *   listing endpoints on the hostile listener;
  * - `hostile`: every endpoint path misbehaves as the mode says (it asks for a client
  *   certificate, as an mTLS endpoint does);
- * - `outside`: a host that is NOT part of the target; it counts the connections, requests and
- *   client certificates it sees, which must stay at zero.
+ * - `outside`: a host that is NOT part of the target; it counts the TCP and TLS connections,
+ *   requests and client certificates it sees, which must stay at zero, and keeps every byte of
+ *   every request it is sent (so a test can show no secret got there).
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { Agent, request } from 'undici';
 
 export const HOSTILE_MODES = [
   'never-answers',
@@ -47,8 +47,6 @@ export interface HostileServerOptions {
   dribbleIntervalMs?: number;
   /** huge-body: the advertised and attempted body size (the issue says 50 MB). */
   hugeBodyBytes?: number;
-  /** issuer-mismatch: a conformant server whose metadata is served with a wrong issuer. */
-  upstream?: { issuer: string; caPem: string };
 }
 
 export interface HostileStats {
@@ -58,10 +56,13 @@ export interface HostileStats {
   hugeBodyBytesWritten: number;
   /** The most any single huge-body response got out before the client stopped reading. */
   hugeBodyMaxPerResponse: number;
-  /** TLS connections, requests and client certificates seen by the outside host. */
+  /** TCP connections (TLS or not), TLS connections, requests, client certificates seen outside. */
+  outsideTcpConnections: number;
   outsideConnections: number;
   outsideRequests: number;
   outsideCertificates: number;
+  /** Request line, headers and body of every request the outside host got, as received. */
+  outsideReceived: string;
 }
 
 export interface HostileServer {
@@ -76,6 +77,10 @@ export interface HostileServer {
 }
 
 const HOST = '127.0.0.1';
+/** foreign-management-uri: the RFC 7592 token handed out with the foreign URI. */
+export const HOSTILE_REGISTRATION_ACCESS_TOKEN = 'hostile-registration-access-token-7f3a9c';
+/** issuer-mismatch: the issuer the metadata names instead of the one it is served for. */
+export const MISMATCHED_ISSUER = 'https://issuer.mismatch.example';
 const MB = 1024 * 1024;
 
 export async function startHostileServer(opts: HostileServerOptions): Promise<HostileServer> {
@@ -83,9 +88,11 @@ export async function startHostileServer(opts: HostileServerOptions): Promise<Ho
     hostileRequests: 0,
     hugeBodyBytesWritten: 0,
     hugeBodyMaxPerResponse: 0,
+    outsideTcpConnections: 0,
     outsideConnections: 0,
     outsideRequests: 0,
     outsideCertificates: 0,
+    outsideReceived: '',
   };
   const tracked = new Set<Socket>();
   const servers: Server[] = [];
@@ -95,10 +102,20 @@ export async function startHostileServer(opts: HostileServerOptions): Promise<Ho
   const outside = track(
     createServer({ ...tls, requestCert: true, rejectUnauthorized: false }, (req, res) => {
       stats.outsideRequests += 1;
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      req.resume();
+      const head = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n${req.rawHeaders
+        .map((v, i) => (i % 2 === 0 ? `${v}: ` : `${v}\r\n`))
+        .join('')}\r\n`;
+      stats.outsideReceived += head;
+      req.setEncoding('latin1');
+      req.on('data', (chunk: string) => {
+        stats.outsideReceived += chunk;
+      });
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
     }),
   );
+  outside.on('connection', () => {
+    stats.outsideTcpConnections += 1;
+  });
   outside.on('secureConnection', (socket: TLSSocket) => {
     stats.outsideConnections += 1;
     const peer = socket.getPeerCertificate();
@@ -127,8 +144,6 @@ export async function startHostileServer(opts: HostileServerOptions): Promise<Ho
 
   const endpointsBase =
     opts.mode === 'closed-ports' ? `https://${HOST}:${await closedPort()}` : hostileBase;
-  const upstreamMetadata =
-    opts.mode === 'issuer-mismatch' ? await fetchUpstreamMetadata(opts) : undefined;
 
   const metadataServer = track(createServer(tls));
   const issuer = `https://${HOST}:${await listen(metadataServer)}`;
@@ -139,9 +154,19 @@ export async function startHostileServer(opts: HostileServerOptions): Promise<Ho
       sendJson(res, 404, { error: 'not_found' });
       return;
     }
+    // issuer-mismatch: a complete document naming the outside host for every endpoint, which
+    // answers 200 to anything, so using it would show as requests there.
     const document =
-      upstreamMetadata !== undefined
-        ? { ...upstreamMetadata, issuer: 'https://issuer.mismatch.example' }
+      opts.mode === 'issuer-mismatch'
+        ? {
+            ...metadataFor(MISMATCHED_ISSUER, outsideBase),
+            mtls_endpoint_aliases: {
+              token_endpoint: `${outsideBase}/mtls/token`,
+              introspection_endpoint: `${outsideBase}/mtls/introspect`,
+              revocation_endpoint: `${outsideBase}/mtls/revoke`,
+              registration_endpoint: `${outsideBase}/mtls/register`,
+            },
+          }
         : metadataFor(issuer, endpointsBase);
     sendJson(res, 200, document);
   });
@@ -203,7 +228,7 @@ export async function startHostileServer(opts: HostileServerOptions): Promise<Ho
             token_endpoint_auth_method: 'tls_client_auth',
             tls_client_auth_subject_dn: 'CN=whatever',
             registration_client_uri: `${outsideBase}/register/hostile-client`,
-            registration_access_token: 'hostile-registration-access-token',
+            registration_access_token: HOSTILE_REGISTRATION_ACCESS_TOKEN,
           });
         } else {
           sendJson(res, 400, { error: 'invalid_request' });
@@ -363,19 +388,4 @@ async function closedPort(): Promise<number> {
   });
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
-}
-
-async function fetchUpstreamMetadata(opts: HostileServerOptions): Promise<Record<string, unknown>> {
-  if (opts.upstream === undefined) throw new Error('issuer-mismatch needs opts.upstream');
-  const agent = new Agent({ connect: { ca: opts.upstream.caPem } });
-  try {
-    const res = await request(`${opts.upstream.issuer}/.well-known/oauth-authorization-server`, {
-      dispatcher: agent,
-      headersTimeout: 5_000,
-      bodyTimeout: 5_000,
-    });
-    return (await res.body.json()) as Record<string, unknown>;
-  } finally {
-    await agent.close();
-  }
 }

@@ -13,6 +13,7 @@ import { regScenarios } from '../../lib/scenarios/catalog/reg.js';
 import { createRunServices, type RunServices } from '../../lib/scenarios/context.js';
 import type { Scenario } from '../../lib/scenarios/scenario.js';
 import type { Capability, Target } from '../../lib/target/target.js';
+import { targetOrigins } from '../../lib/target/target-origins.js';
 import { IdentityDispatchers } from '../../lib/tls/dispatchers.js';
 import { type Identity, identityFromMinted } from '../../lib/tls/identity.js';
 import { startTlsTestServer, type TlsTestServer } from '../support/tls-test-server.js';
@@ -144,7 +145,11 @@ describe('DISC and REG scenarios against scripted servers', function () {
   }
 
   function servicesFor(target: Target): RunServices {
-    const d = new IdentityDispatchers({ serverCa: ca.certPem });
+    // Restricted to the target's origins, as loadTarget leaves them for a run.
+    const d = new IdentityDispatchers({
+      serverCa: ca.certPem,
+      targetOrigins: targetOrigins(target),
+    });
     dispatchers.push(d);
     return createRunServices({ target, dispatchers: d });
   }

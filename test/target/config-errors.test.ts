@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ConfigError } from '../../lib/errors.js';
@@ -74,8 +75,43 @@ describe('target config errors', () => {
   }
 
   const choices = 'subject_dn, san_dns, san_uri, san_ip, san_email';
+  const HTTPS_ONLY =
+    'must be an absolute https URL (credentials and client certificates never go over plain HTTP)';
 
   describe('through the discover CLI', () => {
+    describe('no plain HTTP: an http:// URL the harness would send credentials to', () => {
+      const endpoint = (name: string): [string, string, Record<string, unknown>] => [
+        `endpoints.${name}`,
+        `http://as.example/${name}`,
+        { endpoints: { token: 'https://127.0.0.1:9/token', [name]: `http://as.example/${name}` } },
+      ];
+      const cases: Array<[string, string, Record<string, unknown>]> = [
+        ['issuer', 'http://as.example', { issuer: 'http://as.example' }],
+        ['resource.url', 'http://rs.example/api', { resource: { url: 'http://rs.example/api' } }],
+        ...['token', 'introspection', 'revocation', 'registration', 'authorization', 'jwks'].map(
+          endpoint,
+        ),
+      ];
+      for (const [field, url, overrides] of cases) {
+        it(`${field}: exit 2, one line naming the field`, async () => {
+          await expectRejected(
+            offlineConfig(overrides),
+            `target.yaml: ${field}: ${HTTPS_ONLY}, got "${url}"`,
+            cli,
+          );
+        });
+      }
+
+      it('run refuses it the same way, before any traffic and without a report', async () => {
+        await ws.writeConfig('plain.yaml', offlineConfig({ issuer: 'HTTP://as.example' }));
+        const result = await runCli(['run', '--target', 'plain.yaml', '--report-dir', 'plain'], {
+          cwd: ws.dir,
+        });
+        expectConfigError(result, `plain.yaml: issuer: ${HTTPS_ONLY}, got "HTTP://as.example"`);
+        expect(await stat(join(ws.dir, 'plain')).catch(() => undefined)).to.equal(undefined);
+      });
+    });
+
     it('missing file', async () => {
       const result = await runCli(['discover', '--target', 'nowhere.yaml'], { cwd: ws.dir });
       expectConfigError(result, 'nowhere.yaml: file not found');
@@ -350,17 +386,38 @@ describe('target config errors', () => {
       );
     });
 
-    it('URLs must be absolute http(s)', async () => {
+    it('URLs the harness requests must be absolute https', async () => {
       await expectRejected(
         offlineConfig({ endpoints: { token: '/token' } }),
-        'target.yaml: endpoints.token: must be an absolute http(s) URL, got "/token"',
+        `target.yaml: endpoints.token: ${HTTPS_ONLY}, got "/token"`,
         loader,
       );
       await expectRejected(
         offlineConfig({ issuer: 'ftp://as.example' }),
-        'target.yaml: issuer: must be an absolute http(s) URL, got "ftp://as.example"',
+        `target.yaml: issuer: ${HTTPS_ONLY}, got "ftp://as.example"`,
         loader,
       );
+      await expectRejected(
+        offlineConfig({ endpoints: { token: 'https://' } }),
+        `target.yaml: endpoints.token: ${HTTPS_ONLY}, got "https://"`,
+        loader,
+      );
+    });
+
+    it('a redirect URI may be http: the harness compares it and never requests it', async () => {
+      await ws.writeConfig(
+        'redirect.yaml',
+        offlineConfig({
+          clients: [
+            client({ grant: 'authorization_code', redirect_uri: 'http://127.0.0.1:8080/cb' }),
+          ],
+        }),
+      );
+      const config = await loadTargetConfig(join(ws.dir, 'redirect.yaml'));
+      expect(config.clients[0]?.grant).to.deep.equal({
+        type: 'authorization_code',
+        redirectUri: 'http://127.0.0.1:8080/cb',
+      });
     });
 
     it('neither issuer nor a token endpoint', async () => {

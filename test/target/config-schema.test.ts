@@ -12,6 +12,7 @@ import {
   validatorFor,
 } from '../../lib/target/config-schema.js';
 import { validate as precompiled } from '../../lib/target/config-validator.generated.js';
+import { HTTPS_URL_PATTERN } from '../../lib/target/http-url.js';
 import { readTargetSchemaText } from '../../lib/target/target-schema.js';
 import {
   configValidatorModule,
@@ -78,9 +79,33 @@ describe('schema/target.schema.json', () => {
     expect(
       message({
         clients: [{ name: 'a', client_id: 'a', auth: 'none' }],
-        resource: { url: 'u', expected_status: 404 },
+        resource: { url: 'https://rs.example/', expected_status: 404 },
       }),
     ).to.equal('t.yaml: resource.expected_status: must be <= 299, got 404');
+    // The https pattern reads as what it means, not as a regular expression.
+    expect(
+      message({
+        clients: [{ name: 'a', client_id: 'a', auth: 'none' }],
+        resource: { url: 'http://rs.example/' },
+      }),
+    ).to.equal(
+      't.yaml: resource.url: must be an absolute https URL (credentials and client certificates never go over plain HTTP), got "http://rs.example/"',
+    );
+  });
+
+  it('requires https for every URL the harness requests, with the pattern the message knows', () => {
+    const schema = loadTargetSchema() as {
+      properties: Record<string, { $ref?: string; properties?: Record<string, { $ref?: string }> }>;
+      $defs: Record<string, { pattern?: string }>;
+    };
+    expect(schema.$defs.httpsUrl?.pattern).to.equal(HTTPS_URL_PATTERN);
+    const refs = [
+      schema.properties.issuer?.$ref,
+      schema.properties.resource?.properties?.url?.$ref,
+      ...Object.values(schema.properties.endpoints?.properties ?? {}).map((p) => p.$ref),
+    ];
+    expect(refs).to.have.length(8);
+    for (const ref of refs) expect(ref).to.equal('#/$defs/httpsUrl');
   });
 });
 

@@ -179,17 +179,67 @@ describe('target discovery', () => {
     ]);
   });
 
-  it('records an issuer mismatch and a wrong content type as metadata problems', async () => {
+  it('uses nothing of a document with another issuer (RFC 8414 §3.3), and records why', async () => {
     const issuer = `${server.url}/mismatch`;
     routes.set(
       '/.well-known/oauth-authorization-server/mismatch',
-      json(200, metadataFor('https://elsewhere.example'), 'text/plain'),
+      json(
+        200,
+        metadataFor('https://elsewhere.example', {
+          registration_endpoint: 'https://elsewhere.example/register',
+          mtls_endpoint_aliases: { token_endpoint: 'https://mtls.elsewhere.example/token' },
+        }),
+        'text/plain',
+      ),
     );
-    const target = await resolve(await writeTarget('mismatch.yaml', { issuer }));
+    const { target, dispatchers } = await loadTarget(
+      await writeTarget('mismatch.yaml', { issuer }),
+      { timeouts: { totalMs: 5_000 } },
+    );
+    await dispatchers.close();
+    const mismatch = `the metadata issuer "https://elsewhere.example" is not the configured issuer "${issuer}"`;
     expect(target.metadataProblems).to.deep.equal([
       `metadata at ${server.url}/.well-known/oauth-authorization-server/mismatch is served as text/plain, not application/json (RFC 8414 §3.2)`,
-      `metadata issuer "https://elsewhere.example" does not equal the configured issuer "${issuer}" (RFC 8414 §3.3)`,
+      `${mismatch} (RFC 8414 §3.3: the document is not used)`,
     ]);
+    expect(target.metadataRejected).to.equal(mismatch);
+    expect(target.metadataUrl).to.equal(
+      `${server.url}/.well-known/oauth-authorization-server/mismatch`,
+    );
+    // Not one endpoint, alias or capability of it; its hosts are not origins of the target.
+    expect(target.metadata).to.equal(undefined);
+    expect(target.endpoints).to.deep.equal({});
+    expect(target.mtlsEndpoints).to.deep.equal({});
+    expect(target.aliases).to.equal(undefined);
+    expect([...target.capabilities]).to.deep.equal(['tls_client_auth']);
+    expect(dispatchers.targetOrigins).to.deep.equal([server.url]);
+    expect(seen.map((s) => s.path)).to.deep.equal([
+      '/.well-known/oauth-authorization-server/mismatch',
+    ]);
+  });
+
+  it('treats a document without an issuer the same way', async () => {
+    const issuer = `${server.url}/anonymous`;
+    const { issuer: _omitted, ...document } = metadataFor(issuer);
+    routes.set('/.well-known/oauth-authorization-server/anonymous', json(200, document));
+    const target = await resolve(await writeTarget('anonymous.yaml', { issuer }));
+    expect(target.metadataRejected).to.equal('the metadata has no issuer');
+    expect(target.endpoints).to.deep.equal({});
+  });
+
+  it('discover refuses such a target in one line (exit 2), showing none of its endpoints', async () => {
+    const issuer = `${server.url}/discover-mismatch`;
+    routes.set(
+      '/.well-known/oauth-authorization-server/discover-mismatch',
+      json(200, metadataFor(`${issuer}/`)),
+    );
+    const file = await writeTarget('discover-mismatch.yaml', { issuer });
+    const result = await runCli(['discover', '--target', file], { cwd: ws.dir });
+    expect(result.code).to.equal(2);
+    expect(result.stdout).to.equal('');
+    expect(result.stderr).to.equal(
+      `mtls-conformance: ${file}: issuer: the metadata issuer "${issuer}/" is not the configured issuer "${issuer}" (metadata at ${server.url}/.well-known/oauth-authorization-server/discover-mismatch); RFC 8414 §3.3 forbids using such metadata, so none of its endpoints is used: check that the configured issuer is the server meant (identical, a trailing slash counts), or fix the server's metadata\n`,
+    );
   });
 
   it('survives missing metadata when endpoints.token is configured', async () => {

@@ -428,8 +428,10 @@ describe('lib/tls exchange against real TLS servers', () => {
         },
       });
       const basic = Buffer.from(`client-a:${secret}`).toString('base64');
+      // Credentials go only to the target's origins: this server is the target here.
+      const toServer = ownDispatchers({ serverCa: pki.ca.certPem, targetOrigins: [server.url] });
       const res = asResponse(
-        await exchange(dispatchers, pki.clients[0] ?? null, {
+        await exchange(toServer, pki.clients[0] ?? null, {
           label: 'token request',
           method: 'POST',
           url: `${server.url}/token`,
@@ -486,8 +488,9 @@ describe('lib/tls exchange against real TLS servers', () => {
           });
         },
       });
+      const toServer = ownDispatchers({ serverCa: pki.ca.certPem, targetOrigins: [server.url] });
       const res = asResponse(
-        await exchange(dispatchers, null, {
+        await exchange(toServer, null, {
           label: 'register',
           method: 'POST',
           url: `${server.url}/register`,

@@ -32,7 +32,8 @@ export const discoverCommand: CommandModule<object, DiscoverArgs> = {
       .epilogue(
         'Shows endpoints (and the mtls_endpoint_aliases used for mTLS calls), advertised auth\n' +
           'methods, clients with their certificate subject and x5t#S256, and the capability\n' +
-          'profile. Secrets are shown redacted; keys never. Exit 2: bad config; 3: unreachable.',
+          'profile. Secrets are shown redacted; keys never. Exit 2: bad config, or metadata whose\n' +
+          'issuer is not the configured one (RFC 8414 §3.3: not used); 3: unreachable.',
       ),
   handler: async (args) => {
     const timeoutMs = args['timeout-ms'];
@@ -41,15 +42,23 @@ export const discoverCommand: CommandModule<object, DiscoverArgs> = {
     }
     // Loaded when the command runs, not at CLI startup: other commands need not pay for YAML,
     // ajv, undici and x509.
-    const [{ loadTarget }, { describeTarget }, { renderTargetDescription }] = await Promise.all([
+    const [
+      { loadTarget },
+      { describeTarget },
+      { renderTargetDescription },
+      { refuseRejectedMetadata },
+    ] = await Promise.all([
       import('../../target/load-target.js'),
       import('../../target/describe-target.js'),
       import('../../target/render-description.js'),
+      import('../../target/issuer-match.js'),
     ]);
     const { target, dispatchers } = await loadTarget(args.target, {
       timeouts: { connectMs: timeoutMs, headersMs: timeoutMs, bodyMs: timeoutMs },
     });
     try {
+      // Its endpoints are not the target's: showing them as what the harness would use misleads.
+      refuseRejectedMetadata(target);
       const description = describeTarget(target);
       process.stdout.write(
         args.json ? `${safeJsonStringify(description, 2)}\n` : renderTargetDescription(description),

@@ -25,6 +25,7 @@ function defectList(): string {
     return (
       `${defect.name.padEnd(width)}  ${defect.description}\n` +
       `${''.padEnd(width)}  fails: ${defect.fails.join(', ')}` +
+      (defect.stopsTheRun !== undefined ? ' (the rest not run)' : '') +
       (options.length > 0 ? `; shows with ${options.join(' ')}` : '')
     );
   }).join('\n');

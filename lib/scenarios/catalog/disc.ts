@@ -106,6 +106,13 @@ export const discScenarios: readonly Scenario[] = [
         `the metadata issuer is not identical to the configured issuer ${quotedJson(issuer)}`,
         observed,
       );
+      // The run was stopped for the document fetched when the target was resolved: a server
+      // that answers this fetch differently still does not get a passing run.
+      check(
+        ctx.target.metadataRejected === undefined,
+        `when the target was resolved, ${ctx.target.metadataRejected ?? ''} (the server's answers differ from one request to the next)`,
+        observed,
+      );
     },
   }),
   defineScenario({

@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { AuthMethod, SubjectMatch, TargetClient } from '../../target/target.js';
+import { targetOrigins, unusableManagementUri } from '../../target/target-origins.js';
 import type { ExchangeResult } from '../../tls/exchange.js';
 import type { Identity } from '../../tls/identity.js';
 import type { ScenarioContext } from '../context.js';
@@ -20,6 +21,8 @@ export interface RegisteredClient {
    * memory, transcripts redact it, and no message ever contains it.
    */
   management?: { uri: string; accessToken: string };
+  /** Why the server's RFC 7592 credentials are not used, when it gave some. */
+  unmanaged?: string;
 }
 
 export interface RegistrationAttempt {
@@ -49,10 +52,13 @@ export async function registerClient(
     headers,
     json: req.metadata,
   });
-  return registrationAttempt(result);
+  return registrationAttempt(result, targetOrigins(ctx.target));
 }
 
-function registrationAttempt(result: ExchangeResult): RegistrationAttempt {
+function registrationAttempt(
+  result: ExchangeResult,
+  origins: readonly string[],
+): RegistrationAttempt {
   if (result.kind !== 'response' || result.status < 200 || result.status >= 300) return { result };
   const body = result.json;
   if (!isObject(body) || typeof body.client_id !== 'string' || body.client_id === '') {
@@ -61,7 +67,9 @@ function registrationAttempt(result: ExchangeResult): RegistrationAttempt {
   const registered: RegisteredClient = { clientId: body.client_id, metadata: body };
   const { registration_client_uri: uri, registration_access_token: accessToken } = body;
   if (typeof uri === 'string' && typeof accessToken === 'string') {
-    registered.management = { uri, accessToken };
+    const unusable = unusableManagementUri(uri, origins);
+    if (unusable === undefined) registered.management = { uri, accessToken };
+    else registered.unmanaged = unusable;
   }
   return { result, registered };
 }
@@ -78,7 +86,7 @@ export async function deleteRegisteredClient(
   const registered = attempt.registered;
   if (!registered) return undefined;
   if (!registered.management) {
-    return `client ${registered.clientId} stays registered: the registration response has no registration_client_uri and registration_access_token (RFC 7592) to delete it with`;
+    return `client ${registered.clientId} stays registered: ${registered.unmanaged ?? 'the registration response has no registration_client_uri and registration_access_token (RFC 7592) to delete it with'}`;
   }
   const result = await ctx.exchange(identity, {
     label: `clean-up: delete registered client ${registered.clientId} (RFC 7592)`,
