@@ -68,6 +68,8 @@ export interface InitResult {
   /** The discovery findings, one per line, in plain words. */
   findings: string[];
   files: { target: string; register: string; certs: string };
+  /** What --force let through (a CA that is expired, not yet valid, not a CA). */
+  warnings: string[];
 }
 
 export async function initOnboarding(opts: InitOptions): Promise<InitResult> {
@@ -81,7 +83,8 @@ export async function initOnboarding(opts: InitOptions): Promise<InitResult> {
   await refuseOverwrite([files.target, files.register, files.certs], opts.force === true);
   const serverCaPem =
     opts.serverCa === undefined ? undefined : await readInputFile(opts.serverCa, '--server-ca');
-  const givenCa = await loadGivenCa(opts);
+  const given = await loadGivenCa(opts);
+  const givenCa = given?.ca;
 
   const { metadataUrl, support } = await discover(opts, serverCaPem);
   if (!advertisesMtlsAuth(support) && opts.allowNoMtls !== true) {
@@ -148,7 +151,7 @@ export async function initOnboarding(opts: InitOptions): Promise<InitResult> {
   for (const file of written) await writeOutputFile(file);
   // The promise to the user: the file loads as written. A failure here is a harness bug.
   await loadTargetConfig(files.target);
-  return { plan, findings: describeMtlsSupport(support), files };
+  return { plan, findings: describeMtlsSupport(support), files, warnings: given?.warnings ?? [] };
 }
 
 function checkOptions(opts: InitOptions): void {
@@ -172,7 +175,9 @@ function checkOptions(opts: InitOptions): void {
 }
 
 /** The operator's CA: it must be a CA, and the key must be its own. */
-async function loadGivenCa(opts: InitOptions): Promise<MintedCert | undefined> {
+async function loadGivenCa(
+  opts: InitOptions,
+): Promise<{ ca: MintedCert; warnings: string[] } | undefined> {
   if (opts.caCert === undefined || opts.caKey === undefined) return undefined;
   const [certPem, keyPem] = await Promise.all([
     readInputFile(opts.caCert, '--ca-cert'),
@@ -187,12 +192,38 @@ async function loadGivenCa(opts: InitOptions): Promise<MintedCert | undefined> {
     }
     throw err;
   }
-  if (!ca.cert.getExtension(x509.BasicConstraintsExtension)?.ca) {
-    throw new ConfigError('not a CA certificate (basicConstraints cA is not set)', {
-      file: `--ca-cert ${opts.caCert}`,
-    });
+  const problems = caProblems(ca, new Date());
+  if (problems.length > 0 && opts.force !== true) {
+    throw new ConfigError(
+      `${problems.join('; ')}: the authorization server would refuse every client certificate it issues (pass --force to use it anyway)`,
+      { file: `--ca-cert ${opts.caCert}` },
+    );
   }
-  return ca;
+  return { ca, warnings: problems.map((p) => `--ca-cert ${opts.caCert}: ${p}`) };
+}
+
+/**
+ * What makes a CA unfit to issue the clients' certificates: RFC 5280 path validation refuses a
+ * chain whose CA is expired or not yet valid, lacks basicConstraints cA, or has a keyUsage
+ * without keyCertSign. Every client certificate would fail PKI-01 for a set-up reason.
+ */
+export function caProblems(ca: MintedCert, now: Date): string[] {
+  const problems: string[] = [];
+  const { cert } = ca;
+  if (cert.notAfter.getTime() < now.getTime()) {
+    problems.push(`the CA certificate expired on ${cert.notAfter.toISOString()}`);
+  }
+  if (cert.notBefore.getTime() > now.getTime()) {
+    problems.push(`the CA certificate is not valid before ${cert.notBefore.toISOString()}`);
+  }
+  if (!cert.getExtension(x509.BasicConstraintsExtension)?.ca) {
+    problems.push('not a CA certificate (basicConstraints cA is not set)');
+  }
+  const usage = cert.getExtension(x509.KeyUsagesExtension);
+  if (usage !== null && (usage.usages & x509.KeyUsageFlags.keyCertSign) === 0) {
+    problems.push('its keyUsage does not allow keyCertSign (signing certificates)');
+  }
+  return problems;
 }
 
 async function discover(

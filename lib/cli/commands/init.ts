@@ -72,7 +72,8 @@ export const initCommand: CommandModule<object, InitArgs> = {
       .option('force', {
         type: 'boolean',
         default: false,
-        describe: 'Overwrite the files of an earlier init in --out',
+        describe:
+          'Overwrite the files of an earlier init in --out, and use a --ca-cert that is expired, not yet valid or not a CA (with a warning)',
       })
       .option('allow-no-mtls', {
         type: 'boolean',
@@ -117,6 +118,9 @@ export const initCommand: CommandModule<object, InitArgs> = {
     const command = currentInvocation().here;
     const { plan, findings, files } = result;
     const out = process.stdout;
+    for (const warning of result.warnings) {
+      process.stderr.write(`mtls-conformance: warning (--force): ${warning}\n`);
+    }
     out.write(`What ${plan.issuer} advertises (${plan.metadataUrl}):\n${findings.join('\n')}\n\n`);
     out.write(
       plan.pki.caMinted
