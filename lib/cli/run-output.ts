@@ -9,6 +9,7 @@ export function printRunOutcome(outcome: RunTargetOutcome): void {
   const out = process.stdout;
   out.write(`\n${summaryTable(outcome.run)}\n\n`);
   out.write(`Finished in ${outcome.run.durationMs} ms.\n`);
+  out.write(`Verdict:      ${outcome.verdict.headline}: ${outcome.verdict.detail}.\n`);
   const reports = outcome.reports;
   if (!reports) return;
   const show = (p: string) => relative(process.cwd(), p) || '.';

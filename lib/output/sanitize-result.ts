@@ -62,6 +62,18 @@ export class ResultSanitizer {
     return clean;
   }
 
+  /** Any plain JSON value (the configuration as described): every string a sanitized line. */
+  value(v: unknown): unknown {
+    if (typeof v === 'string') return this.line(v, FIELD_CAP);
+    if (Array.isArray(v)) return v.map((item) => this.value(item));
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.entries(v).map(([k, item]) => [this.line(k, FIELD_CAP), this.value(item)]),
+      );
+    }
+    return v;
+  }
+
   /** The run's own fields that can carry a target's or a user's text. */
   runTarget(target: RunResult['target']): RunResult['target'] {
     return {

@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { addRunHeader } from './html-report.js';
 import { toJunitXml } from './junit.js';
 import { JUNIT_FILE, SUMMARY_FILE } from './previous-package.js';
 import type { ReportStaging } from './report-folder.js';
+import { addReportFront } from './report-front.js';
 import { type ReportSigner, signerHeaderLine } from './report-signer.js';
 import type { RunResult } from './run-result.js';
 import { type SignedManifest, writeSignedManifest } from './sign.js';
@@ -19,7 +19,7 @@ export interface ReportOutputs {
 
 /**
  * Completes the package after a run: summary.json and junit.xml beside the HTML report
- * mochawesome wrote into the staging folder (given its run header here), then the signed
+ * mochawesome wrote into the staging folder (given its front here), then the signed
  * manifest, last, so that it lists exactly the files of this run; then moves it all into place.
  * The paths returned are in the report folder.
  */
@@ -33,7 +33,10 @@ export async function writeReports(
     writeFile(join(staging.path, JUNIT_FILE), toJunitXml(run, { strict: opts.strict })),
   ]);
   const html = opts.htmlWritten
-    ? await addRunHeader(staging.path, run, opts.strict, signerHeaderLine(opts.signer))
+    ? await addReportFront(staging.path, run, {
+        strict: opts.strict,
+        signer: signerHeaderLine(opts.signer),
+      })
     : undefined;
   const signed = await writeSignedManifest(staging.path, { signer: opts.signer });
   await staging.commit();

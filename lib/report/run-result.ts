@@ -83,10 +83,22 @@ export interface RunResult {
   scenarios: ScenarioResult[];
   /** Set when the run was cut short (Ctrl-C, --deadline-ms). */
   interrupted?: boolean;
+  /** Set when the target was not tested: its metadata was rejected (RFC 8414 §3.3). */
+  stopped?: boolean;
+  /** Where the run ran, for an auditor reproducing it. */
+  environment?: RunEnvironment;
+  /** The configuration used, as `discover` describes it: secrets redacted, keys absent. */
+  configuration?: unknown;
   /** How much of the selection was judged (see lib/report/coverage.ts). */
   coverage: Coverage;
   /** Baseline entries that no longer describe the target (present when a baseline was given). */
   baseline?: BaselineCheck;
+}
+
+export interface RunEnvironment {
+  node: string;
+  openssl: string;
+  platform: string;
 }
 
 /** The --expected-failures / --expected-skips files held against the run. */

@@ -2,6 +2,7 @@ import type { Coverage } from './coverage.js';
 import type {
   BaselineCheck,
   Level,
+  RunEnvironment,
   RunResult,
   RunTotals,
   ScenarioResult,
@@ -25,6 +26,8 @@ export interface Summary {
   baseline?: BaselineCheck;
   scenarios: SummaryScenario[];
   interrupted?: boolean;
+  stopped?: boolean;
+  environment?: RunEnvironment;
 }
 
 export interface SummaryScenario {
@@ -74,6 +77,11 @@ export function toSummary(run: RunResult): Summary {
     scenarios: run.scenarios.map(toSummaryScenario),
   };
   if (run.interrupted === true) summary.interrupted = true;
+  if (run.stopped === true) summary.stopped = true;
+  if (run.environment !== undefined) {
+    const { node, openssl, platform } = run.environment;
+    summary.environment = { node, openssl, platform };
+  }
   return summary;
 }
 

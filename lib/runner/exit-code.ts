@@ -13,9 +13,9 @@ import type { RunResult } from '../report/run-result.js';
  */
 export function runExitCode(
   run: RunResult,
-  opts: { strict: boolean; setupProblems: number; stopped?: boolean },
+  opts: { strict: boolean; setupProblems: number },
 ): ExitCode {
-  if (run.totals.failed > 0 || opts.stopped === true) return EXIT.verdictFailures;
+  if (run.totals.failed > 0 || run.stopped === true) return EXIT.verdictFailures;
   if (opts.strict && run.totals.warnings > 0) return EXIT.verdictFailures;
   if (opts.setupProblems > 0) return EXIT.usageOrConfig;
   if (run.interrupted === true) return EXIT.verdictFailures;

@@ -8,6 +8,7 @@ import {
 import { type ReportSigner, resolveSigner, type SignerChoice } from '../report/report-signer.js';
 import { type ReportOutputs, writeReports } from '../report/report-writer.js';
 import type { RunResult, ScenarioResult } from '../report/run-result.js';
+import { type VerdictWords, verdictWords } from '../report/verdict-words.js';
 import { createRunServices } from '../scenarios/context.js';
 import type { Scenario } from '../scenarios/scenario.js';
 import { loadTarget } from '../target/load-target.js';
@@ -50,6 +51,8 @@ export interface RunTargetOptions {
 export interface RunTargetOutcome {
   run: RunResult;
   exitCode: ExitCode;
+  /** The verdict in words (lib/report/verdict-words.ts), as the report's front states it. */
+  verdict: VerdictWords;
   reports?: ReportOutputs;
 }
 
@@ -180,12 +183,10 @@ async function runWithin(
             decorateTest: (test, evaluation) => decorateTest(test, evaluation.result),
           }),
     });
-    const exitCode = runExitCode(result, {
-      strict: opts.strict ?? false,
-      setupProblems,
-      stopped: plan.stopped,
-    });
-    if (staging === undefined || reports === undefined) return { run: result, exitCode };
+    if (plan.stopped) result.stopped = true;
+    const exitCode = runExitCode(result, { strict: opts.strict ?? false, setupProblems });
+    const verdict = verdictWords(result, { strict: opts.strict ?? false });
+    if (staging === undefined || reports === undefined) return { run: result, exitCode, verdict };
     // (the HTML report is already staged: mochawesome wrote it as the run ended)
     const outputs = await writeReports(result, {
       staging,
@@ -193,7 +194,7 @@ async function runWithin(
       htmlWritten: true,
       signer: reports.signer,
     });
-    return { run: result, exitCode, reports: outputs };
+    return { run: result, exitCode, verdict, reports: outputs };
   } finally {
     signal.removeEventListener('abort', abandon);
     await Promise.all([dispatchers.close(), staging?.discard()]);

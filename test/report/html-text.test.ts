@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { addRunHeader, asText } from '../../lib/report/html-report.js';
+import { asText } from '../../lib/report/html-report.js';
+import { addReportFront } from '../../lib/report/report-front.js';
 import { runResult, scenario } from './fixtures.js';
 
 /**
@@ -83,18 +84,18 @@ describe('report.html run header', () => {
 
   it("an issuer holding replacement patterns ($&, $', $`, $1) is shown as written", async () => {
     const marker = '<div id="report"></div>';
-    await writeFile(join(dir, 'report.html'), `<html><body>BEFORE${marker}AFTER</body></html>`);
-    const issuer = "https://as.example/$&/$'/$`/$1/$$<b>";
-    await addRunHeader(
-      dir,
-      runResult([scenario({ id: 'PKI-01' })], {
-        target: { issuer },
-      }),
-      false,
+    await writeFile(
+      join(dir, 'report.html'),
+      `<html><head></head><body>BEFORE${marker}AFTER</body></html>`,
     );
+    const issuer = "https://as.example/$&/$'/$`/$1/$$<b>";
+    await addReportFront(dir, runResult([scenario({ id: 'PKI-01' })], { target: { issuer } }), {
+      strict: false,
+    });
     const html = await readFile(join(dir, 'report.html'), 'utf8');
     expect(html).to.include('<b>https://as.example/$&#38;/$&#39;/$`/$1/$$&#60;b&#62;</b>');
-    expect(html.startsWith('<html><body>BEFORE<section')).to.equal(true);
+    expect(html.startsWith('<html><head><style id="mc-style">')).to.equal(true);
+    expect(html).to.include('</style></head><body>BEFORE<section id="mtls-conformance-front"');
     expect(html.endsWith('AFTER</body></html>')).to.equal(true);
     expect(html.split(marker)).to.have.length(2);
   });
