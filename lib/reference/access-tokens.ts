@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PresentedCertificate } from './client-certificate.js';
-import type { RegisteredClient } from './clients.js';
+import { isMtlsMethod, type RegisteredClient } from './clients.js';
 import type { Defects } from './defects.js';
 import { RecentlyUsed } from './recently-used.js';
 import type { SigningKey } from './signing-key.js';
@@ -63,6 +63,9 @@ export class AccessTokens {
     if (certificate === null || defects.has('no-cnf')) return undefined;
     if (client.authMethod === 'none' && defects.has('public-client-tokens-unbound'))
       return undefined;
+    const confidentialWithoutMtls =
+      client.authMethod !== 'none' && !isMtlsMethod(client.authMethod);
+    if (confidentialWithoutMtls && defects.has('bind-only-mtls-clients')) return undefined;
     const cnf = defects.has('wrong-cnf')
       ? Buffer.from(certificate.x5tS256, 'base64url').toString('hex')
       : certificate.x5tS256;

@@ -255,6 +255,37 @@ const DEFECT_TABLE = [
     description: 'binding failures at the resource answer 401 without WWW-Authenticate',
     fails: ['BIND-09'],
   },
+  // --- binding whatever the client authentication (RFC 8705 §3, §3.4, §7.1; RFC 6749 §2.3, §6) ---
+  {
+    name: 'bound-token-without-certificate',
+    description:
+      'a client registered with tls_client_certificate_bound_access_tokens that presents no certificate gets an unbound token (any grant)',
+    fails: ['HOK-02', 'HOK-03'],
+  },
+  {
+    name: 'bind-only-mtls-clients',
+    description:
+      'tokens are bound only for clients that authenticate with mTLS: secret and private_key_jwt clients get unbound tokens over their certificate',
+    fails: ['HOK-01', 'HOK-05'],
+  },
+  {
+    name: 'refresh-token-any-client',
+    description:
+      'a refresh token is redeemed for whichever client authenticates, not only the client it was issued to',
+    fails: ['HOK-04'],
+  },
+  {
+    name: 'userinfo-ignores-binding',
+    description:
+      'the userinfo endpoint accepts a bound token whatever certificate (or none) the connection presents',
+    fails: ['HOK-05'],
+  },
+  {
+    name: 'secret-client-by-certificate',
+    description:
+      'a client registered for a secret or private_key_jwt that sends neither is authenticated by any trusted certificate',
+    fails: ['HOK-06'],
+  },
   // --- dynamic registration (RFC 7591, RFC 8705 §2.1.2, §2.2) ---
   {
     name: 'registration-loses-subject-dn',
@@ -278,6 +309,38 @@ const DEFECT_TABLE = [
     name: 'self-signed-registration-without-x5c',
     description: 'registration accepts self_signed_tls_client_auth with a jwks lacking x5c',
     fails: ['REG-04'],
+  },
+  // --- client authentication at every endpoint that takes it (RFC 7662 §2.1, RFC 7009 §2, RFC 9126 §2, RFC 7592) ---
+  // (EP-06, TLS versions, has its defect with the TLS-version checks.)
+  {
+    name: 'introspection-without-client-auth',
+    description:
+      'introspection answers any request that names a known client_id, without authenticating the client',
+    fails: ['EP-01'],
+  },
+  {
+    name: 'revocation-without-client-auth',
+    description:
+      'revocation acts on any request that names a known client_id, without authenticating the client',
+    fails: ['EP-02'],
+  },
+  {
+    name: 'par-without-client-auth',
+    description:
+      'the pushed authorization request endpoint accepts any request that names a known client_id, without authenticating the client',
+    fails: ['EP-03'],
+  },
+  {
+    name: 'registration-management-without-mtls',
+    description:
+      'RFC 7592 client management takes the registration access token alone, without the client certificate the profile requires',
+    fails: ['EP-04'],
+  },
+  {
+    name: 'deleted-client-still-accepted',
+    description:
+      'RFC 7592 DELETE answers 204 but the deleted client still authenticates at the token endpoint',
+    fails: ['EP-05'],
   },
 ] as const satisfies readonly DefectEntry[];
 
