@@ -24,32 +24,32 @@ const DEFECT_TABLE = [
     name: 'accept-missing-client-id',
     description:
       'a token request without client_id is accepted: the client is looked up by its certificate',
-    fails: ['PKI-02', 'SELF-02'],
+    fails: ['PKI-02', 'SELF-02', 'EP-03'],
   },
   {
     name: 'identify-client-by-cert-only',
     description:
       'client_id is ignored when a certificate identifies a client: the first client the certificate matches is authenticated',
-    fails: ['PKI-02', 'PKI-04', 'PKI-09', 'SELF-02', 'SELF-05'],
+    fails: ['PKI-02', 'PKI-04', 'PKI-09', 'SELF-02', 'SELF-05', 'HOK-06', 'EP-03'],
   },
   {
     name: 'fallback-to-client-id-only',
     description:
       'a request for an mTLS client that presents no certificate is authenticated by client_id alone',
-    fails: ['PKI-03', 'PKI-17', 'SELF-03', 'SELF-07'],
+    fails: ['PKI-03', 'PKI-17', 'SELF-03', 'SELF-07', 'EP-01', 'EP-02', 'EP-03'],
   },
   // --- tls_client_auth certificate checks (RFC 8705 §2.1) ---
   {
     name: 'skip-chain-validation',
     description:
       'tls_client_auth compares the subject but never validates the chain or its issuer (validity and EKU still checked)',
-    fails: ['PKI-05', 'PKI-06', 'PKI-16'],
+    fails: ['PKI-05', 'PKI-06', 'PKI-16', 'EP-04'],
   },
   {
     name: 'accept-self-signed-for-pki',
     description:
       'a self-signed certificate is waved through chain validation for tls_client_auth clients',
-    fails: ['PKI-06'],
+    fails: ['PKI-06', 'EP-04'],
   },
   {
     name: 'accept-expired',
@@ -101,7 +101,7 @@ const DEFECT_TABLE = [
     name: 'ignore-subject',
     description:
       'any trusted client certificate authenticates any tls_client_auth client: subject and SANs are not compared',
-    fails: ['PKI-04', 'PKI-10', 'PKI-11', 'PKI-15'],
+    fails: ['PKI-04', 'PKI-10', 'PKI-11', 'PKI-15', 'EP-01', 'EP-03'],
   },
   {
     name: 'san-suffix-match',
@@ -173,19 +173,30 @@ const DEFECT_TABLE = [
     name: 'aliases-not-advertised',
     description:
       'the mTLS listener runs but metadata omits mtls_endpoint_aliases, so clients call endpoints that never ask for a certificate',
-    fails: ['PKI-01', 'PKI-13', 'PKI-15', 'SELF-01', 'BIND-08', 'PUB-01', 'REG-01'],
+    fails: ['PKI-01', 'PKI-13', 'PKI-15', 'SELF-01', 'PUB-01', 'REG-01', 'HOK-01'],
     serverOptions: { aliases: true },
   },
   // --- certificate-bound tokens (RFC 8705 §3) ---
   {
     name: 'no-cnf',
     description: 'access tokens are issued without cnf (unbound bearer tokens)',
-    fails: ['BIND-01', 'BIND-03', 'BIND-04', 'BIND-05', 'BIND-06', 'BIND-08', 'BIND-12', 'PUB-01'],
+    fails: [
+      'BIND-01',
+      'BIND-03',
+      'BIND-04',
+      'BIND-05',
+      'BIND-06',
+      'BIND-08',
+      'BIND-12',
+      'PUB-01',
+      'HOK-01',
+      'HOK-05',
+    ],
   },
   {
     name: 'wrong-cnf',
     description: 'cnf carries x5t#S256 as hex instead of base64url, so the binding never verifies',
-    fails: ['BIND-01', 'BIND-02', 'BIND-08', 'BIND-12', 'PUB-01'],
+    fails: ['BIND-01', 'BIND-02', 'BIND-08', 'BIND-12', 'PUB-01', 'HOK-01'],
   },
   {
     name: 'public-client-tokens-unbound',

@@ -4,7 +4,7 @@
  */
 export type Level = 'MUST' | 'SHOULD' | 'INFO';
 
-export type Section = 'DISC' | 'PKI' | 'SELF' | 'BIND' | 'REG' | 'PUB';
+export type Section = 'DISC' | 'PKI' | 'SELF' | 'BIND' | 'REG' | 'PUB' | 'HOK' | 'EP';
 
 export type ScenarioStatus = 'passed' | 'failed' | 'warning' | 'skipped' | 'expected-failure';
 

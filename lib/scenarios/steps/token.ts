@@ -98,6 +98,17 @@ function tokenAttempt(result: ExchangeResult): TokenAttempt {
   return attempt;
 }
 
+/** HTTP 200 with an access token. */
+export function isTokenIssued(
+  attempt: TokenAttempt,
+): attempt is TokenAttempt & { accessToken: string } {
+  return (
+    attempt.result.kind === 'response' &&
+    attempt.result.status === 200 &&
+    attempt.accessToken !== undefined
+  );
+}
+
 /** The token endpoint must have issued an access token. Returns it. */
 export function expectTokenIssued(attempt: TokenAttempt, what: string): string {
   const { result } = attempt;
