@@ -75,15 +75,22 @@ export class AccessTokens {
       : binding;
   }
 
+  /** The resource the tokens are for unless a request names another (RFC 8707). */
+  get audience(): string {
+    return this.deps.audience;
+  }
+
   async issue(
     client: RegisteredClient,
     certificate: PresentedCertificate | null,
     scope: string | undefined,
+    resource?: string,
   ): Promise<AccessTokenResponse> {
     const issuedAt = Math.floor(Date.now() / 1000);
     const record: AccessTokenRecord = {
       jti: randomUUID(),
       clientId: client.clientId,
+      audience: resource ?? this.deps.audience,
       issuedAt,
       expiresAt: issuedAt + ACCESS_TOKEN_LIFETIME_SECONDS,
       revoked: false,
@@ -97,7 +104,7 @@ export class AccessTokens {
       accessToken = await this.deps.signingKey.sign({
         iss: this.deps.issuer,
         sub: client.clientId,
-        aud: this.deps.audience,
+        aud: record.audience,
         client_id: client.clientId,
         iat: record.issuedAt,
         exp: record.expiresAt,

@@ -67,6 +67,9 @@ export function resourceEndpoint(services: ReferenceServices): Handler {
     const record = await services.accessTokens.findActive(token);
     if (record === undefined)
       return refuse('invalid_token', 'unknown, expired or revoked access token');
+    if (record.audience !== services.accessTokens.audience) {
+      return refuse('invalid_token', 'the access token is meant for another resource (aud)');
+    }
     if (record.binding !== undefined) {
       const problem = bindingProblem(record.binding, presentedCertificate(ctx, defects), defects);
       if (problem !== undefined) return refuseBinding(problem, defects);

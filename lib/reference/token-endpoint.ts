@@ -23,6 +23,20 @@ function pkceS256(verifier: string): string {
 
 const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 
+/** RFC 8707 §2: `resource` is an absolute URI without a fragment; the token's aud then. */
+function resourceIndicator(form: ReadonlyMap<string, string>): string | undefined {
+  const resource = form.get('resource');
+  if (resource === undefined) return undefined;
+  if (!URL.canParse(resource) || new URL(resource).hash !== '') {
+    throw new OAuthProblem(
+      400,
+      'invalid_target',
+      'resource must be an absolute URI without a fragment (RFC 8707 §2)',
+    );
+  }
+  return resource;
+}
+
 function requireGrantType(authenticated: AuthenticatedClient, grantType: string): void {
   if (!authenticated.client.grantTypes.includes(grantType)) {
     throw new OAuthProblem(400, 'unauthorized_client', `client may not use the ${grantType} grant`);
@@ -79,7 +93,12 @@ export function tokenEndpoint(services: ReferenceServices): Handler {
       );
     }
     requireGrantType(authenticated, 'client_credentials');
-    return accessTokens.issue(authenticated.client, authenticated.certificate, form.get('scope'));
+    return accessTokens.issue(
+      authenticated.client,
+      authenticated.certificate,
+      form.get('scope'),
+      resourceIndicator(form),
+    );
   }
 
   async function authorizationCode(
@@ -110,6 +129,7 @@ export function tokenEndpoint(services: ReferenceServices): Handler {
       authenticated.client,
       authenticated.certificate,
       record.scope,
+      resourceIndicator(form),
     );
     return { ...response, refresh_token: issueRefreshToken(authenticated, record.scope) };
   }
@@ -137,7 +157,12 @@ export function tokenEndpoint(services: ReferenceServices): Handler {
       }
     }
     // No rotation: the client keeps using the same refresh token.
-    return accessTokens.issue(authenticated.client, authenticated.certificate, record.scope);
+    return accessTokens.issue(
+      authenticated.client,
+      authenticated.certificate,
+      record.scope,
+      resourceIndicator(form),
+    );
   }
 
   return async (ctx): Promise<Reply> => {

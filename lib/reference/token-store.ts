@@ -17,6 +17,8 @@ export interface CertificateBinding {
 export interface AccessTokenRecord {
   jti: string;
   clientId: string;
+  /** `aud`: the resource it is for (RFC 8707 `resource`, else the reference's resource). */
+  audience: string;
   scope?: string;
   binding?: CertificateBinding;
   issuedAt: number;

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { expect } from 'chai';
+import { decodeJwt } from 'jose';
 import {
   expectOAuthError,
   jwtCnf,
@@ -121,6 +122,25 @@ describe('reference server: bound clients, userinfo, PAR', function () {
         400,
         'invalid_grant',
       );
+    });
+  });
+
+  describe('resource indicators (RFC 8707)', () => {
+    it('puts resource in aud; the resource refuses a token meant for another', async () => {
+      const form = (resource: string) => ({
+        ...clientCredentials,
+        client_id: 'client-a',
+        resource,
+      });
+      const own = await ref.token('client-a', form(ref.url('/resource')));
+      expect(decodeJwt(own.json.access_token).aud).to.equal(ref.url('/resource'));
+      expect((await ref.resource('client-a', own.json.access_token)).status).to.equal(200);
+      const other = await ref.token('client-a', form('https://api.elsewhere.example/'));
+      expect(decodeJwt(other.json.access_token).aud).to.equal('https://api.elsewhere.example/');
+      const refused = await ref.resource('client-a', other.json.access_token);
+      expect(refused.status).to.equal(401);
+      expect(refused.headers['www-authenticate']).to.match(/error="invalid_token"/);
+      expectOAuthError(await ref.token('client-a', form('not a URI')), 400, 'invalid_target');
     });
   });
 

@@ -3,16 +3,19 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { SignJWT } from 'jose';
 import type { DefectName } from '../../lib/reference/defects.js';
 import { startReferenceServer } from '../../lib/reference/server.js';
 import type { ScenarioResult } from '../../lib/report/run-result.js';
 import { runTarget } from '../../lib/runner/run-target.js';
+import { audienceMismatch } from '../../lib/scenarios/steps/audience.js';
 
 /**
  * What the reports say, against the real reference server: BIND-06's attribution of a served
- * replay to a header (or to no header), and the skip reasons of HOK and EP on a target that lacks what they need.
+ * replay to a header (or to no header), the audience diagnosis of a refused token, and the
+ * skip reasons of HOK and EP on a target that lacks what they need.
  */
-describe('reasons: BIND-06 attribution, HOK/EP skips', function () {
+describe('reasons: BIND-06 attribution, audience diagnosis, HOK/EP skips', function () {
   this.timeout(60_000);
   let stateDir: string;
 
@@ -75,6 +78,69 @@ describe('reasons: BIND-06 attribution, HOK/EP skips', function () {
         "the resource accepts the token without any certificate, see BIND-04, and with another client's certificate, see BIND-03; no header is shown to matter",
       );
       expect(bind06?.reason).to.not.match(/X-SSL|Client-Cert/);
+    });
+  });
+
+  describe('audience diagnosis', () => {
+    it("a refused token whose aud names another resource: BIND-02's reason and the replays' skip say so", async () => {
+      const results = await run({
+        only: ['BIND-02', 'BIND-03'],
+        edit: (config) => {
+          config.token_request = { resource: 'https://api.elsewhere.example/v1' };
+        },
+      });
+      const bind02 = results.get('BIND-02');
+      expect(bind02?.status).to.equal('failed');
+      expect(bind02?.reason).to.match(
+        /^the resource did not serve the request \(expected HTTP 200\); the token's aud "https:\/\/api\.elsewhere\.example\/v1" does not name the resource https:\/\/127\.0\.0\.1:\d+\/resource: the AS may issue tokens for it when asked \(token_request\.resource, RFC 8707, or token_request\.audience\)$/,
+      );
+      expect(results.get('BIND-03')?.status).to.equal('skipped');
+      expect(results.get('BIND-03')?.reason).to.include(
+        'the token\'s aud "https://api.elsewhere.example/v1" does not name the resource',
+      );
+    });
+
+    it('names the resource: the URL itself, a parent at a segment boundary, or the configured audience', async () => {
+      const key = new TextEncoder().encode('0123456789abcdef0123456789abcdef');
+      const jwt = (aud: string | string[]) =>
+        new SignJWT({ aud }).setProtectedHeader({ alg: 'HS256' }).sign(key);
+      const at = { url: 'https://api.example/v1/accounts', what: 'resource' };
+      const none = { tokenParams: {} };
+      expect(audienceMismatch(none, await jwt('https://api.example/v1/accounts'), at)).to.equal(
+        undefined,
+      );
+      expect(audienceMismatch(none, await jwt('https://api.example/v1/'), at)).to.equal(undefined);
+      expect(audienceMismatch(none, await jwt('https://api.example'), at)).to.equal(undefined);
+      expect(audienceMismatch(none, await jwt(['other', 'https://api.example/v1']), at)).to.equal(
+        undefined,
+      );
+      expect(
+        audienceMismatch(
+          { tokenParams: { audience: 'accounts-api' } },
+          await jwt('accounts-api'),
+          at,
+        ),
+      ).to.equal(undefined);
+      expect(audienceMismatch(none, 'opaque-token-value', at)).to.equal(undefined);
+      expect(audienceMismatch(none, await jwt('https://api.example/v1/acc'), at)).to.match(
+        /^the token's aud "https:\/\/api.example\/v1\/acc" does not name/,
+      );
+      expect(audienceMismatch(none, await jwt('https://api.example.evil/v1'), at)).to.match(
+        /does not name the resource/,
+      );
+      expect(audienceMismatch(none, await jwt(['a', 'b']), at)).to.match(
+        /^the token's aud \["a","b"\]/,
+      );
+    });
+
+    it('token_request.resource naming the resource: served, nothing to diagnose', async () => {
+      const results = await run({
+        only: ['BIND-02'],
+        edit: (config) => {
+          config.token_request = { resource: (config.resource as { url: string }).url };
+        },
+      });
+      expect(results.get('BIND-02')?.status).to.equal('passed');
     });
   });
 

@@ -15,6 +15,7 @@ import {
   bindingClientOf,
   freshBoundToken,
   requireBoundToken,
+  resourceAudienceMismatch,
   resourceWithBoundCertificate,
 } from '../steps/bound-token.js';
 import { describeResult } from '../steps/describe.js';
@@ -158,8 +159,14 @@ export const bindScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.bindingClient, needs.resource],
     expected: 'the resource serves the request (HTTP 2xx, the configured expected_status)',
     async run(ctx) {
-      const { result } = await resourceWithBoundCertificate(ctx);
-      expectResourceServed(ctx, result);
+      const { token, result } = await resourceWithBoundCertificate(ctx);
+      try {
+        expectResourceServed(ctx, result);
+      } catch (err) {
+        const diagnosis = resourceAudienceMismatch(ctx, token.accessToken);
+        if (!(err instanceof ScenarioFailure) || diagnosis === undefined) throw err;
+        throw new ScenarioFailure(`${err.message}; ${diagnosis}`, { observed: err.observed });
+      }
     },
   }),
   replayScenario({

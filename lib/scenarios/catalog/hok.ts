@@ -5,6 +5,7 @@ import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
 import { needs } from '../requirements.js';
 import { attackerFor, boundClients, type ClientWithIdentity, credentialClients } from '../roles.js';
 import { defineScenario, type Scenario } from '../scenario.js';
+import { audienceMismatch } from '../steps/audience.js';
 import { expectBoundTo, readBinding } from '../steps/binding.js';
 import { describeResult } from '../steps/describe.js';
 import { judgeEachClient } from '../steps/each-client.js';
@@ -92,7 +93,13 @@ async function servedAtUserinfo(
       identity: who.identity,
     });
     if (userinfoServes(own)) return { who, accessToken: tokens.accessToken };
-    reasons.push(`${who.client.name}'s token with its certificate: ${describeResult(own)}`);
+    const diagnosis = audienceMismatch(ctx.target, tokens.accessToken, {
+      url,
+      what: 'userinfo endpoint',
+    });
+    reasons.push(
+      `${who.client.name}'s token with its certificate: ${describeResult(own)}${diagnosis === undefined ? '' : ` (${diagnosis})`}`,
+    );
   }
   throw new ScenarioSkip(
     `precondition failed: the userinfo endpoint served no bound token with the certificate it is bound to (${reasons.join('; ')}); a userinfo endpoint usually serves only tokens issued for a user (scope openid): configure a bound client with grant refresh_token or authorization_code`,
