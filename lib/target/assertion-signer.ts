@@ -41,13 +41,12 @@ export async function loadAssertionSigner(opts: {
       `${alg} does not fit the ${describeKey(privateKey)} key of ${source}`,
     );
   }
-  const jwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
-  const kid = fileKid ?? (await calculateJwkThumbprint(jwk, 'sha256'));
+  const publicJwk = await assertionPublicJwk(privateKey, alg, fileKid);
   const signer: ClientAssertionSigner = {
     privateKey,
     alg,
-    kid,
-    publicJwk: { ...jwk, kid, alg, use: 'sig' },
+    kid: String(publicJwk.kid),
+    publicJwk,
     source,
     audience,
   };
@@ -57,6 +56,19 @@ export async function loadAssertionSigner(opts: {
 
 /** A key file named like this holds a JWK; any other is read as PEM. */
 const JWK_FILE = /\.(json|jwk)$/i;
+
+/**
+ * The public JWK a private_key_jwt client registers (RFC 7591 `jwks`): `kid` the key file's
+ * own, else the RFC 7638 thumbprint, which is also what the client's assertions name.
+ */
+export async function assertionPublicJwk(
+  privateKey: KeyObject,
+  alg: string,
+  kid?: string,
+): Promise<Record<string, unknown>> {
+  const jwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
+  return { ...jwk, kid: kid ?? (await calculateJwkThumbprint(jwk, 'sha256')), alg, use: 'sig' };
+}
 
 async function signingKey(opts: {
   files: ReferencedFiles;
