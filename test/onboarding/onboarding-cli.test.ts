@@ -148,7 +148,8 @@ describe('onboarding: init → register → run (end to end against the referenc
       'none',
       'private_key_jwt',
     ]);
-    const [jwk] = (bodies[4]?.jwks as { keys: Array<Record<string, unknown>> }).keys;
+    const jwks = bodies[4]?.jwks as { keys: Array<Record<string, unknown>> } | undefined;
+    const [jwk] = jwks?.keys ?? [];
     expect(jwk).to.include({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
     expect(jwk).to.not.have.property('d');
     expect(jwk?.kid).to.be.a('string');
