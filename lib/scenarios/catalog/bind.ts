@@ -278,9 +278,11 @@ export const bindScenarios: readonly Scenario[] = [
           `refresh by ${who.client.name} with its own certificate got no token (${describeResult(refreshed.result)}): cannot check the binding of refreshed tokens`,
         );
       }
+      // Read as the refreshing client: some servers describe a token to its own client only.
       const binding = await readBinding(ctx, {
         accessToken: refreshed.accessToken,
         label: 'introspection to read the binding of the refreshed token',
+        caller: who,
       });
       expectBoundTo(ctx, binding, who.identity, { what: 'the refreshed access token' });
       const bound = ctx.observed;
