@@ -8,14 +8,10 @@ function invalidMetadata(description: string): OAuthProblem {
 }
 
 /**
- * The keys a private_key_jwt client registers (RFC 7591 §2 `jwks`, by value: the reference
- * fetches nothing) and its token_endpoint_auth_signing_alg, checked as a server must: public
- * keys only, and an algorithm it verifies.
+ * The `keys` of a client's registered jwks, which the reference takes by value only (it
+ * fetches nothing): at least one, or `needs` says what is missing.
  */
-export function assertionKeysOf(metadata: Record<string, unknown>): {
-  keys: AssertionKey[];
-  alg?: string;
-} {
+export function registeredJwksKeys(metadata: Record<string, unknown>, needs: string): unknown[] {
   if (metadata.jwks_uri !== undefined) {
     throw invalidMetadata('jwks_uri is not supported here: register jwks by value');
   }
@@ -26,9 +22,24 @@ export function assertionKeysOf(metadata: Record<string, unknown>): {
     !Array.isArray(jwks.keys) ||
     jwks.keys.length === 0
   ) {
-    throw invalidMetadata('private_key_jwt needs jwks with at least one public key (RFC 7591 §2)');
+    throw invalidMetadata(needs);
   }
-  const keys = (jwks.keys as unknown[]).map((jwk, index): AssertionKey => {
+  return jwks.keys;
+}
+
+/**
+ * The keys a private_key_jwt client registers (RFC 7591 §2 `jwks`, by value: the reference
+ * fetches nothing) and its token_endpoint_auth_signing_alg, checked as a server must: public
+ * keys only, and an algorithm it verifies.
+ */
+export function assertionKeysOf(metadata: Record<string, unknown>): {
+  keys: AssertionKey[];
+  alg?: string;
+} {
+  const keys = registeredJwksKeys(
+    metadata,
+    'private_key_jwt needs jwks with at least one public key (RFC 7591 §2)',
+  ).map((jwk, index): AssertionKey => {
     if (typeof jwk !== 'object' || jwk === null || 'd' in jwk) {
       throw invalidMetadata(`jwks.keys[${index}] must be a public JWK`);
     }

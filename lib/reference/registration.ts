@@ -10,7 +10,7 @@ import {
   type RegisteredSubject,
 } from './clients.js';
 import { json, OAuthProblem, type Reply, readJsonObject } from './http.js';
-import { assertionKeysOf } from './registered-jwks.js';
+import { assertionKeysOf, registeredJwksKeys } from './registered-jwks.js';
 import type { Handler, RequestContext } from './router.js';
 import { PATHS, type ReferenceServices } from './services.js';
 import { randomToken } from './token-store.js';
@@ -98,20 +98,12 @@ function selfSignedCertificates(
   metadata: Record<string, unknown>,
   services: ReferenceServices,
 ): RegisteredSelfSignedCertificate[] {
-  if (metadata.jwks_uri !== undefined) {
-    throw invalidMetadata('jwks_uri is not supported here: register jwks by value');
-  }
-  const jwks = metadata.jwks as { keys?: unknown } | undefined;
-  if (
-    typeof jwks !== 'object' ||
-    jwks === null ||
-    !Array.isArray(jwks.keys) ||
-    jwks.keys.length === 0
-  ) {
-    throw invalidMetadata('self_signed_tls_client_auth needs jwks with at least one key');
-  }
+  const keys = registeredJwksKeys(
+    metadata,
+    'self_signed_tls_client_auth needs jwks with at least one key',
+  );
   const certificates: RegisteredSelfSignedCertificate[] = [];
-  for (const [index, key] of (jwks.keys as unknown[]).entries()) {
+  for (const [index, key] of keys.entries()) {
     const x5c = (key as { x5c?: unknown } | null)?.x5c;
     if (x5c === undefined && services.defects.has('self-signed-registration-without-x5c')) continue;
     if (!Array.isArray(x5c) || typeof x5c[0] !== 'string') {

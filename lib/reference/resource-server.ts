@@ -1,5 +1,5 @@
 import { dnEquals } from '../certs/rfc4514.js';
-import { bearerToken, REALM, refuse } from './bearer.js';
+import { presentedAccessToken, refuse } from './bearer.js';
 import { judgeCertificate, type PresentedCertificate } from './client-certificate.js';
 import type { Defects } from './defects.js';
 import { forwardedCertificate } from './forwarded-certificate.js';
@@ -56,17 +56,9 @@ function bindingProblem(
 export function resourceEndpoint(services: ReferenceServices): Handler {
   const { defects } = services;
   return async (ctx): Promise<Reply> => {
-    const token = bearerToken(ctx);
-    if (token === undefined) {
-      return json(
-        401,
-        { error: 'invalid_request' },
-        { 'www-authenticate': `Bearer realm="${REALM}"` },
-      );
-    }
-    const record = await services.accessTokens.findActive(token);
-    if (record === undefined)
-      return refuse('invalid_token', 'unknown, expired or revoked access token');
+    const presented = await presentedAccessToken(ctx, services.accessTokens);
+    if ('refusal' in presented) return presented.refusal;
+    const { record } = presented;
     if (record.audience !== services.accessTokens.audience) {
       return refuse('invalid_token', 'the access token is meant for another resource (aud)');
     }

@@ -1,4 +1,4 @@
-import { bearerToken, REALM, refuse } from './bearer.js';
+import { presentedAccessToken, refuse } from './bearer.js';
 import { json, type Reply } from './http.js';
 import type { Handler } from './router.js';
 import type { ReferenceServices } from './services.js';
@@ -11,17 +11,9 @@ import type { ReferenceServices } from './services.js';
  */
 export function userinfoEndpoint(services: ReferenceServices): Handler {
   return async (ctx): Promise<Reply> => {
-    const token = bearerToken(ctx);
-    if (token === undefined) {
-      return json(
-        401,
-        { error: 'invalid_request' },
-        { 'www-authenticate': `Bearer realm="${REALM}"` },
-      );
-    }
-    const record = await services.accessTokens.findActive(token);
-    if (record === undefined)
-      return refuse('invalid_token', 'unknown, expired or revoked access token');
+    const presented = await presentedAccessToken(ctx, services.accessTokens);
+    if ('refusal' in presented) return presented.refusal;
+    const { record } = presented;
     const binding = record.binding;
     if (binding !== undefined && !services.defects.has('userinfo-ignores-binding')) {
       const certificate = ctx.tlsCertificate;

@@ -29,10 +29,6 @@ export class HostileFixture {
     const first = await fixture.startReference();
     await first.close();
     const material = await loadReferenceMaterial({ certsDir: join(fixture.stateDir, 'certs') });
-    fixture.#referenceConfig = JSON.parse(await readFile(first.targetConfigPath, 'utf8')) as Record<
-      string,
-      unknown
-    >;
     fixture.#serverCertPem = material.serverCertPem;
     fixture.#serverKeyPem = material.serverKeyPem;
     fixture.#rootCaPem = material.trustAnchorPems[0] ?? '';
@@ -40,9 +36,21 @@ export class HostileFixture {
     return fixture;
   }
 
-  /** A conformant reference server sharing this fixture's certificate set. */
-  startReference(): Promise<ReferenceServer> {
-    return startReferenceServer({ stateDir: this.stateDir, port: 0, onInternalError: () => {} });
+  /**
+   * A conformant reference server sharing this fixture's certificate set. Its client secrets
+   * and refresh token are its own: the targets written after it use them.
+   */
+  async startReference(): Promise<ReferenceServer> {
+    const server = await startReferenceServer({
+      stateDir: this.stateDir,
+      port: 0,
+      onInternalError: () => {},
+    });
+    this.#referenceConfig = JSON.parse(await readFile(server.targetConfigPath, 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    return server;
   }
 
   /** Starts a hostile server in `mode`; issuer-mismatch needs a running `upstream`. */

@@ -1,3 +1,4 @@
+import type { Target } from '../../target/target.js';
 import type { Identity } from '../../tls/identity.js';
 import type { ScenarioContext } from '../context.js';
 import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
@@ -8,18 +9,19 @@ import { freshBoundToken, requireBoundToken } from '../steps/bound-token.js';
 import { describeResult, isObject } from '../steps/describe.js';
 import { expectIntrospectionAnswer, introspect } from '../steps/introspection.js';
 import { pushAuthorizationRequest, requestUriOf } from '../steps/par.js';
-import { requireRegisteredClientAuthenticates } from '../steps/registered-pki-client.js';
 import {
-  baseClientMetadata,
+  registerMintedPkiClient,
+  requireRegisteredClientAuthenticates,
+} from '../steps/registered-pki-client.js';
+import {
   deleteRegisteredClient,
-  registerClient,
   registrationRunTag,
   registrationSubject,
 } from '../steps/registration.js';
 import { manageRegisteredClient } from '../steps/registration-management.js';
 import { expectCallsRejected, type MadeCall } from '../steps/rejected-calls.js';
 import { callResource } from '../steps/resource.js';
-import { revokeToken } from '../steps/revocation.js';
+import { revokeOwnToken, revokeToken } from '../steps/revocation.js';
 import { expectTokenRejected, requestToken } from '../steps/token.js';
 import { introspectsActive, livenessBefore, resourceServes } from '../steps/token-liveness.js';
 
@@ -27,29 +29,25 @@ import { introspectsActive, livenessBefore, resourceServes } from '../steps/toke
 
 const INVALID_CLIENT = { status: 401, error: 'invalid_client' } as const;
 
+const NO_MTLS_CLIENT =
+  'no tls_client_auth or self_signed_tls_client_auth client with a certificate in the config';
+
 /** The owner of the shared bound token when it authenticates by mTLS: whose client_id EP uses. */
+function mtlsBindingClient(target: Target): ClientWithIdentity | undefined {
+  const who = bindingClient(target);
+  const auth = who?.client.auth;
+  return auth === 'tls_client_auth' || auth === 'self_signed_tls_client_auth' ? who : undefined;
+}
+
 function mtlsTokenOwner(ctx: ScenarioContext): ClientWithIdentity {
-  const who = bindingClient(ctx.target);
-  if (
-    who === undefined ||
-    (who.client.auth !== 'tls_client_auth' && who.client.auth !== 'self_signed_tls_client_auth')
-  ) {
-    throw new ScenarioSkip(
-      'no tls_client_auth or self_signed_tls_client_auth client with a certificate in the config',
-    );
-  }
+  const who = mtlsBindingClient(ctx.target);
+  if (who === undefined) throw new ScenarioSkip(NO_MTLS_CLIENT);
   return who;
 }
 
 const needsMtlsClient: Requirement = {
   name: 'mtls-client',
-  missing: (t) => {
-    const who = bindingClient(t);
-    return who &&
-      (who.client.auth === 'tls_client_auth' || who.client.auth === 'self_signed_tls_client_auth')
-      ? undefined
-      : 'no tls_client_auth or self_signed_tls_client_auth client with a certificate in the config';
-  },
+  missing: (t) => (mtlsBindingClient(t) ? undefined : NO_MTLS_CLIENT),
 };
 
 const needsParClient: Requirement = {
@@ -68,12 +66,26 @@ const needsManagementMtls: Requirement = {
       : "the config does not say RFC 7592 management requires the client's certificate (registration.management_requires_mtls: true, as open-banking profiles do); RFC 7592 itself asks only for the registration access token",
 };
 
+/** RFC 7662 §2.2 members that describe a token (an error body may carry anything else). */
+const TOKEN_CLAIMS = [
+  'scope',
+  'client_id',
+  'username',
+  'token_type',
+  'exp',
+  'iat',
+  'nbf',
+  'sub',
+  'aud',
+  'iss',
+  'jti',
+  'cnf',
+];
+
 /** What an introspection answer gives away about the token. */
 function introspectionReveals(body: Record<string, unknown>): string | undefined {
   if (body.active === true) return 'active: true';
-  const claims = Object.keys(body).filter(
-    (k) => !['active', 'error', 'error_description'].includes(k),
-  );
+  const claims = TOKEN_CLAIMS.filter((k) => body[k] !== undefined);
   return claims.length > 0 ? `claims (${claims.join(', ')})` : undefined;
 }
 
@@ -206,13 +218,7 @@ export const epScenarios: readonly Scenario[] = [
         }
       }
       ctx.observed = seen.join('; ');
-      // Leave no live token behind; whether this works is BIND-11's question.
-      await revokeToken(ctx, {
-        label: `clean-up: revocation by ${owner.client.name}`,
-        caller: owner,
-        token: token.accessToken,
-        tokenTypeHint: 'access_token',
-      });
+      await revokeOwnToken(ctx, owner, token.accessToken);
       if (rejection.length > 0) {
         throw new ScenarioFailure(rejection.join('; '), { observed: ctx.observed });
       }
@@ -306,19 +312,11 @@ export const epScenarios: readonly Scenario[] = [
       'GET, PUT and DELETE of the registered client with its registration access token but no certificate, or a look-alike (same subject, another key), are rejected; the client is then unchanged',
     async run(ctx) {
       const tag = await registrationRunTag(ctx);
-      const identity = await ctx.identities.issued(
-        `ep04-client-${tag}`,
-        registrationSubject(tag, 'EP-04'),
-      );
-      const sent: Record<string, unknown> = {
-        ...baseClientMetadata(ctx, { tag, purpose: 'EP-04' }),
-        token_endpoint_auth_method: 'tls_client_auth',
-        tls_client_auth_subject_dn: identity.subject,
-      };
-      const attempt = await registerClient(ctx, {
+      const { identity, sent, attempt } = await registerMintedPkiClient(ctx, {
+        name: 'ep04-client',
+        subjectPurpose: 'EP-04',
+        purpose: 'EP-04',
         label: 'register a tls_client_auth client to manage',
-        metadata: sent,
-        identity,
       });
       const { registered } = attempt;
       try {

@@ -32,24 +32,38 @@ export interface PkiRegistration {
   cleanupProblem?: string;
 }
 
+/**
+ * Registers a tls_client_auth client by the subject DN of a certificate minted for it (from
+ * the test CA, with a subject no other run uses), presenting that certificate.
+ */
+export async function registerMintedPkiClient(
+  ctx: ScenarioContext,
+  opts: { name: string; subjectPurpose: string; purpose: string; label: string },
+): Promise<{ identity: Identity; sent: Record<string, unknown>; attempt: RegistrationAttempt }> {
+  const tag = await registrationRunTag(ctx);
+  const identity = await ctx.identities.issued(
+    `${opts.name}-${tag}`,
+    registrationSubject(tag, opts.subjectPurpose),
+  );
+  const sent = {
+    ...baseClientMetadata(ctx, { tag, purpose: opts.purpose }),
+    token_endpoint_auth_method: 'tls_client_auth',
+    tls_client_auth_subject_dn: identity.subject,
+  };
+  const attempt = await registerClient(ctx, { label: opts.label, metadata: sent, identity });
+  return { identity, sent, attempt };
+}
+
 export function registeredPkiClient(ctx: ScenarioContext): Promise<PkiRegistration> {
   return ctx.shared('registration:pki-client', async () => {
-    const tag = await registrationRunTag(ctx);
-    const identity = await ctx.identities.issued(
-      `reg-client-${tag}`,
-      registrationSubject(tag, 'client'),
-    );
-    const sent = {
-      ...baseClientMetadata(ctx, { tag, purpose: 'REG-01' }),
-      token_endpoint_auth_method: 'tls_client_auth',
-      tls_client_auth_subject_dn: identity.subject,
-    };
-    const attempt = await registerClient(ctx, {
+    const registration = await registerMintedPkiClient(ctx, {
+      name: 'reg-client',
+      subjectPurpose: 'client',
+      purpose: 'REG-01',
       label: 'register a tls_client_auth client by tls_client_auth_subject_dn',
-      metadata: sent,
-      identity,
     });
-    const flow: PkiRegistration = { identity, sent, attempt };
+    const { identity, attempt } = registration;
+    const flow: PkiRegistration = { ...registration };
     try {
       if (attempt.registered) {
         flow.client = registeredTargetClient(attempt.registered, {
