@@ -146,7 +146,7 @@ export const hokScenarios: readonly Scenario[] = [
     title: 'a bound client without its certificate gets no unbound token',
     section: 'HOK',
     level: 'MUST',
-    spec: "FAPI1-ADV 5.2.2-6, FAPI2-SP 5.3.2.1-6 (the operator's profile); RFC 8705 §3.4",
+    spec: "FAPI1-ADV 5.2.2-6, FAPI2-SP 5.3.2.1-6 (operator's profile)",
     levelNote:
       'RFC 8705 defines the binding (tls_client_certificate_bound_access_tokens, §3.4); that a bound client gets no token without its certificate is the rule of the FAPI profiles, which a deployment that registers bound clients follows',
     requires: BOUND,
