@@ -51,22 +51,29 @@ export async function mintCertificates(dir: string): Promise<void> {
 
 /**
  * Copies a fixtures/targets file into `dir` (whose ./certs holds the certificate set), with
- * the issuer and resource URL of the servers actually started.
+ * the issuer and resource URL of the servers actually started, and the settings of the clients
+ * whose credentials the server made at start-up (`clientSettings`, by client name).
  */
 export async function materializeTarget(opts: {
   fixture: string;
   dir: string;
   issuer: string;
   resourceUrl: string;
+  clientSettings?: Record<string, Record<string, string>>;
 }): Promise<string> {
   const config = parse(await readFile(join(FIXTURES_DIR, opts.fixture), 'utf8')) as {
     issuer?: string;
     resource?: { url: string };
+    clients?: Array<Record<string, unknown>>;
   };
   config.issuer = opts.issuer;
   if (config.resource !== undefined) config.resource.url = opts.resourceUrl;
+  for (const client of config.clients ?? []) {
+    Object.assign(client, opts.clientSettings?.[String(client.name)]);
+  }
   const file = join(opts.dir, opts.fixture.replace(/\.ya?ml$/, '.json'));
-  await writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
+  // Mode 0600: it holds a client secret and a refresh token.
+  await writeFile(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   return file;
 }
 

@@ -21,11 +21,29 @@ declare module 'oidc-provider' {
     find(value: string): Promise<StoredAccessToken | undefined>;
   }
 
+  /** A stored grant (the user's consent), what a refresh token refers to. */
+  interface GrantInstance {
+    addOIDCScope(scope: string): void;
+    save(): Promise<string>;
+  }
+
+  interface SavedModel {
+    save(): Promise<string>;
+  }
+
   export default class Provider {
     constructor(issuer: string, configuration: Record<string, unknown>);
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     readonly AccessToken: TokenModel;
     readonly ClientCredentials: TokenModel;
+    readonly Grant: new (properties: {
+      clientId: string;
+      accountId: string;
+    }) => GrantInstance;
+    readonly RefreshToken: new (
+      properties: Record<string, unknown>,
+    ) => SavedModel;
+    readonly Client: { find(clientId: string): Promise<unknown> };
     on(event: string, listener: (...args: unknown[]) => void): this;
   }
 }

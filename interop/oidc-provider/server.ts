@@ -2,9 +2,11 @@
 /**
  * oidc-provider 8 (panva's certified OpenID provider) as a real RFC 8705 authorization server:
  * node:https on 127.0.0.1 asking for client certificates, features.mTLS with
- * tls_client_auth, self_signed_tls_client_auth and certificate-bound access tokens,
- * client_credentials, introspection, revocation and dynamic registration; plus a small
- * protected resource that checks the token's binding against the connection's certificate.
+ * tls_client_auth, self_signed_tls_client_auth and certificate-bound access tokens, bound
+ * clients that authenticate by private_key_jwt and client_secret_post, client_credentials,
+ * refresh tokens, userinfo, PAR, introspection, revocation and dynamic registration with
+ * RFC 7592 management; plus a small protected resource that checks the token's binding against
+ * the connection's certificate.
  */
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -13,6 +15,7 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import Provider from 'oidc-provider';
 import {
   type CertManifest,
@@ -41,8 +44,19 @@ export interface OidcProviderServerOptions {
 export interface OidcProviderServer {
   issuer: string;
   resourceUrl: string;
+  /**
+   * What the target config must say about clients whose credentials are made at start-up
+   * (client_secret, a refresh token issued out of band through the provider's own models).
+   */
+  clientSettings: Record<string, Record<string, string>>;
   close(): Promise<void>;
 }
+
+/** Registered for client-a (PAR, EP-03) and the secret client's authorization code grant. */
+export const REDIRECT_URI = 'https://client.example.test/callback';
+
+/** The user the out-of-band refresh token is issued for (userinfo needs one). */
+const ACCOUNT_ID = 'interop-user';
 
 const SAN_METADATA = {
   dns: 'tls_client_auth_san_dns',
@@ -83,6 +97,14 @@ async function clientRegistrations(
       token_endpoint_auth_method: 'tls_client_auth',
       tls_client_auth_subject_dn: client.subject,
       ...CLIENT_CREDENTIALS_ONLY,
+      // The victim may also push authorization requests with its certificate (EP-03).
+      ...(client.name === manifest.victim
+        ? {
+            grant_types: ['client_credentials', 'authorization_code'],
+            response_types: ['code'],
+            redirect_uris: [REDIRECT_URI],
+          }
+        : {}),
     });
   }
   const victim = identity(manifest, manifest.victim);
@@ -107,6 +129,62 @@ async function clientRegistrations(
   return clients;
 }
 
+/**
+ * Clients that authenticate without mTLS and are registered for certificate-bound tokens (the
+ * HOK scenarios): private_key_jwt with client-b's certificate key, and client_secret_post with
+ * a refresh token (see issueRefreshToken).
+ */
+async function boundClientRegistrations(
+  certsDir: string,
+  manifest: CertManifest,
+  secret: string,
+): Promise<Record<string, unknown>[]> {
+  const other = manifest.identities.find(
+    (i) => i.role === 'pki-client' && i.name !== manifest.victim,
+  );
+  if (other === undefined) throw new Error('the certificate set has no second PKI client');
+  const cert = new X509Certificate(await readFile(join(certsDir, other.cert)));
+  const jwk = cert.publicKey.export({ format: 'jwk' }) as JWK;
+  return [
+    {
+      client_id: 'jwt-client',
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'ES256',
+      jwks: { keys: [{ ...jwk, kid: await calculateJwkThumbprint(jwk, 'sha256'), use: 'sig' }] },
+      ...CLIENT_CREDENTIALS_ONLY,
+      grant_types: ['client_credentials', 'refresh_token'],
+    },
+    {
+      client_id: 'secret-post-client',
+      client_secret: secret,
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: [REDIRECT_URI],
+      tls_client_certificate_bound_access_tokens: true,
+    },
+  ];
+}
+
+/**
+ * A refresh token for the secret client, as its authorization code flow would have left it (a
+ * grant of scope openid by a user): made through the provider's own models, because the
+ * harness does not drive a login page. It is what a deployer hands an operator for testing.
+ */
+async function issueRefreshToken(provider: Provider, clientId: string): Promise<string> {
+  const grant = new provider.Grant({ clientId, accountId: ACCOUNT_ID });
+  grant.addOIDCScope('openid');
+  const grantId = await grant.save();
+  const client = await provider.Client.find(clientId);
+  return new provider.RefreshToken({
+    client,
+    accountId: ACCOUNT_ID,
+    grantId,
+    scope: 'openid',
+    gty: 'authorization_code',
+  }).save();
+}
+
 function providerConfiguration(clients: Record<string, unknown>[]): Record<string, unknown> {
   // ES256 only: an RSA key would cost up to half a second to generate and nothing here needs it.
   const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
@@ -115,7 +193,13 @@ function providerConfiguration(clients: Record<string, unknown>[]): Record<strin
   return {
     clients,
     clientDefaults: { id_token_signed_response_alg: 'ES256' },
-    clientAuthMethods: ['tls_client_auth', 'self_signed_tls_client_auth'],
+    clientAuthMethods: [
+      'tls_client_auth',
+      'self_signed_tls_client_auth',
+      'private_key_jwt',
+      'client_secret_post',
+    ],
+    findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub }) }),
     jwks: { keys: [{ ...signingKey, alg: 'ES256', use: 'sig' }] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     ttl: { ClientCredentials: 600 },
@@ -133,6 +217,7 @@ function providerConfiguration(clients: Record<string, unknown>[]): Record<strin
       },
       revocation: { enabled: true },
       registration: { enabled: true },
+      registrationManagement: { enabled: true },
       mTLS: {
         enabled: true,
         certificateBoundAccessTokens: true,
@@ -213,9 +298,13 @@ export async function startOidcProviderServer(
   });
   const { port } = server.address() as AddressInfo;
   const issuer = `https://127.0.0.1:${port}`;
+  const secret = randomBytes(24).toString('base64url');
   const provider = new Provider(
     issuer,
-    providerConfiguration(await clientRegistrations(opts.certsDir, manifest)),
+    providerConfiguration([
+      ...(await clientRegistrations(opts.certsDir, manifest)),
+      ...(await boundClientRegistrations(opts.certsDir, manifest, secret)),
+    ]),
   );
   provider.on('server_error', (_ctx: unknown, err: unknown) => onServerError(err));
   const callback = provider.callback();
@@ -230,9 +319,13 @@ export async function startOidcProviderServer(
     }
   };
 
+  const refreshToken = await issueRefreshToken(provider, 'secret-post-client');
   return {
     issuer,
     resourceUrl: `${issuer}${RESOURCE_PATH}`,
+    clientSettings: {
+      'secret-post-client': { client_secret: secret, refresh_token: refreshToken },
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

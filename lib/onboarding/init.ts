@@ -92,11 +92,13 @@ export async function initOnboarding(opts: InitOptions): Promise<InitResult> {
   }
   const methods = advertisesMtlsAuth(support)
     ? support.supports
-    : { tls_client_auth: true, self_signed_tls_client_auth: true, none: true };
+    : { ...support.supports, tls_client_auth: true, self_signed_tls_client_auth: true, none: true };
   const pki = await mintOnboardingPki({
     ...(givenCa ? { ca: givenCa } : {}),
     methods,
     redirectUri: opts.redirectUri ?? DEFAULT_REDIRECT_URI,
+    ...(support.signingAlgs ? { signingAlgs: support.signingAlgs } : {}),
+    pushedAuthorization: support.endpoints.par !== undefined,
     ...(opts.keyType ? { keyType: opts.keyType } : {}),
   });
 

@@ -6,7 +6,11 @@ import { FIELD_CAP } from '../output/cap.js';
 import { shown } from '../output/quote.js';
 
 /** The token endpoint auth methods onboarding creates clients for. */
-export type OnboardingAuthMethod = 'tls_client_auth' | 'self_signed_tls_client_auth' | 'none';
+export type OnboardingAuthMethod =
+  | 'tls_client_auth'
+  | 'self_signed_tls_client_auth'
+  | 'none'
+  | 'private_key_jwt';
 
 export interface MtlsSupport {
   /** token_endpoint_auth_methods_supported as published (RFC 8414 default: client_secret_basic). */
@@ -14,8 +18,15 @@ export interface MtlsSupport {
   /** Whether the metadata lists the methods at all (absent means client_secret_basic only). */
   authMethodsListed: boolean;
   supports: Record<OnboardingAuthMethod, boolean>;
+  /** token_endpoint_auth_signing_alg_values_supported, when listed (RFC 8414 §2). */
+  signingAlgs?: string[];
   /** tls_client_certificate_bound_access_tokens (RFC 8705 §3.3). */
   boundTokens: boolean;
+  /**
+   * resource_indicators_supported: true. RFC 8707 defines no metadata of its own; some servers
+   * publish this one, and without it init leaves token_request.resource commented out.
+   */
+  resourceIndicators: boolean;
   /** mtls_endpoint_aliases entries that are absolute https URLs (RFC 8705 §5). */
   aliases: Record<string, string>;
   endpoints: {
@@ -24,6 +35,8 @@ export interface MtlsSupport {
     introspection?: string;
     revocation?: string;
     authorization?: string;
+    userinfo?: string;
+    par?: string;
   };
   grantTypes: string[];
 }
@@ -34,6 +47,8 @@ const ENDPOINT_PARAMETERS = {
   introspection: 'introspection_endpoint',
   revocation: 'revocation_endpoint',
   authorization: 'authorization_endpoint',
+  userinfo: 'userinfo_endpoint',
+  par: 'pushed_authorization_request_endpoint',
 } as const;
 
 function strings(value: unknown): string[] {
@@ -65,15 +80,17 @@ export function assessMtlsSupport(metadata: Record<string, unknown>): MtlsSuppor
       if (url !== undefined) aliases[name] = url;
     }
   }
-  return {
+  const support: MtlsSupport = {
     authMethods,
     authMethodsListed: listed,
     supports: {
       tls_client_auth: authMethods.includes('tls_client_auth'),
       self_signed_tls_client_auth: authMethods.includes('self_signed_tls_client_auth'),
       none: authMethods.includes('none'),
+      private_key_jwt: authMethods.includes('private_key_jwt'),
     },
     boundTokens: metadata.tls_client_certificate_bound_access_tokens === true,
+    resourceIndicators: metadata.resource_indicators_supported === true,
     aliases,
     endpoints,
     grantTypes:
@@ -81,6 +98,10 @@ export function assessMtlsSupport(metadata: Record<string, unknown>): MtlsSuppor
         ? ['authorization_code', 'implicit'] // RFC 8414 §2 default
         : strings(metadata.grant_types_supported),
   };
+  if (metadata.token_endpoint_auth_signing_alg_values_supported !== undefined) {
+    support.signingAlgs = strings(metadata.token_endpoint_auth_signing_alg_values_supported);
+  }
+  return support;
 }
 
 function absoluteUrl(value: unknown): string | undefined {
@@ -139,6 +160,15 @@ export function describeMtlsSupport(support: MtlsSupport): string[] {
   } else {
     missing('none is not advertised: no public client, PUB-01 will be skipped');
   }
+  if (support.supports.private_key_jwt) {
+    found(
+      'private_key_jwt: one client authenticates with signed assertions (RFC 7523) and asks for tokens bound to its certificate (the HOK scenarios)',
+    );
+  } else {
+    missing(
+      'private_key_jwt is not advertised: no client authenticates without mTLS, so HOK runs only with the public client, and HOK-06 is skipped',
+    );
+  }
   if (support.boundTokens) {
     found(
       'tls_client_certificate_bound_access_tokens is true: access tokens are bound to the client certificate (RFC 8705 §3)',
@@ -175,6 +205,16 @@ export function describeMtlsSupport(support: MtlsSupport): string[] {
   }
   if (support.endpoints.revocation === undefined) {
     missing('no revocation_endpoint: BIND-11 and BIND-13 will be skipped');
+  }
+  if (support.endpoints.userinfo === undefined) {
+    missing('no userinfo_endpoint: HOK-05 will be skipped');
+  }
+  if (support.endpoints.par === undefined) {
+    missing('no pushed_authorization_request_endpoint: EP-03 will be skipped');
+  } else {
+    found(
+      'pushed_authorization_request_endpoint (RFC 9126): client-a is registered with a redirect URI, to push requests for EP-03',
+    );
   }
   if (support.endpoints.authorization === undefined) {
     missing(

@@ -1,11 +1,13 @@
 /**
  * The harness's own clients for a new target: two PKI clients (the victim and the attacker of
- * the negative scenarios), one self-signed client and one public client that uses its
- * certificate only to bind tokens. Which of them exist follows what the server advertises.
+ * the negative scenarios), one self-signed client, one public client that uses its certificate
+ * only to bind tokens, and one private_key_jwt client with certificate-bound tokens (HOK).
+ * Which of them exist follows what the server advertises.
  */
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import { type KeyType, type MintedCert, mintCa, mintLeaf } from '../certs/mint.js';
-import type { AuthMethod, Grant, SubjectMatch } from '../target/target.js';
+import { assertionPublicJwk } from '../target/assertion-signer.js';
+import type { AssertionAlgorithm, AuthMethod, Grant, SubjectMatch } from '../target/target.js';
 import type { OnboardingAuthMethod } from './mtls-support.js';
 
 export interface OnboardingClient {
@@ -17,6 +19,12 @@ export interface OnboardingClient {
   certificate: MintedCert;
   subject?: SubjectMatch;
   grant: Grant;
+  /** Written as `bound: true`: registered for certificate-bound tokens, judged by HOK. */
+  bound?: boolean;
+  /** A redirect URI registered besides client_credentials: for PAR (EP-03). */
+  redirectUri?: string;
+  /** private_key_jwt: the algorithm and the public key to register (its certificate's key). */
+  assertion?: { alg: AssertionAlgorithm; publicJwk: Record<string, unknown> };
   /** What this client is for, one sentence for REGISTER.md and the YAML comment. */
   purpose: string;
 }
@@ -38,8 +46,27 @@ export interface OnboardingPkiOptions {
   ca?: MintedCert;
   methods: Record<OnboardingAuthMethod, boolean>;
   redirectUri: string;
+  /** The server's token_endpoint_auth_signing_alg_values_supported, when it lists them. */
+  signingAlgs?: readonly string[];
+  /** The server has a PAR endpoint: client-a also registers the redirect URI (EP-03). */
+  pushedAuthorization?: boolean;
   keyType?: KeyType;
   tag?: string;
+}
+
+/**
+ * The private_key_jwt client's algorithm and key type: ES256 (P-256, the fast default) unless
+ * the server lists algorithms without it, then PS256 or RS256 over an RSA key.
+ */
+function assertionAlgorithm(supported: readonly string[] | undefined): {
+  alg: AssertionAlgorithm;
+  keyType: KeyType;
+} {
+  if (supported === undefined || supported.includes('ES256'))
+    return { alg: 'ES256', keyType: 'ec' };
+  if (supported.includes('PS256')) return { alg: 'PS256', keyType: 'rsa' };
+  if (supported.includes('RS256')) return { alg: 'RS256', keyType: 'rsa' };
+  return { alg: 'ES256', keyType: 'ec' };
 }
 
 function pkiSubject(name: string, tag: string): string {
@@ -62,6 +89,7 @@ export async function mintOnboardingPki(opts: OnboardingPkiOptions): Promise<Onb
         'a second PKI client: plays the attacker whose own valid certificate must not work for client-a',
     };
     for (const [name, purpose] of Object.entries(purposes)) {
+      const pushes = name === 'client-a' && opts.pushedAuthorization === true;
       pending.push(
         mintLeaf({ subject: pkiSubject(name, tag), issuer: ca, keyType }).then((certificate) => ({
           name,
@@ -70,7 +98,10 @@ export async function mintOnboardingPki(opts: OnboardingPkiOptions): Promise<Onb
           certificate,
           subject: { kind: 'subject_dn', value: certificate.subject },
           grant: { type: 'client_credentials' },
-          purpose,
+          ...(pushes ? { redirectUri: opts.redirectUri } : {}),
+          purpose: pushes
+            ? `${purpose}; also registered for the authorization code grant, to push authorization requests (EP-03)`
+            : purpose,
         })),
       );
     }
@@ -96,9 +127,30 @@ export async function mintOnboardingPki(opts: OnboardingPkiOptions): Promise<Onb
         auth: 'none',
         certificate,
         grant: { type: 'authorization_code', redirectUri: opts.redirectUri },
+        bound: true,
         purpose:
           'public client (RFC 8705 §4): no client authentication, its self-signed certificate only binds its tokens; the authorization endpoint must redirect straight back with a code (no login page)',
       })),
+    );
+  }
+  if (opts.methods.private_key_jwt) {
+    const { alg, keyType: jwtKeyType } = assertionAlgorithm(opts.signingAlgs);
+    pending.push(
+      mintLeaf({ subject: pkiSubject('jwt-client', tag), issuer: ca, keyType: jwtKeyType }).then(
+        async (certificate) => ({
+          name: 'jwt-client',
+          clientId: clientId('jwt-client'),
+          auth: 'private_key_jwt',
+          certificate,
+          grant: { type: 'client_credentials' },
+          bound: true,
+          assertion: {
+            alg,
+            publicJwk: await assertionPublicJwk(createPrivateKey(certificate.keyPem), alg),
+          },
+          purpose: `private_key_jwt client (RFC 7523, ${alg}, signed with its certificate's key) with certificate-bound tokens: HOK checks its tokens are bound to the certificate it presents, and that it gets none without it`,
+        }),
+      ),
     );
   }
   return { ca, caMinted: opts.ca === undefined, clients: await Promise.all(pending), tag };

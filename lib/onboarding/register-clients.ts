@@ -89,7 +89,7 @@ export async function registerClients(opts: RegisterOptions): Promise<RegisterOu
     }
     if (registrable.length === 0) {
       throw new ConfigError(
-        'no client to register: register creates tls_client_auth, self_signed_tls_client_auth and public (none) clients with an identity',
+        'no client to register: register creates tls_client_auth, self_signed_tls_client_auth, private_key_jwt and public (none) clients with an identity',
         { file: opts.targetFile },
       );
     }
@@ -100,7 +100,9 @@ export async function registerClients(opts: RegisterOptions): Promise<RegisterOu
         auth: client.auth,
         ...(client.identity ? { certDer: client.identity.leafDer } : {}),
         ...(client.subject ? { subject: client.subject } : {}),
+        ...(client.assertion ? { assertion: client.assertion } : {}),
         grant: client.grant,
+        ...(client.redirectUri !== undefined ? { redirectUri: client.redirectUri } : {}),
         ...(client.scope !== undefined ? { scope: client.scope } : {}),
       });
       const headers: Record<string, string> = { accept: 'application/json' };

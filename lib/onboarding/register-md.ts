@@ -16,6 +16,8 @@ const AUTH_EXPLAINED: Record<string, string> = {
   self_signed_tls_client_auth:
     'the client authenticates with its own self-signed certificate, registered by value as a JWK with `x5c` (RFC 8705 §2.2)',
   none: 'a public client: no client authentication; it presents its certificate only so its tokens are bound to it (RFC 8705 §4)',
+  private_key_jwt:
+    'the client authenticates with a JWT it signs with the key in `jwks` (RFC 7523); it still presents its certificate, and the AS must bind its tokens to it (`tls_client_certificate_bound_access_tokens`, RFC 8705 §3.4)',
 };
 
 /** The client's registration body, exactly what `register` sends for it. */
@@ -25,7 +27,9 @@ export function onboardingRegistrationBody(client: OnboardingClient): Record<str
     auth: client.auth,
     certDer: client.certificate.der,
     ...(client.subject ? { subject: client.subject } : {}),
+    ...(client.assertion ? { assertion: client.assertion } : {}),
     grant: client.grant,
+    ...(client.redirectUri === undefined ? {} : { redirectUri: client.redirectUri }),
   });
 }
 
@@ -118,6 +122,11 @@ export function renderRegisterMd(plan: OnboardingPlan): string {
       add(
         `- tls_client_auth_subject_dn: \`${client.subject.value}\` (issued by \`${client.certificate.issuer}\`)`,
       );
+    } else if (client.assertion !== undefined) {
+      add(
+        `- jwks: the public key of its certificate (kid \`${String(client.assertion.publicJwk.kid)}\`), token_endpoint_auth_signing_alg \`${client.assertion.alg}\`; the assertions' aud is the token endpoint URL (set assertion_audience in target.yaml if the AS expects its issuer)`,
+        `- certificate (for binding only): \`${client.certificate.subject}\`, issued by \`${client.certificate.issuer}\`, x5t#S256 \`${client.certificate.x5tS256}\``,
+      );
     } else {
       add(
         `- certificate: \`${client.certificate.subject}\`, self-signed, x5t#S256 \`${client.certificate.x5tS256}\``,
@@ -127,6 +136,10 @@ export function renderRegisterMd(plan: OnboardingPlan): string {
     if (client.grant.type === 'authorization_code') {
       add(
         `- redirect_uris: \`${client.grant.redirectUri}\` — the harness never follows it; the authorization endpoint must approve this client without a login page (redirect straight back with a code), otherwise PUB-01 is skipped`,
+      );
+    } else if (client.redirectUri !== undefined) {
+      add(
+        `- redirect_uris: \`${client.redirectUri}\` — only for pushed authorization requests (EP-03); the harness never follows it`,
       );
     }
     add(

@@ -80,13 +80,27 @@ export function renderTargetYaml(plan: OnboardingPlan): string {
     if (client.subject !== undefined) {
       add(`    ${client.subject.kind}: ${q(client.subject.value)} # exactly as registered`);
     }
+    if (client.bound === true) {
+      add('    bound: true # registered with tls_client_certificate_bound_access_tokens (HOK)');
+    }
+    if (client.assertion !== undefined) {
+      // The commented key goes first: YAML tools attach comments that end an entry to what follows.
+      add(
+        '    # The aud of its assertions: token_endpoint (RFC 7523, the default), issuer (FAPI 2),',
+        "    # endpoint (each request's URL) or a URL. Change it if the AS refuses them (invalid_client).",
+        '    # assertion_audience: issuer',
+        `    token_endpoint_auth_signing_alg: ${client.assertion.alg} # its assertions are signed with the identity's key`,
+      );
+    }
     if (client.grant.type === 'authorization_code') {
       add('    grant: authorization_code', `    redirect_uri: ${q(client.grant.redirectUri)}`);
+    } else if (client.redirectUri !== undefined) {
+      add(`    redirect_uri: ${q(client.redirectUri)} # for pushed authorization requests (EP-03)`);
     }
   }
-  const skipped = (['tls_client_auth', 'self_signed_tls_client_auth', 'none'] as const).filter(
-    (method) => !support.supports[method],
-  );
+  const skipped = (
+    ['tls_client_auth', 'self_signed_tls_client_auth', 'none', 'private_key_jwt'] as const
+  ).filter((method) => !support.supports[method]);
   if (skipped.length > 0) {
     add(
       `  # No client for ${skipped.join(', ')}: the server does not advertise it in token_endpoint_auth_methods_supported.`,
@@ -113,16 +127,7 @@ export function renderTargetYaml(plan: OnboardingPlan): string {
       '',
     );
   }
-  if (plan.scope !== undefined) {
-    add('# Sent with every token request.', 'token_request:', `  scope: ${q(plan.scope)}`, '');
-  } else {
-    add(
-      '# Parameters sent with every token request, when the server needs them.',
-      '# token_request:',
-      '#   scope: accounts:read',
-      '',
-    );
-  }
+  add(...tokenRequestLines(plan));
   add(
     registrationUrl(support) === undefined
       ? '# The server advertises no registration endpoint; REG scenarios are skipped.'
@@ -132,4 +137,39 @@ export function renderTargetYaml(plan: OnboardingPlan): string {
     '',
   );
   return lines.join('\n');
+}
+
+/**
+ * token_request: the scope given to init, and the resource as an RFC 8707 resource indicator,
+ * which many servers need to put the resource in a JWT's aud. RFC 8707 defines no metadata, so
+ * it is written active only where the AS publishes resource_indicators_supported: true, and
+ * commented out (with why) elsewhere.
+ */
+function tokenRequestLines(plan: OnboardingPlan): string[] {
+  const lines: string[] = [];
+  const resource = plan.resource;
+  const activeResource = resource !== undefined && plan.support.resourceIndicators;
+  if (plan.scope === undefined && !activeResource) {
+    lines.push(
+      '# Parameters sent with every token request, when the server needs them.',
+      '# token_request:',
+      '#   scope: accounts:read',
+    );
+  } else {
+    lines.push('# Sent with every token request.', 'token_request:');
+    if (plan.scope !== undefined) lines.push(`  scope: ${q(plan.scope)}`);
+    if (activeResource) {
+      lines.push(`  resource: ${q(resource)} # RFC 8707: the resource the tokens are for`);
+    }
+  }
+  if (resource !== undefined && !activeResource) {
+    lines.push(
+      '# The AS does not advertise resource indicators (no resource_indicators_supported; RFC 8707',
+      '# defines no metadata). If the resource refuses the tokens because their aud does not name it',
+      '# (BIND-02 says so), ask for it in every token request:',
+      `#   resource: ${q(resource)}`,
+    );
+  }
+  lines.push('');
+  return lines;
 }

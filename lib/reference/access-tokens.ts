@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PresentedCertificate } from './client-certificate.js';
-import type { RegisteredClient } from './clients.js';
+import { isMtlsMethod, type RegisteredClient } from './clients.js';
 import type { Defects } from './defects.js';
 import { RecentlyUsed } from './recently-used.js';
 import type { SigningKey } from './signing-key.js';
@@ -63,6 +63,9 @@ export class AccessTokens {
     if (certificate === null || defects.has('no-cnf')) return undefined;
     if (client.authMethod === 'none' && defects.has('public-client-tokens-unbound'))
       return undefined;
+    const confidentialWithoutMtls =
+      client.authMethod !== 'none' && !isMtlsMethod(client.authMethod);
+    if (confidentialWithoutMtls && defects.has('bind-only-mtls-clients')) return undefined;
     const cnf = defects.has('wrong-cnf')
       ? Buffer.from(certificate.x5tS256, 'base64url').toString('hex')
       : certificate.x5tS256;
@@ -72,15 +75,22 @@ export class AccessTokens {
       : binding;
   }
 
+  /** The resource the tokens are for unless a request names another (RFC 8707). */
+  get audience(): string {
+    return this.deps.audience;
+  }
+
   async issue(
     client: RegisteredClient,
     certificate: PresentedCertificate | null,
     scope: string | undefined,
+    resource?: string,
   ): Promise<AccessTokenResponse> {
     const issuedAt = Math.floor(Date.now() / 1000);
     const record: AccessTokenRecord = {
       jti: randomUUID(),
       clientId: client.clientId,
+      audience: resource ?? this.deps.audience,
       issuedAt,
       expiresAt: issuedAt + ACCESS_TOKEN_LIFETIME_SECONDS,
       revoked: false,
@@ -94,7 +104,7 @@ export class AccessTokens {
       accessToken = await this.deps.signingKey.sign({
         iss: this.deps.issuer,
         sub: client.clientId,
-        aud: this.deps.audience,
+        aud: record.audience,
         client_id: client.clientId,
         iat: record.issuedAt,
         exp: record.expiresAt,

@@ -6,13 +6,40 @@ import { randomToken } from './token-store.js';
 export const AUTHORIZATION_CODE_LIFETIME_SECONDS = 60;
 
 /**
+ * The request's parameters: the query's, or those pushed for its request_uri (RFC 9126 §4),
+ * which must have been pushed by the client the query names. Undefined for an unusable one.
+ */
+function requestParameters(
+  query: URLSearchParams,
+  services: ReferenceServices,
+): URLSearchParams | undefined {
+  const requestUri = query.get('request_uri');
+  if (requestUri === null) return query;
+  const pushed = services.store.takePushedRequest(requestUri);
+  if (
+    pushed === undefined ||
+    pushed.expiresAt <= Math.floor(Date.now() / 1000) ||
+    pushed.clientId !== query.get('client_id')
+  ) {
+    return undefined;
+  }
+  return new URLSearchParams(pushed.params);
+}
+
+/**
  * RFC 6749 §4.1.1 authorization endpoint without a login page: it approves the reference's own
  * public test client at once (302 back with `code` and `state`) so that a harness can obtain a
  * refresh token unattended, and refuses every other client with `access_denied`.
  */
 export function authorizationEndpoint(services: ReferenceServices): Handler {
   return (ctx): Reply => {
-    const params = ctx.url.searchParams;
+    const params = requestParameters(ctx.url.searchParams, services);
+    if (params === undefined) {
+      return json(400, {
+        error: 'invalid_request',
+        error_description: 'request_uri is unknown, used, expired or pushed by another client',
+      });
+    }
     const clientId = params.get('client_id');
     const redirectUri = params.get('redirect_uri');
     const client = clientId === null ? undefined : services.clients.get(clientId);

@@ -1,17 +1,33 @@
+import type { KeyObject } from 'node:crypto';
 import type { Dn } from '../certs/rfc4514.js';
 
 export type ClientAuthMethod =
   | 'tls_client_auth'
   | 'self_signed_tls_client_auth'
   | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'private_key_jwt'
   | 'none';
 
 export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
   'tls_client_auth',
   'self_signed_tls_client_auth',
   'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
   'none',
 ];
+
+/** The methods that authenticate with the client's certificate (RFC 8705 §2). */
+export function isMtlsMethod(method: ClientAuthMethod): boolean {
+  return method === 'tls_client_auth' || method === 'self_signed_tls_client_auth';
+}
+
+/** A public key a private_key_jwt client signs its assertions with (its registered jwks). */
+export interface AssertionKey {
+  kid?: string;
+  key: KeyObject;
+}
 
 /** The one `tls_client_auth_*` value a PKI client is registered with (RFC 8705 §2.1.2). */
 export type RegisteredSubject =
@@ -37,6 +53,14 @@ export interface RegisteredClient {
   acceptedIssuers: Dn[];
   selfSignedCertificates: RegisteredSelfSignedCertificate[];
   clientSecret?: string;
+  /** private_key_jwt: the keys of its registered jwks, and token_endpoint_auth_signing_alg. */
+  assertionKeys: AssertionKey[];
+  assertionAlg?: string;
+  /**
+   * Registered with tls_client_certificate_bound_access_tokens (RFC 8705 §3.4): it gets no
+   * token without a certificate to bind it to, whatever its authentication method.
+   */
+  boundTokens: boolean;
   grantTypes: string[];
   redirectUris: string[];
   /** The reference's public test client: its authorization requests are approved unseen. */
@@ -66,4 +90,26 @@ export class ClientRegistry {
   all(): IterableIterator<RegisteredClient> {
     return this.clients.values();
   }
+}
+
+/** A statically registered client with the defaults every reference client starts from. */
+export function baseClient(
+  clientId: string,
+  authMethod: RegisteredClient['authMethod'],
+): RegisteredClient {
+  return {
+    clientId,
+    authMethod,
+    acceptedIssuers: [],
+    selfSignedCertificates: [],
+    assertionKeys: [],
+    boundTokens: true,
+    grantTypes: ['client_credentials'],
+    redirectUris: [],
+    autoApprove: false,
+    metadata: {
+      token_endpoint_auth_method: authMethod,
+      tls_client_certificate_bound_access_tokens: true,
+    },
+  };
 }

@@ -29,32 +29,32 @@ const DEFECT_TABLE = [
     name: 'accept-missing-client-id',
     description:
       'a token request without client_id is accepted: the client is looked up by its certificate',
-    fails: ['PKI-02', 'SELF-02'],
+    fails: ['PKI-02', 'SELF-02', 'EP-03'],
   },
   {
     name: 'identify-client-by-cert-only',
     description:
       'client_id is ignored when a certificate identifies a client: the first client the certificate matches is authenticated',
-    fails: ['PKI-02', 'PKI-04', 'PKI-09', 'SELF-02', 'SELF-05'],
+    fails: ['PKI-02', 'PKI-04', 'PKI-09', 'SELF-02', 'SELF-05', 'HOK-06', 'EP-03'],
   },
   {
     name: 'fallback-to-client-id-only',
     description:
       'a request for an mTLS client that presents no certificate is authenticated by client_id alone',
-    fails: ['PKI-03', 'PKI-17', 'SELF-03', 'SELF-07'],
+    fails: ['PKI-03', 'PKI-17', 'SELF-03', 'SELF-07', 'EP-01', 'EP-02', 'EP-03'],
   },
   // --- tls_client_auth certificate checks (RFC 8705 §2.1) ---
   {
     name: 'skip-chain-validation',
     description:
       'tls_client_auth compares the subject but never validates the chain or its issuer (validity and EKU still checked)',
-    fails: ['PKI-05', 'PKI-06', 'PKI-16'],
+    fails: ['PKI-05', 'PKI-06', 'PKI-16', 'EP-04'],
   },
   {
     name: 'accept-self-signed-for-pki',
     description:
       'a self-signed certificate is waved through chain validation for tls_client_auth clients',
-    fails: ['PKI-06'],
+    fails: ['PKI-06', 'EP-04'],
   },
   {
     name: 'accept-expired',
@@ -106,7 +106,7 @@ const DEFECT_TABLE = [
     name: 'ignore-subject',
     description:
       'any trusted client certificate authenticates any tls_client_auth client: subject and SANs are not compared',
-    fails: ['PKI-04', 'PKI-10', 'PKI-11', 'PKI-15'],
+    fails: ['PKI-04', 'PKI-10', 'PKI-11', 'PKI-15', 'EP-01', 'EP-03'],
   },
   {
     name: 'san-suffix-match',
@@ -180,19 +180,30 @@ const DEFECT_TABLE = [
     name: 'aliases-not-advertised',
     description:
       'the mTLS listener runs but metadata omits mtls_endpoint_aliases, so clients call endpoints that never ask for a certificate',
-    fails: ['PKI-01', 'PKI-13', 'PKI-15', 'SELF-01', 'BIND-08', 'PUB-01', 'REG-01'],
+    fails: ['PKI-01', 'PKI-13', 'PKI-15', 'SELF-01', 'PUB-01', 'REG-01', 'HOK-01'],
     serverOptions: { aliases: true },
   },
   // --- certificate-bound tokens (RFC 8705 §3) ---
   {
     name: 'no-cnf',
     description: 'access tokens are issued without cnf (unbound bearer tokens)',
-    fails: ['BIND-01', 'BIND-03', 'BIND-04', 'BIND-05', 'BIND-06', 'BIND-08', 'BIND-12', 'PUB-01'],
+    fails: [
+      'BIND-01',
+      'BIND-03',
+      'BIND-04',
+      'BIND-05',
+      'BIND-06',
+      'BIND-08',
+      'BIND-12',
+      'PUB-01',
+      'HOK-01',
+      'HOK-05',
+    ],
   },
   {
     name: 'wrong-cnf',
     description: 'cnf carries x5t#S256 as hex instead of base64url, so the binding never verifies',
-    fails: ['BIND-01', 'BIND-02', 'BIND-08', 'BIND-12', 'PUB-01'],
+    fails: ['BIND-01', 'BIND-02', 'BIND-08', 'BIND-12', 'PUB-01', 'HOK-01'],
   },
   {
     name: 'public-client-tokens-unbound',
@@ -262,6 +273,37 @@ const DEFECT_TABLE = [
     description: 'binding failures at the resource answer 401 without WWW-Authenticate',
     fails: ['BIND-09'],
   },
+  // --- binding whatever the client authentication (RFC 8705 §3, §3.4, §7.1; RFC 6749 §2.3, §6) ---
+  {
+    name: 'bound-token-without-certificate',
+    description:
+      'a client registered with tls_client_certificate_bound_access_tokens that presents no certificate gets an unbound token (any grant)',
+    fails: ['HOK-02', 'HOK-03'],
+  },
+  {
+    name: 'bind-only-mtls-clients',
+    description:
+      'tokens are bound only for clients that authenticate with mTLS: secret and private_key_jwt clients get unbound tokens over their certificate',
+    fails: ['HOK-01', 'HOK-05'],
+  },
+  {
+    name: 'refresh-token-any-client',
+    description:
+      'a refresh token is redeemed for whichever client authenticates, not only the client it was issued to',
+    fails: ['HOK-04'],
+  },
+  {
+    name: 'userinfo-ignores-binding',
+    description:
+      'the userinfo endpoint accepts a bound token whatever certificate (or none) the connection presents',
+    fails: ['HOK-05'],
+  },
+  {
+    name: 'secret-client-by-certificate',
+    description:
+      'a client registered for a secret or private_key_jwt that sends neither is authenticated by any trusted certificate',
+    fails: ['HOK-06'],
+  },
   // --- dynamic registration (RFC 7591, RFC 8705 §2.1.2, §2.2) ---
   {
     name: 'registration-loses-subject-dn',
@@ -285,6 +327,38 @@ const DEFECT_TABLE = [
     name: 'self-signed-registration-without-x5c',
     description: 'registration accepts self_signed_tls_client_auth with a jwks lacking x5c',
     fails: ['REG-04'],
+  },
+  // --- client authentication at every endpoint that takes it (RFC 7662 §2.1, RFC 7009 §2, RFC 9126 §2, RFC 7592) ---
+  // (EP-06, TLS versions, has its defect with the TLS-version checks.)
+  {
+    name: 'introspection-without-client-auth',
+    description:
+      'introspection answers any request that names a known client_id, without authenticating the client',
+    fails: ['EP-01'],
+  },
+  {
+    name: 'revocation-without-client-auth',
+    description:
+      'revocation acts on any request that names a known client_id, without authenticating the client',
+    fails: ['EP-02'],
+  },
+  {
+    name: 'par-without-client-auth',
+    description:
+      'the pushed authorization request endpoint accepts any request that names a known client_id, without authenticating the client',
+    fails: ['EP-03'],
+  },
+  {
+    name: 'registration-management-without-mtls',
+    description:
+      'RFC 7592 client management takes the registration access token alone, without the client certificate the profile requires',
+    fails: ['EP-04'],
+  },
+  {
+    name: 'deleted-client-still-accepted',
+    description:
+      'RFC 7592 DELETE answers 204 but the deleted client still authenticates at the token endpoint',
+    fails: ['EP-05'],
   },
 ] as const satisfies readonly DefectEntry[];
 

@@ -1,4 +1,4 @@
-import { authenticateClient } from './client-authentication.js';
+import { authenticateClientAt, authenticationRequest } from './client-authentication.js';
 import { invalidClient, invalidRequest, json, type Reply, readForm } from './http.js';
 import type { Handler } from './router.js';
 import type { ReferenceServices } from './services.js';
@@ -10,9 +10,10 @@ import type { ReferenceServices } from './services.js';
 export function introspectionEndpoint(services: ReferenceServices): Handler {
   return async (ctx): Promise<Reply> => {
     const form = await readForm(ctx.req);
-    const { client } = authenticateClient(
-      { headers: ctx.req.headers, form, tlsCertificate: ctx.tlsCertificate },
+    const { client } = await authenticateClientAt(
+      authenticationRequest(ctx, form),
       services,
+      'introspection-without-client-auth',
     );
     if (client.authMethod === 'none') throw invalidClient('public clients may not introspect');
     const token = form.get('token');

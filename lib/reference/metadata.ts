@@ -1,4 +1,5 @@
 import { json, type Reply } from './http.js';
+import { ASSERTION_SIGNING_ALGS } from './private-key-jwt-auth.js';
 import type { Handler } from './router.js';
 import { PATHS, type ReferenceServices } from './services.js';
 
@@ -12,6 +13,8 @@ function endpointAliases(services: ReferenceServices): Record<string, string> {
     introspection_endpoint: `${base}${PATHS.introspection}`,
     revocation_endpoint: `${base}${PATHS.revocation}`,
     registration_endpoint: `${base}${PATHS.registration}`,
+    userinfo_endpoint: `${base}${PATHS.userinfo}`,
+    pushed_authorization_request_endpoint: `${base}${PATHS.par}`,
   };
   if (services.defects.has('aliases-malformed')) {
     // Extra entries only: the aliases a client needs stay usable, so only DISC-04 can notice.
@@ -31,8 +34,11 @@ export function metadataDocument(services: ReferenceServices): Record<string, un
     'tls_client_auth',
     'self_signed_tls_client_auth',
     'client_secret_basic',
+    'client_secret_post',
+    'private_key_jwt',
     'none',
   ];
+  const confidentialMethods = tokenMethods.filter((m) => m !== 'none');
   const document: Record<string, unknown> = {
     issuer: defects.has('wrong-issuer') ? `${issuer}/` : issuer,
     authorization_endpoint: `${issuer}${PATHS.authorization}`,
@@ -40,12 +46,15 @@ export function metadataDocument(services: ReferenceServices): Record<string, un
     introspection_endpoint: `${issuer}${PATHS.introspection}`,
     revocation_endpoint: `${issuer}${PATHS.revocation}`,
     registration_endpoint: `${issuer}${PATHS.registration}`,
+    userinfo_endpoint: `${issuer}${PATHS.userinfo}`,
+    pushed_authorization_request_endpoint: `${issuer}${PATHS.par}`,
     jwks_uri: `${issuer}${PATHS.jwks}`,
     token_endpoint_auth_methods_supported: defects.has('methods-not-advertised')
       ? tokenMethods.filter((m) => !MTLS_METHODS.includes(m))
       : tokenMethods,
-    introspection_endpoint_auth_methods_supported: [...MTLS_METHODS, 'client_secret_basic'],
-    revocation_endpoint_auth_methods_supported: [...MTLS_METHODS, 'client_secret_basic', 'none'],
+    token_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGS,
+    introspection_endpoint_auth_methods_supported: confidentialMethods,
+    revocation_endpoint_auth_methods_supported: tokenMethods,
     grant_types_supported: ['client_credentials', 'authorization_code', 'refresh_token'],
     response_types_supported: ['code'],
     code_challenge_methods_supported: ['S256'],

@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import type { ManifestIdentity } from '../certs/manifest.js';
 import { parseDn } from '../certs/rfc4514.js';
-import type { RegisteredClient, RegisteredSubject } from './clients.js';
+import { boundReferenceClients } from './bound-reference-clients.js';
+import { baseClient, type RegisteredClient, type RegisteredSubject } from './clients.js';
 import {
   manifestIdentity,
   type ReferenceMaterial,
@@ -23,35 +24,20 @@ export interface TargetClientEntry {
   san_ip?: string;
   san_email?: string;
   client_secret?: string;
-  grant?: 'authorization_code';
+  bound?: boolean;
+  grant?: 'authorization_code' | 'refresh_token';
+  refresh_token?: string;
   redirect_uri?: string;
 }
 
 export interface ReferenceClient {
   registered: RegisteredClient;
   target: TargetClientEntry;
+  /** A refresh token the server issues this client at start-up (the target config holds it). */
+  refreshToken?: string;
 }
 
 const SAN_KINDS = ['dns', 'uri', 'ip', 'email'] as const;
-
-function baseClient(
-  clientId: string,
-  authMethod: RegisteredClient['authMethod'],
-): RegisteredClient {
-  return {
-    clientId,
-    authMethod,
-    acceptedIssuers: [],
-    selfSignedCertificates: [],
-    grantTypes: ['client_credentials'],
-    redirectUris: [],
-    autoApprove: false,
-    metadata: {
-      token_endpoint_auth_method: authMethod,
-      tls_client_certificate_bound_access_tokens: true,
-    },
-  };
-}
 
 function pkiClient(
   clientId: string,
@@ -82,7 +68,7 @@ function pkiClient(
  */
 export async function referenceClients(
   material: ReferenceMaterial,
-  opts: { clientSecret: string },
+  opts: { mintSecret: () => string },
 ): Promise<ReferenceClient[]> {
   const { manifest } = material;
   const pki = manifest.identities.filter((i) => i.role === 'pki-client');
@@ -95,13 +81,13 @@ export async function referenceClients(
 
   const clients: ReferenceClient[] = [];
   for (const identity of [...pki, ...(chained ? [chained] : [])]) {
-    clients.push(
-      pkiClient(identity.name, identity, {
-        kind: 'subject_dn',
-        value: identity.subject,
-        dn: parseDn(identity.subject),
-      }),
-    );
+    const client = pkiClient(identity.name, identity, {
+      kind: 'subject_dn',
+      value: identity.subject,
+      dn: parseDn(identity.subject),
+    });
+    if (identity === victim) allowPushedAuthorization(client);
+    clients.push(client);
   }
   for (const kind of SAN_KINDS) {
     const san = victim.sans.find((s) => s.type === kind);
@@ -152,18 +138,20 @@ export async function referenceClients(
     },
   });
 
-  // A secret-authenticated client whose tokens are still bound to the certificate it presents.
-  const secretClient = baseClient('secret-client', 'client_secret_basic');
-  secretClient.clientSecret = opts.clientSecret;
-  clients.push({
-    registered: secretClient,
-    target: {
-      name: 'secret-client',
-      client_id: 'secret-client',
-      auth: 'client_secret_basic',
-      identity: other.name,
-      client_secret: opts.clientSecret,
-    },
-  });
+  clients.push(
+    ...(await boundReferenceClients(material, { victim, other, mintSecret: opts.mintSecret })),
+  );
   return clients;
+}
+
+/**
+ * The victim may also use the authorization code grant, so that it can push authorization
+ * requests (RFC 9126) with its certificate (EP-03); it is never approved without a login.
+ */
+function allowPushedAuthorization(client: ReferenceClient): void {
+  client.registered.grantTypes = ['client_credentials', 'authorization_code'];
+  client.registered.redirectUris = [PUBLIC_CLIENT_REDIRECT_URI];
+  client.registered.metadata.grant_types = client.registered.grantTypes;
+  client.registered.metadata.redirect_uris = client.registered.redirectUris;
+  client.target.redirect_uri = PUBLIC_CLIENT_REDIRECT_URI;
 }

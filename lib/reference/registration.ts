@@ -9,8 +9,8 @@ import {
   type RegisteredSelfSignedCertificate,
   type RegisteredSubject,
 } from './clients.js';
-import { constantTimeEqual } from './constant-time.js';
 import { json, OAuthProblem, type Reply, readJsonObject } from './http.js';
+import { assertionKeysOf, registeredJwksKeys } from './registered-jwks.js';
 import type { Handler, RequestContext } from './router.js';
 import { PATHS, type ReferenceServices } from './services.js';
 import { randomToken } from './token-store.js';
@@ -98,20 +98,12 @@ function selfSignedCertificates(
   metadata: Record<string, unknown>,
   services: ReferenceServices,
 ): RegisteredSelfSignedCertificate[] {
-  if (metadata.jwks_uri !== undefined) {
-    throw invalidMetadata('jwks_uri is not supported here: register jwks by value');
-  }
-  const jwks = metadata.jwks as { keys?: unknown } | undefined;
-  if (
-    typeof jwks !== 'object' ||
-    jwks === null ||
-    !Array.isArray(jwks.keys) ||
-    jwks.keys.length === 0
-  ) {
-    throw invalidMetadata('self_signed_tls_client_auth needs jwks with at least one key');
-  }
+  const keys = registeredJwksKeys(
+    metadata,
+    'self_signed_tls_client_auth needs jwks with at least one key',
+  );
   const certificates: RegisteredSelfSignedCertificate[] = [];
-  for (const [index, key] of (jwks.keys as unknown[]).entries()) {
+  for (const [index, key] of keys.entries()) {
     const x5c = (key as { x5c?: unknown } | null)?.x5c;
     if (x5c === undefined && services.defects.has('self-signed-registration-without-x5c')) continue;
     if (!Array.isArray(x5c) || typeof x5c[0] !== 'string') {
@@ -165,7 +157,10 @@ function registrationClientUri(ctx: RequestContext, clientId: string): string {
   return `${ctx.listener.baseUrl}${PATHS.registration}/${encodeURIComponent(clientId)}`;
 }
 
-function clientInformation(client: RegisteredClient, ctx: RequestContext): Record<string, unknown> {
+export function clientInformation(
+  client: RegisteredClient,
+  ctx: RequestContext,
+): Record<string, unknown> {
   const information: Record<string, unknown> = { client_id: client.clientId, ...client.metadata };
   if (client.clientSecret !== undefined) {
     information.client_secret = client.clientSecret;
@@ -178,83 +173,79 @@ function clientInformation(client: RegisteredClient, ctx: RequestContext): Recor
   return information;
 }
 
+/** What a registration keeps across RFC 7592 updates: the client's identity and credentials. */
+export interface ClientCredentialsKept {
+  clientId: string;
+  issuedAt: number;
+  registrationAccessToken: string;
+  clientSecret?: string;
+}
+
+/**
+ * A registered client from RFC 7591 metadata, checked as registration checks it. RFC 7592 PUT
+ * replaces a client's metadata with the same function, keeping `kept`.
+ */
+export function clientFromMetadata(
+  metadata: Record<string, unknown>,
+  services: ReferenceServices,
+  kept: ClientCredentialsKept,
+): RegisteredClient {
+  const method = authMethodOf(metadata);
+  const { subject, parameter } = registeredSubject(metadata, method, services);
+  const grantTypes = grantTypesOf(metadata, method);
+  const redirectUris = redirectUrisOf(metadata, grantTypes);
+  const selfSigned =
+    method === 'self_signed_tls_client_auth' ? selfSignedCertificates(metadata, services) : [];
+  const assertion = method === 'private_key_jwt' ? assertionKeysOf(metadata) : { keys: [] };
+
+  // Registered clients get certificate-bound tokens whatever they asked for (RFC 7591 §3.2.1
+  // lets a server adjust metadata; the reference binds every token it can).
+  const echoed: Record<string, unknown> = {
+    client_id_issued_at: kept.issuedAt,
+    token_endpoint_auth_method: method,
+    grant_types: grantTypes,
+    tls_client_certificate_bound_access_tokens: true,
+  };
+  if (redirectUris.length > 0) echoed.redirect_uris = redirectUris;
+  if (typeof metadata.client_name === 'string') echoed.client_name = metadata.client_name;
+  if (typeof metadata.scope === 'string') echoed.scope = metadata.scope;
+  if (subject !== undefined && parameter !== undefined) echoed[parameter] = subject.value;
+  if (method === 'self_signed_tls_client_auth' || method === 'private_key_jwt') {
+    echoed.jwks = metadata.jwks;
+  }
+  if (assertion.alg !== undefined) echoed.token_endpoint_auth_signing_alg = assertion.alg;
+
+  const client: RegisteredClient = {
+    clientId: kept.clientId,
+    authMethod: method,
+    acceptedIssuers: method === 'tls_client_auth' ? services.registrationIssuers : [],
+    selfSignedCertificates: selfSigned,
+    assertionKeys: assertion.keys,
+    boundTokens: true,
+    grantTypes,
+    redirectUris,
+    autoApprove: false,
+    registrationAccessToken: kept.registrationAccessToken,
+    metadata: echoed,
+  };
+  if (assertion.alg !== undefined) client.assertionAlg = assertion.alg;
+  if (subject !== undefined) client.subject = subject;
+  if (method === 'client_secret_basic' || method === 'client_secret_post') {
+    client.clientSecret = kept.clientSecret ?? randomToken();
+  }
+  return client;
+}
+
 /** RFC 7591 dynamic registration with the RFC 8705 client metadata. Open: no initial token. */
 export function registrationEndpoint(services: ReferenceServices): Handler {
   return async (ctx): Promise<Reply> => {
     const metadata = await readJsonObject(ctx.req);
-    const method = authMethodOf(metadata);
-    const { subject, parameter } = registeredSubject(metadata, method, services);
-    const grantTypes = grantTypesOf(metadata, method);
-    const redirectUris = redirectUrisOf(metadata, grantTypes);
-    const selfSigned =
-      method === 'self_signed_tls_client_auth' ? selfSignedCertificates(metadata, services) : [];
-
-    const clientId = `dyn-${randomUUID()}`;
-    const issuedAt = Math.floor(Date.now() / 1000);
-    const echoed: Record<string, unknown> = {
-      client_id_issued_at: issuedAt,
-      token_endpoint_auth_method: method,
-      grant_types: grantTypes,
-      tls_client_certificate_bound_access_tokens: true,
-    };
-    if (redirectUris.length > 0) echoed.redirect_uris = redirectUris;
-    if (typeof metadata.client_name === 'string') echoed.client_name = metadata.client_name;
-    if (typeof metadata.scope === 'string') echoed.scope = metadata.scope;
-    if (subject !== undefined && parameter !== undefined) echoed[parameter] = subject.value;
-    if (method === 'self_signed_tls_client_auth') echoed.jwks = metadata.jwks;
-
-    const client: RegisteredClient = {
-      clientId,
-      authMethod: method,
-      acceptedIssuers: method === 'tls_client_auth' ? services.registrationIssuers : [],
-      selfSignedCertificates: selfSigned,
-      grantTypes,
-      redirectUris,
-      autoApprove: false,
+    const client = clientFromMetadata(metadata, services, {
+      clientId: `dyn-${randomUUID()}`,
+      issuedAt: Math.floor(Date.now() / 1000),
       registrationAccessToken: randomToken(),
-      metadata: echoed,
-    };
-    if (subject !== undefined) client.subject = subject;
-    if (method === 'client_secret_basic') client.clientSecret = randomToken();
+    });
     services.clients.add(client);
     return json(201, clientInformation(client, ctx));
-  };
-}
-
-function bearerToken(ctx: RequestContext): string | undefined {
-  const authorization = ctx.req.headers.authorization;
-  if (authorization === undefined || !/^bearer /i.test(authorization)) return undefined;
-  return authorization.slice(7).trim();
-}
-
-function invalidRegistrationToken(): OAuthProblem {
-  return new OAuthProblem(401, 'invalid_token', 'registration access token missing or wrong', {
-    'www-authenticate': 'Bearer error="invalid_token"',
-  });
-}
-
-/** RFC 7592 client configuration endpoint (`registration_client_uri`): read and delete. */
-export function clientConfigurationEndpoint(
-  services: ReferenceServices,
-  action: 'read' | 'delete',
-): Handler {
-  return (ctx): Reply => {
-    const clientId = decodeURIComponent(ctx.url.pathname.slice(PATHS.registration.length + 1));
-    const client = services.clients.get(clientId);
-    const given = bearerToken(ctx);
-    const expected = client?.registrationAccessToken;
-    if (
-      client === undefined ||
-      given === undefined ||
-      expected === undefined ||
-      !constantTimeEqual(expected, given)
-    ) {
-      throw invalidRegistrationToken();
-    }
-    if (action === 'delete') {
-      services.clients.delete(clientId);
-      return { status: 204, headers: { 'cache-control': 'no-store' } };
-    }
-    return json(200, clientInformation(client, ctx));
   };
 }

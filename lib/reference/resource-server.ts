@@ -1,4 +1,5 @@
 import { dnEquals } from '../certs/rfc4514.js';
+import { presentedAccessToken, refuse } from './bearer.js';
 import { judgeCertificate, type PresentedCertificate } from './client-certificate.js';
 import type { Defects } from './defects.js';
 import { forwardedCertificate } from './forwarded-certificate.js';
@@ -7,32 +8,12 @@ import type { Handler, RequestContext } from './router.js';
 import type { ReferenceServices } from './services.js';
 import type { CertificateBinding } from './token-store.js';
 
-const REALM = 'mtls-conformance reference';
-
-/** RFC 6750 §3: 401 with a Bearer challenge naming the error. */
-function refuse(error: string, description: string): Reply {
-  return json(
-    401,
-    { error, error_description: description },
-    {
-      'www-authenticate': `Bearer realm="${REALM}", error="${error}", error_description="${description}"`,
-    },
-  );
-}
-
 /** A binding failure, in the shape the defects may distort (RFC 8705 §3 asks for 401). */
 function refuseBinding(description: string, defects: Defects): Reply {
   const reply = refuse('invalid_token', description);
   if (defects.has('rs-403-instead-of-401')) reply.status = 403;
   if (defects.has('rs-no-www-authenticate')) delete reply.headers?.['www-authenticate'];
   return reply;
-}
-
-function bearerToken(ctx: RequestContext): string | undefined {
-  const authorization = ctx.req.headers.authorization;
-  if (authorization === undefined || !/^bearer /i.test(authorization)) return undefined;
-  const token = authorization.slice(7).trim();
-  return token === '' ? undefined : token;
 }
 
 function presentedCertificate(ctx: RequestContext, defects: Defects): PresentedCertificate | null {
@@ -75,17 +56,12 @@ function bindingProblem(
 export function resourceEndpoint(services: ReferenceServices): Handler {
   const { defects } = services;
   return async (ctx): Promise<Reply> => {
-    const token = bearerToken(ctx);
-    if (token === undefined) {
-      return json(
-        401,
-        { error: 'invalid_request' },
-        { 'www-authenticate': `Bearer realm="${REALM}"` },
-      );
+    const presented = await presentedAccessToken(ctx, services.accessTokens);
+    if ('refusal' in presented) return presented.refusal;
+    const { record } = presented;
+    if (record.audience !== services.accessTokens.audience) {
+      return refuse('invalid_token', 'the access token is meant for another resource (aud)');
     }
-    const record = await services.accessTokens.findActive(token);
-    if (record === undefined)
-      return refuse('invalid_token', 'unknown, expired or revoked access token');
     if (record.binding !== undefined) {
       const problem = bindingProblem(record.binding, presentedCertificate(ctx, defects), defects);
       if (problem !== undefined) return refuseBinding(problem, defects);

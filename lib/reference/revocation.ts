@@ -1,4 +1,4 @@
-import { authenticateClient } from './client-authentication.js';
+import { authenticateClientAt, authenticationRequest } from './client-authentication.js';
 import { invalidRequest, type Reply, readForm } from './http.js';
 import type { Handler } from './router.js';
 import type { ReferenceServices } from './services.js';
@@ -11,9 +11,10 @@ export function revocationEndpoint(services: ReferenceServices): Handler {
   const { defects } = services;
   return async (ctx): Promise<Reply> => {
     const form = await readForm(ctx.req);
-    const { client } = authenticateClient(
-      { headers: ctx.req.headers, form, tlsCertificate: ctx.tlsCertificate },
+    const { client } = await authenticateClientAt(
+      authenticationRequest(ctx, form),
       services,
+      'revocation-without-client-auth',
     );
     const token = form.get('token');
     if (token === undefined) throw invalidRequest('token is required');

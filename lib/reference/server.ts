@@ -10,12 +10,15 @@ import { ConfigError, UsageError } from '../errors.js';
 import { AccessTokens, type TokenFormat } from './access-tokens.js';
 import { authorizationEndpoint } from './authorization-endpoint.js';
 import { ClientCertificateReader } from './client-certificate.js';
+import { clientConfigurationEndpoint } from './client-configuration.js';
 import { ClientRegistry } from './clients.js';
 import type { DefectName } from './defects.js';
 import { json, OAuthProblem, type Reply, writeReply } from './http.js';
 import { introspectionEndpoint } from './introspection.js';
 import { jwksEndpoint } from './jwks.js';
 import { metadataEndpoint } from './metadata.js';
+import { pushedAuthorizationEndpoint } from './pushed-authorization.js';
+import { RecentlyUsed } from './recently-used.js';
 import { referenceClients } from './reference-clients.js';
 import {
   loadReferenceMaterial,
@@ -23,15 +26,16 @@ import {
   REFERENCE_IDENTITIES,
   type ReferenceMaterial,
 } from './reference-material.js';
-import { clientConfigurationEndpoint, registrationEndpoint } from './registration.js';
+import { registrationEndpoint } from './registration.js';
 import { resourceEndpoint } from './resource-server.js';
 import { revocationEndpoint } from './revocation.js';
 import { type Listener, Router } from './router.js';
 import { PATHS, type ReferenceServices } from './services.js';
 import { SigningKey } from './signing-key.js';
 import { TARGET_CONFIG_FILE, targetConfig, writeTargetConfig } from './target-config.js';
-import { tokenEndpoint } from './token-endpoint.js';
+import { REFRESH_TOKEN_LIFETIME_SECONDS, tokenEndpoint } from './token-endpoint.js';
 import { randomToken, TokenStore } from './token-store.js';
+import { userinfoEndpoint } from './userinfo.js';
 
 export interface ReferenceServerOptions {
   /** Holds `certs/` (minted on first use, then reused) and the generated `target.json`. */
@@ -71,6 +75,9 @@ export interface ReferenceServer {
 
 const HOST = '127.0.0.1';
 
+/** Client assertions whose jti is remembered (each is valid one minute at most, in practice). */
+const REMEMBERED_ASSERTIONS = 4096;
+
 function buildRouter(services: ReferenceServices): Router {
   const router = new Router()
     .route('GET', PATHS.metadata, metadataEndpoint(services))
@@ -82,9 +89,16 @@ function buildRouter(services: ReferenceServices): Router {
     .route('POST', PATHS.revocation, revocationEndpoint(services))
     .route('POST', PATHS.registration, registrationEndpoint(services))
     .routeUnder('GET', PATHS.registration, clientConfigurationEndpoint(services, 'read'))
-    .routeUnder('DELETE', PATHS.registration, clientConfigurationEndpoint(services, 'delete'));
+    .routeUnder('PUT', PATHS.registration, clientConfigurationEndpoint(services, 'update'))
+    .routeUnder('DELETE', PATHS.registration, clientConfigurationEndpoint(services, 'delete'))
+    .route('POST', PATHS.par, pushedAuthorizationEndpoint(services));
   const resource = resourceEndpoint(services);
-  return router.route('GET', PATHS.resource, resource).route('POST', PATHS.resource, resource);
+  const userinfo = userinfoEndpoint(services);
+  return router
+    .route('GET', PATHS.resource, resource)
+    .route('POST', PATHS.resource, resource)
+    .route('GET', PATHS.userinfo, userinfo)
+    .route('POST', PATHS.userinfo, userinfo);
 }
 
 function listen(server: Server, port: number): Promise<number> {
@@ -207,8 +221,18 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
     const defects = new Set(opts.defects ?? []);
     const store = new TokenStore();
     const clients = new ClientRegistry();
-    const reference = await referenceClients(material, { clientSecret: randomToken() });
-    for (const client of reference) clients.add(client.registered);
+    const reference = await referenceClients(material, { mintSecret: randomToken });
+    const now = Math.floor(Date.now() / 1000);
+    for (const client of reference) {
+      clients.add(client.registered);
+      if (client.refreshToken === undefined) continue;
+      store.addRefreshToken({
+        token: client.refreshToken,
+        clientId: client.registered.clientId,
+        expiresAt: now + REFRESH_TOKEN_LIFETIME_SECONDS,
+        revoked: false,
+      });
+    }
     const services: ReferenceServices = {
       issuer,
       mtlsBaseUrl: mtlsUrl,
@@ -228,6 +252,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
       registrationIssuers: [REFERENCE_IDENTITIES.rootCa, REFERENCE_IDENTITIES.intermediateCa].map(
         (name) => parseDn(manifestIdentity(material, name).subject),
       ),
+      assertionJtis: new RecentlyUsed(REMEMBERED_ASSERTIONS),
     };
     router = buildRouter(services);
 

@@ -2,6 +2,7 @@ import type { Dn } from '../certs/rfc4514.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { ClientRegistry } from './clients.js';
 import type { Defects } from './defects.js';
+import type { RecentlyUsed } from './recently-used.js';
 import type { SigningKey } from './signing-key.js';
 import type { TokenStore } from './token-store.js';
 
@@ -16,6 +17,8 @@ export const PATHS = {
   registration: '/register',
   jwks: '/jwks',
   resource: '/resource',
+  userinfo: '/userinfo',
+  par: '/par',
 } as const;
 
 /** What the endpoint handlers of one server instance share. */
@@ -33,4 +36,6 @@ export interface ReferenceServices {
   signingKey: SigningKey;
   /** CAs a dynamically registered tls_client_auth client may present certificates from. */
   registrationIssuers: Dn[];
+  /** The jti of every recent client assertion (RFC 7523 §3: each is used once). */
+  assertionJtis: RecentlyUsed<string, true>;
 }

@@ -41,10 +41,12 @@ export function targetConfig(opts: {
     second_trusted_ca: ca(REFERENCE_IDENTITIES.secondCa),
     clients: opts.clients,
     resource: { url: `${opts.mtlsBaseUrl}${PATHS.resource}`, method: 'GET', expected_status: 200 },
+    // The reference asks mTLS clients for their certificate at RFC 7592 management (EP-04).
+    registration: { management_requires_mtls: true },
   };
 }
 
-/** Writes atomically (mode 0600: it holds a client secret). */
+/** Writes atomically (mode 0600: it holds client secrets and a refresh token). */
 export async function writeTargetConfig(
   file: string,
   config: Record<string, unknown>,

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { AccessTokenResponse } from './access-tokens.js';
-import { type AuthenticatedClient, authenticateClient } from './client-authentication.js';
+import {
+  type AuthenticatedClient,
+  authenticateClient,
+  authenticationRequest,
+} from './client-authentication.js';
+import { isMtlsMethod } from './clients.js';
 import { invalidRequest, json, OAuthProblem, type Reply, readForm } from './http.js';
 import type { Handler } from './router.js';
 import type { ReferenceServices } from './services.js';
@@ -18,10 +23,42 @@ function pkceS256(verifier: string): string {
 
 const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 
+/** RFC 8707 §2: `resource` is an absolute URI without a fragment; the token's aud then. */
+function resourceIndicator(form: ReadonlyMap<string, string>): string | undefined {
+  const resource = form.get('resource');
+  if (resource === undefined) return undefined;
+  if (!URL.canParse(resource) || new URL(resource).hash !== '') {
+    throw new OAuthProblem(
+      400,
+      'invalid_target',
+      'resource must be an absolute URI without a fragment (RFC 8707 §2)',
+    );
+  }
+  return resource;
+}
+
 function requireGrantType(authenticated: AuthenticatedClient, grantType: string): void {
   if (!authenticated.client.grantTypes.includes(grantType)) {
     throw new OAuthProblem(400, 'unauthorized_client', `client may not use the ${grantType} grant`);
   }
+}
+
+/**
+ * A client registered with tls_client_certificate_bound_access_tokens gets no token it could
+ * not be bound to (RFC 8705 §3.4; FAPI1-ADV 5.2.2-6 / FAPI2-SP 5.3.2.1-6 make it the rule),
+ * whatever the grant. mTLS clients are left to their authentication, which already demands the
+ * certificate (so that its own defects stay visible).
+ */
+function requireCertificateForBoundClient(
+  authenticated: AuthenticatedClient,
+  services: ReferenceServices,
+): void {
+  const { client, certificate } = authenticated;
+  if (!client.boundTokens || certificate !== null || isMtlsMethod(client.authMethod)) return;
+  if (services.defects.has('bound-token-without-certificate')) return;
+  throw invalidRequest(
+    'this client is registered for certificate-bound access tokens (RFC 8705 §3.4): present its client certificate',
+  );
 }
 
 /** RFC 6749 §3.2 token endpoint: client_credentials, authorization_code (+PKCE), refresh_token. */
@@ -56,7 +93,12 @@ export function tokenEndpoint(services: ReferenceServices): Handler {
       );
     }
     requireGrantType(authenticated, 'client_credentials');
-    return accessTokens.issue(authenticated.client, authenticated.certificate, form.get('scope'));
+    return accessTokens.issue(
+      authenticated.client,
+      authenticated.certificate,
+      form.get('scope'),
+      resourceIndicator(form),
+    );
   }
 
   async function authorizationCode(
@@ -87,6 +129,7 @@ export function tokenEndpoint(services: ReferenceServices): Handler {
       authenticated.client,
       authenticated.certificate,
       record.scope,
+      resourceIndicator(form),
     );
     return { ...response, refresh_token: issueRefreshToken(authenticated, record.scope) };
   }
@@ -99,11 +142,12 @@ export function tokenEndpoint(services: ReferenceServices): Handler {
     const token = form.get('refresh_token');
     if (token === undefined) throw invalidRequest('refresh_token is required');
     const record = store.refreshToken(token);
+    const otherClients = services.defects.has('refresh-token-any-client');
     if (
       record === undefined ||
       record.revoked ||
       record.expiresAt <= Math.floor(Date.now() / 1000) ||
-      record.clientId !== authenticated.client.clientId
+      (record.clientId !== authenticated.client.clientId && !otherClients)
     ) {
       throw invalidGrant('unknown, revoked or expired refresh token');
     }
@@ -113,15 +157,18 @@ export function tokenEndpoint(services: ReferenceServices): Handler {
       }
     }
     // No rotation: the client keeps using the same refresh token.
-    return accessTokens.issue(authenticated.client, authenticated.certificate, record.scope);
+    return accessTokens.issue(
+      authenticated.client,
+      authenticated.certificate,
+      record.scope,
+      resourceIndicator(form),
+    );
   }
 
   return async (ctx): Promise<Reply> => {
     const form = await readForm(ctx.req);
-    const authenticated = authenticateClient(
-      { headers: ctx.req.headers, form, tlsCertificate: ctx.tlsCertificate },
-      services,
-    );
+    const authenticated = await authenticateClient(authenticationRequest(ctx, form), services);
+    requireCertificateForBoundClient(authenticated, services);
     const grantType = form.get('grant_type');
     switch (grantType) {
       case undefined:

@@ -17,6 +17,8 @@ export interface CertificateBinding {
 export interface AccessTokenRecord {
   jti: string;
   clientId: string;
+  /** `aud`: the resource it is for (RFC 8707 `resource`, else the reference's resource). */
+  audience: string;
   scope?: string;
   binding?: CertificateBinding;
   issuedAt: number;
@@ -43,12 +45,22 @@ export interface AuthorizationCodeRecord {
   expiresAt: number;
 }
 
+/** An authorization request pushed to the PAR endpoint (RFC 9126), usable once. */
+export interface PushedRequestRecord {
+  requestUri: string;
+  clientId: string;
+  /** The authorization request parameters, client_id included. */
+  params: Record<string, string>;
+  expiresAt: number;
+}
+
 /** In-memory state of one server instance: every token and code it issued. */
 export class TokenStore {
   private readonly accessByJti = new Map<string, AccessTokenRecord>();
   private readonly opaqueToJti = new Map<string, string>();
   private readonly refreshTokens = new Map<string, RefreshTokenRecord>();
   private readonly codes = new Map<string, AuthorizationCodeRecord>();
+  private readonly pushedRequests = new Map<string, PushedRequestRecord>();
   /** First binding per client, for the `binding-cached-per-client` defect. */
   private readonly firstBindingByClient = new Map<string, CertificateBinding>();
 
@@ -82,6 +94,17 @@ export class TokenStore {
   takeCode(code: string): AuthorizationCodeRecord | undefined {
     const record = this.codes.get(code);
     this.codes.delete(code);
+    return record;
+  }
+
+  addPushedRequest(record: PushedRequestRecord): void {
+    this.pushedRequests.set(record.requestUri, record);
+  }
+
+  /** A request_uri is used once (RFC 9126 §4): taking it removes it. */
+  takePushedRequest(requestUri: string): PushedRequestRecord | undefined {
+    const record = this.pushedRequests.get(requestUri);
+    this.pushedRequests.delete(requestUri);
     return record;
   }
 

@@ -1,13 +1,10 @@
-import type { RunResult, ScenarioResult, Section } from './run-result.js';
+import { type RunResult, type ScenarioResult, SECTION_ORDER, type Section } from './run-result.js';
 import { escapeXmlAttribute as attr, escapeXmlText as text } from './xml-escape.js';
 
 export interface JunitOptions {
   /** --strict: SHOULD failures (status `warning`) fail the CI job, so they become <failure>. */
   strict?: boolean;
 }
-
-// Catalog order (CATALOG.md), so CI UIs list the suites the way the catalog reads.
-const SECTION_ORDER: readonly Section[] = ['DISC', 'PKI', 'SELF', 'BIND', 'REG', 'PUB'];
 
 /**
  * junit.xml for CI UIs: one <testsuite> per catalog section, one <testcase> per scenario.

@@ -6,7 +6,10 @@ import type { Coverage } from './coverage.js';
  */
 export type Level = 'MUST' | 'SHOULD' | 'INFO';
 
-export type Section = 'DISC' | 'PKI' | 'SELF' | 'BIND' | 'REG' | 'PUB';
+/** The catalog's sections, in catalog order (CATALOG.md): how runs and reports list them. */
+export const SECTION_ORDER = ['DISC', 'PKI', 'SELF', 'BIND', 'REG', 'PUB', 'HOK', 'EP'] as const;
+
+export type Section = (typeof SECTION_ORDER)[number];
 
 export type ScenarioStatus = 'passed' | 'failed' | 'warning' | 'skipped' | 'expected-failure';
 

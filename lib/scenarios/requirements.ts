@@ -1,6 +1,8 @@
 import type { Capability, Target } from '../target/target.js';
 import {
   bindingClient,
+  boundClients,
+  credentialClients,
   otherPkiClient,
   publicClient,
   sanClients,
@@ -89,6 +91,26 @@ export const needs = {
     'binding-client',
     bindingClient,
     'no client with a certificate that can obtain a token in the config',
+  ),
+  userinfo: present(
+    'userinfo',
+    (t) => t.mtlsEndpoints.userinfo,
+    'no userinfo_endpoint in metadata or config (endpoints.userinfo)',
+  ),
+  par: present(
+    'par',
+    (t) => t.mtlsEndpoints.par,
+    'no pushed_authorization_request_endpoint in metadata or config (endpoints.par)',
+  ),
+  boundClient: present(
+    'bound-client',
+    (t) => boundClients(t).length > 0,
+    'no client with bound: true (registered with tls_client_certificate_bound_access_tokens) that authenticates by private_key_jwt, client_secret_basic, client_secret_post or none, with an identity, in the config',
+  ),
+  credentialClient: present(
+    'credential-client',
+    (t) => credentialClients(t).length > 0,
+    'no client with auth client_secret_basic, client_secret_post or private_key_jwt and an identity (the certificate it presents without its credentials) in the config',
   ),
   /** Negative certs impersonate the victim: they must come from the CA that issued its cert. */
   victimIssuedByTestCa: present(

@@ -72,3 +72,47 @@ export function attackerFor(target: Target, than: Identity): ClientWithIdentity 
     target.clients.find((c) => c.identity !== undefined && c.identity.x5tS256 !== than.x5tS256),
   );
 }
+
+/** Methods that authenticate without the certificate, so that binding is a separate promise. */
+const NON_MTLS_METHODS: ReadonlySet<TargetClient['auth']> = new Set([
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'none',
+]);
+
+/**
+ * Clients registered with tls_client_certificate_bound_access_tokens (`bound: true`) that
+ * authenticate without mTLS, with the certificate their tokens are bound to: the HOK section.
+ */
+export function boundClients(target: Target): ClientWithIdentity[] {
+  return target.clients
+    .filter((c) => c.bound && NON_MTLS_METHODS.has(c.auth))
+    .map((c) => withIdentity(c))
+    .filter((c): c is ClientWithIdentity => c !== undefined);
+}
+
+/** Clients with a secret or a signing key, and a certificate to present without them (HOK-06). */
+export function credentialClients(target: Target): ClientWithIdentity[] {
+  return target.clients
+    .filter((c) => c.auth !== 'none' && NON_MTLS_METHODS.has(c.auth))
+    .map((c) => withIdentity(c))
+    .filter((c): c is ClientWithIdentity => c !== undefined);
+}
+
+/**
+ * The mTLS client that pushes authorization requests (EP-03): one with a redirect_uri, the
+ * victim first.
+ */
+export function parClient(target: Target): ClientWithIdentity | undefined {
+  const victim = victimClient(target);
+  if (victim?.client.redirectUri !== undefined) return victim;
+  return withIdentity(
+    target.clients.find(
+      (c) =>
+        (c.auth === 'tls_client_auth' || c.auth === 'self_signed_tls_client_auth') &&
+        c.identity !== undefined &&
+        c.redirectUri !== undefined,
+    ),
+  );
+}

@@ -4,7 +4,7 @@ import { renderPath } from './config-path.js';
 import { configProblem } from './config-problem.js';
 import { httpUrlProblem } from './http-url.js';
 import type { RawClient } from './raw-config.js';
-import type { Grant, SubjectMatch, TargetClient } from './target.js';
+import type { AssertionAudience, Grant, SubjectMatch, TargetClient } from './target.js';
 
 const SUBJECT_KINDS = ['subject_dn', 'san_dns', 'san_uri', 'san_ip', 'san_email'] as const;
 
@@ -15,6 +15,20 @@ const NEEDS_IDENTITY: ReadonlySet<RawClient['auth']> = new Set([
   'none',
 ]);
 
+/** Auth methods that send a client secret (RFC 6749 §2.3.1). */
+const SECRET_METHODS: ReadonlySet<RawClient['auth']> = new Set([
+  'client_secret_basic',
+  'client_secret_post',
+]);
+
+/** Keys that only describe how a private_key_jwt client signs (RFC 7523, RFC 7591 §2). */
+const ASSERTION_KEYS = [
+  'assertion_key',
+  'token_endpoint_auth_signing_alg',
+  'assertion_audience',
+  'jwks_uri',
+] as const;
+
 /**
  * The rules the schema cannot phrase well: which fields go with which auth method and grant.
  * Returns the client without its identity (files are read afterwards, once every rule holds).
@@ -23,12 +37,13 @@ export function checkClientRules(
   file: string,
   index: number,
   raw: RawClient,
-): Omit<TargetClient, 'identity'> {
+): Omit<TargetClient, 'identity' | 'assertion'> {
   const at = renderPath(['clients', index]);
-  const client: Omit<TargetClient, 'identity'> = {
+  const client: Omit<TargetClient, 'identity' | 'assertion'> = {
     name: raw.name,
     clientId: raw.client_id,
     auth: raw.auth,
+    bound: raw.bound === true,
     grant: clientGrant(file, at, raw),
   };
   const subject = clientSubject(file, at, raw);
@@ -40,12 +55,24 @@ export function checkClientRules(
       `missing required key "identity" (auth ${raw.auth} needs a client certificate)`,
     );
   }
-  if (raw.auth === 'client_secret_basic' && raw.client_secret === undefined) {
+  if (raw.identity === undefined && client.bound) {
     throw configProblem(
       file,
       at,
-      'missing required key "client_secret" (auth client_secret_basic)',
+      'missing required key "identity" (bound: true needs the certificate its tokens are bound to)',
     );
+  }
+  checkCredentials(file, at, raw);
+  if (raw.client_secret !== undefined) client.clientSecret = raw.client_secret;
+  if (raw.redirect_uri !== undefined) client.redirectUri = raw.redirect_uri;
+  if (raw.scope !== undefined) client.scope = raw.scope;
+  return client;
+}
+
+/** Which credential goes with which auth method: a secret, a signing key, or neither. */
+function checkCredentials(file: string, at: string, raw: RawClient): void {
+  if (SECRET_METHODS.has(raw.auth) && raw.client_secret === undefined) {
+    throw configProblem(file, at, `missing required key "client_secret" (auth ${raw.auth})`);
   }
   if (raw.auth === 'none' && raw.client_secret !== undefined) {
     throw configProblem(
@@ -54,9 +81,56 @@ export function checkClientRules(
       'not allowed with auth none (a public client has no secret)',
     );
   }
-  if (raw.client_secret !== undefined) client.clientSecret = raw.client_secret;
-  if (raw.scope !== undefined) client.scope = raw.scope;
-  return client;
+  if (raw.auth !== 'private_key_jwt') {
+    const stray = ASSERTION_KEYS.find((key) => raw[key] !== undefined);
+    if (stray) {
+      throw configProblem(
+        file,
+        `${at}.${stray}`,
+        `only for auth private_key_jwt (this client's auth is ${raw.auth})`,
+      );
+    }
+    return;
+  }
+  if (raw.client_secret !== undefined) {
+    throw configProblem(
+      file,
+      `${at}.client_secret`,
+      'not allowed with auth private_key_jwt (it authenticates with a signed client assertion, RFC 7523)',
+    );
+  }
+  if (raw.assertion_key === undefined && raw.identity === undefined) {
+    throw configProblem(
+      file,
+      at,
+      'auth private_key_jwt needs a signing key: give assertion_key (a PEM or JWK file), or an identity whose key signs the assertions',
+    );
+  }
+  if (raw.jwks_uri !== undefined) {
+    const problem = httpUrlProblem(raw.jwks_uri);
+    if (problem) throw configProblem(file, `${at}.jwks_uri`, problem);
+  }
+}
+
+const AUDIENCE_KINDS = ['token_endpoint', 'issuer', 'endpoint'] as const;
+
+/** assertion_audience as configured: one of the named kinds, or an absolute URL. */
+export function assertionAudience(
+  file: string,
+  at: string,
+  value: string | undefined,
+): AssertionAudience {
+  if (value === undefined) return { kind: 'token_endpoint' };
+  const kind = AUDIENCE_KINDS.find((k) => k === value);
+  if (kind !== undefined) return { kind };
+  if (httpUrlProblem(value) !== undefined) {
+    throw configProblem(
+      file,
+      `${at}.assertion_audience`,
+      `must be ${AUDIENCE_KINDS.join(', ')} or an absolute http(s) URL, got ${JSON.stringify(value)}`,
+    );
+  }
+  return { kind: 'url', url: value };
 }
 
 function clientSubject(file: string, at: string, raw: RawClient): SubjectMatch | undefined {
@@ -114,8 +188,9 @@ function clientGrant(file: string, at: string, raw: RawClient): Grant {
   if (type !== 'refresh_token' && raw.refresh_token !== undefined) {
     throw configProblem(file, `${at}.refresh_token`, 'only used with grant refresh_token');
   }
-  if (type !== 'authorization_code' && raw.redirect_uri !== undefined) {
-    throw configProblem(file, `${at}.redirect_uri`, 'only used with grant authorization_code');
+  if (raw.redirect_uri !== undefined) {
+    const problem = httpUrlProblem(raw.redirect_uri);
+    if (problem) throw configProblem(file, `${at}.redirect_uri`, problem);
   }
   switch (type) {
     case 'client_credentials':
@@ -133,8 +208,6 @@ function clientGrant(file: string, at: string, raw: RawClient): Grant {
           'missing required key "redirect_uri" (grant authorization_code)',
         );
       }
-      const problem = httpUrlProblem(raw.redirect_uri);
-      if (problem) throw configProblem(file, `${at}.redirect_uri`, problem);
       return { type, redirectUri: raw.redirect_uri };
     }
   }

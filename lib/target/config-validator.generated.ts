@@ -6,13 +6,13 @@
  */
 
 /** Which schema text and options this validator was compiled from (see schemaDigest). */
-export const SCHEMA_DIGEST = '498a4c84876d2399ae0cb6125e6bbd492a0e3735af45f08b2e4dfeb874646b6d';
+export const SCHEMA_DIGEST = '136882714d1e395347d82a63812bfc71e07bca5a1e4e8d210ee3426d55a0cae8';
 
 // biome-ignore format: generated code
 export const validate = (() => {
-const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/mtls-conformance/mtls-conformance/schema/target.schema.json","title":"mtls-conformance target","description":"An OAuth 2.0 authorization server (and optionally a resource server) to test for RFC 8705 mutual-TLS conformance. Relative file paths resolve against the directory of this file.","type":"object","additionalProperties":false,"required":["clients"],"properties":{"$schema":{"description":"The JSON Schema this file follows (editors use it for completion); ignored by the harness.","type":"string"},"issuer":{"description":"The authorization server's issuer identifier (RFC 8414 §2), an https URL: the base for metadata discovery at /.well-known/oauth-authorization-server (falling back to /.well-known/openid-configuration). Metadata whose issuer is not identical to this one is not used (RFC 8414 §3.3). Required unless endpoints.token is given.","$ref":"#/$defs/httpsUrl"},"endpoints":{"description":"Explicit endpoint URLs. Each one overrides what discovery reports, both the conventional endpoint and its mtls_endpoint_aliases entry.","type":"object","additionalProperties":false,"properties":{"token":{"description":"Token endpoint (RFC 6749 §3.2).","$ref":"#/$defs/httpsUrl"},"introspection":{"description":"Token introspection endpoint (RFC 7662).","$ref":"#/$defs/httpsUrl"},"revocation":{"description":"Token revocation endpoint (RFC 7009).","$ref":"#/$defs/httpsUrl"},"registration":{"description":"Dynamic client registration endpoint (RFC 7591).","$ref":"#/$defs/httpsUrl"},"authorization":{"description":"Authorization endpoint (RFC 6749 §3.1), used for the authorization_code grant.","$ref":"#/$defs/httpsUrl"},"jwks":{"description":"The authorization server's JWK Set (jwks_uri), used to verify JWT access tokens.","$ref":"#/$defs/httpsUrl"}}},"discovery":{"description":"Fetch the authorization server metadata from the issuer (default true when issuer is set). false: use only the endpoints given here.","type":"boolean"},"server_ca":{"description":"Path to a PEM bundle of CA certificates trusted for the target's server certificates. Omitted: the system's root CAs.","$ref":"#/$defs/path"},"certs_manifest":{"description":"Path to a manifest.json written by `mtls-conformance certs`; lets clients[].identity name a certificate from it.","$ref":"#/$defs/path"},"test_ca":{"description":"A CA (certificate and private key) that the target trusts for client certificates. The harness mints negative certificates from it (expired, not yet valid, DN tricks); scenarios that need it are skipped without it.","$ref":"#/$defs/keyPair"},"second_trusted_ca":{"description":"Another CA the target also trusts for client certificates (PKI-16: the same subject from a second trusted CA must not authenticate the client).","$ref":"#/$defs/keyPair"},"clients":{"description":"The clients registered at the authorization server that the harness may use, at least one.","type":"array","minItems":1,"items":{"$ref":"#/$defs/client"}},"resource":{"description":"A protected resource that accepts the access tokens, for the certificate-binding (BIND) scenarios.","type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"The resource URL.","$ref":"#/$defs/httpsUrl"},"method":{"description":"HTTP method for the resource request (default GET).","enum":["GET","POST","PUT","PATCH","DELETE","HEAD","OPTIONS"]},"expected_status":{"description":"The status the resource answers a valid, correctly bound token with (default 200).","type":"integer","minimum":200,"maximum":299}}},"token_request":{"description":"Extra parameters sent on every token request.","type":"object","additionalProperties":false,"properties":{"scope":{"description":"scope parameter (RFC 6749 §3.3); a client's own scope takes precedence.","type":"string","minLength":1},"resource":{"description":"resource parameter (RFC 8707 resource indicator).","type":"string","minLength":1},"audience":{"description":"audience parameter, as some servers expect it.","type":"string","minLength":1}}},"forwarded_headers":{"description":"More request header names that a proxy in front of the target might use to forward a client certificate; the harness tries to spoof each one (BIND-06, PKI-17) besides the common ones.","type":"array","items":{"description":"An HTTP header name.","type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"}},"registration":{"description":"Settings for dynamic client registration (RFC 7591) scenarios.","type":"object","additionalProperties":false,"properties":{"initial_access_token":{"description":"Bearer token sent to the registration endpoint when it requires one (RFC 7591 §3).","type":"string","minLength":1}}}},"$defs":{"url":{"description":"An absolute http(s) URL that the harness compares but never requests.","type":"string","minLength":1},"httpsUrl":{"description":"An absolute https URL: the harness sends credentials and client certificates there, never over plain HTTP.","type":"string","pattern":"^[Hh][Tt][Tt][Pp][Ss]://"},"path":{"description":"A file path, relative to this file's directory unless absolute.","type":"string","minLength":1},"keyPair":{"description":"A certificate and its private key, as PEM files.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM certificate.","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"}}},"client":{"description":"One client registered at the authorization server.","type":"object","additionalProperties":false,"required":["name","client_id","auth"],"properties":{"name":{"description":"A label for reports, unique in this file; letters, digits, '.', '_' and '-'.","type":"string","pattern":"^[A-Za-z0-9._-]+$"},"client_id":{"description":"The client_id as registered at the authorization server.","type":"string","minLength":1},"auth":{"description":"The client's token_endpoint_auth_method: tls_client_auth (RFC 8705 §2.1, PKI), self_signed_tls_client_auth (§2.2), none (a public client using mTLS only for certificate-bound tokens, §4), or client_secret_basic (a secret plus a certificate for binding).","enum":["tls_client_auth","self_signed_tls_client_auth","none","client_secret_basic"]},"identity":{"description":"The client's certificate: the name of an identity in certs_manifest, or { cert, key, chain? } file paths. Required for every auth except client_secret_basic.","type":["string","object"],"minLength":1,"additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM client certificate (may be followed by its intermediates).","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"},"chain":{"description":"Path to a PEM file with the intermediate certificates sent after the leaf.","$ref":"#/$defs/path"}}},"subject_dn":{"description":"tls_client_auth_subject_dn as registered (RFC 8705 §2.1.2), an RFC 4514 string such as CN=client-a,OU=clients,O=Example,C=US. For auth tls_client_auth give exactly one of subject_dn, san_dns, san_uri, san_ip, san_email.","type":"string","minLength":1},"san_dns":{"description":"tls_client_auth_san_dns as registered: the dNSName SAN the certificate must carry.","type":"string","minLength":1},"san_uri":{"description":"tls_client_auth_san_uri as registered: the uniformResourceIdentifier SAN the certificate must carry.","type":"string","minLength":1},"san_ip":{"description":"tls_client_auth_san_ip as registered: the iPAddress SAN (IPv4 or IPv6) the certificate must carry.","type":"string","minLength":1},"san_email":{"description":"tls_client_auth_san_email as registered: the rfc822Name SAN the certificate must carry.","type":"string","minLength":1},"client_secret":{"description":"The client secret: required for client_secret_basic, not allowed for none. Never printed or written to a report.","type":"string","minLength":1},"grant":{"description":"How the harness gets this client's tokens: client_credentials (default), refresh_token (with refresh_token below), or authorization_code (the authorization endpoint must redirect straight back to redirect_uri with a code, no login page).","enum":["client_credentials","refresh_token","authorization_code"]},"refresh_token":{"description":"A refresh token issued to this client, for grant refresh_token. Never printed or written to a report.","type":"string","minLength":1},"redirect_uri":{"description":"The registered redirect URI, for grant authorization_code.","$ref":"#/$defs/url"},"scope":{"description":"scope for this client's token requests (overrides token_request.scope).","type":"string","minLength":1}}}}};
+const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/mtls-conformance/mtls-conformance/schema/target.schema.json","title":"mtls-conformance target","description":"An OAuth 2.0 authorization server (and optionally a resource server) to test for RFC 8705 mutual-TLS conformance. Relative file paths resolve against the directory of this file.","type":"object","additionalProperties":false,"required":["clients"],"properties":{"$schema":{"description":"The JSON Schema this file follows (editors use it for completion); ignored by the harness.","type":"string"},"issuer":{"description":"The authorization server's issuer identifier (RFC 8414 §2), an https URL: the base for metadata discovery at /.well-known/oauth-authorization-server (falling back to /.well-known/openid-configuration). Metadata whose issuer is not identical to this one is not used (RFC 8414 §3.3). Required unless endpoints.token is given.","$ref":"#/$defs/httpsUrl"},"endpoints":{"description":"Explicit endpoint URLs. Each one overrides what discovery reports, both the conventional endpoint and its mtls_endpoint_aliases entry.","type":"object","additionalProperties":false,"properties":{"token":{"description":"Token endpoint (RFC 6749 §3.2).","$ref":"#/$defs/httpsUrl"},"introspection":{"description":"Token introspection endpoint (RFC 7662).","$ref":"#/$defs/httpsUrl"},"revocation":{"description":"Token revocation endpoint (RFC 7009).","$ref":"#/$defs/httpsUrl"},"registration":{"description":"Dynamic client registration endpoint (RFC 7591).","$ref":"#/$defs/httpsUrl"},"authorization":{"description":"Authorization endpoint (RFC 6749 §3.1), used for the authorization_code grant.","$ref":"#/$defs/httpsUrl"},"jwks":{"description":"The authorization server's JWK Set (jwks_uri), used to verify JWT access tokens.","$ref":"#/$defs/httpsUrl"},"userinfo":{"description":"OpenID Connect UserInfo endpoint (userinfo_endpoint): a protected endpoint of the AS itself, which must honour the token binding (HOK-05).","$ref":"#/$defs/httpsUrl"},"par":{"description":"Pushed authorization request endpoint (RFC 9126, pushed_authorization_request_endpoint), for EP-03.","$ref":"#/$defs/httpsUrl"}}},"discovery":{"description":"Fetch the authorization server metadata from the issuer (default true when issuer is set). false: use only the endpoints given here.","type":"boolean"},"server_ca":{"description":"Path to a PEM bundle of CA certificates trusted for the target's server certificates. Omitted: the system's root CAs.","$ref":"#/$defs/path"},"certs_manifest":{"description":"Path to a manifest.json written by `mtls-conformance certs`; lets clients[].identity name a certificate from it.","$ref":"#/$defs/path"},"test_ca":{"description":"A CA (certificate and private key) that the target trusts for client certificates. The harness mints negative certificates from it (expired, not yet valid, DN tricks); scenarios that need it are skipped without it.","$ref":"#/$defs/keyPair"},"second_trusted_ca":{"description":"Another CA the target also trusts for client certificates (PKI-16: the same subject from a second trusted CA must not authenticate the client).","$ref":"#/$defs/keyPair"},"clients":{"description":"The clients registered at the authorization server that the harness may use, at least one.","type":"array","minItems":1,"items":{"$ref":"#/$defs/client"}},"resource":{"description":"A protected resource that accepts the access tokens, for the certificate-binding (BIND) scenarios.","type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"The resource URL.","$ref":"#/$defs/httpsUrl"},"method":{"description":"HTTP method for the resource request (default GET).","enum":["GET","POST","PUT","PATCH","DELETE","HEAD","OPTIONS"]},"expected_status":{"description":"The status the resource answers a valid, correctly bound token with (default 200).","type":"integer","minimum":200,"maximum":299}}},"token_request":{"description":"Extra parameters sent on every token request.","type":"object","additionalProperties":false,"properties":{"scope":{"description":"scope parameter (RFC 6749 §3.3); a client's own scope takes precedence.","type":"string","minLength":1},"resource":{"description":"resource parameter (RFC 8707 resource indicator): servers that issue JWT access tokens often put it in the token's aud, which the resource may check.","type":"string","minLength":1},"audience":{"description":"audience parameter, as some servers expect it.","type":"string","minLength":1}}},"forwarded_headers":{"description":"More request header names that a proxy in front of the target might use to forward a client certificate; the harness tries to spoof each one (BIND-06, PKI-17) besides the common ones.","type":"array","items":{"description":"An HTTP header name.","type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"}},"registration":{"description":"Settings for dynamic client registration (RFC 7591) scenarios.","type":"object","additionalProperties":false,"properties":{"initial_access_token":{"description":"Bearer token sent to the registration endpoint when it requires one (RFC 7591 §3).","type":"string","minLength":1},"management_requires_mtls":{"description":"The operator's profile (e.g. open banking) requires the client's own certificate for RFC 7592 client management (GET/PUT/DELETE of registration_client_uri) on top of the registration access token: EP-04 then checks that a request without it, or with a look-alike, changes nothing. Default false (RFC 7592 itself asks only for the token).","type":"boolean"}}}},"$defs":{"url":{"description":"An absolute http(s) URL that the harness compares but never requests.","type":"string","minLength":1},"httpsUrl":{"description":"An absolute https URL: the harness sends credentials and client certificates there, never over plain HTTP.","type":"string","pattern":"^[Hh][Tt][Tt][Pp][Ss]://"},"path":{"description":"A file path, relative to this file's directory unless absolute.","type":"string","minLength":1},"keyPair":{"description":"A certificate and its private key, as PEM files.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM certificate.","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"}}},"client":{"description":"One client registered at the authorization server.","type":"object","additionalProperties":false,"required":["name","client_id","auth"],"properties":{"name":{"description":"A label for reports, unique in this file; letters, digits, '.', '_' and '-'.","type":"string","pattern":"^[A-Za-z0-9._-]+$"},"client_id":{"description":"The client_id as registered at the authorization server.","type":"string","minLength":1},"auth":{"description":"The client's token_endpoint_auth_method: tls_client_auth (RFC 8705 §2.1, PKI), self_signed_tls_client_auth (§2.2), none (a public client using mTLS only for certificate-bound tokens, §4), client_secret_basic or client_secret_post (a secret, RFC 6749 §2.3.1), or private_key_jwt (a signed client assertion, RFC 7523); the last three with a certificate for binding only.","enum":["tls_client_auth","self_signed_tls_client_auth","none","client_secret_basic","client_secret_post","private_key_jwt"]},"bound":{"description":"true: the client is registered with tls_client_certificate_bound_access_tokens (RFC 8705 §3.4), so its tokens are bound to its certificate whatever its auth; the HOK scenarios use such clients (they need an identity). Default false.","type":"boolean"},"identity":{"description":"The client's certificate: the name of an identity in certs_manifest, or { cert, key, chain? } file paths. Required for tls_client_auth, self_signed_tls_client_auth, none and bound clients; for private_key_jwt without assertion_key its key also signs the client assertions.","type":["string","object"],"minLength":1,"additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM client certificate (may be followed by its intermediates).","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"},"chain":{"description":"Path to a PEM file with the intermediate certificates sent after the leaf.","$ref":"#/$defs/path"}}},"subject_dn":{"description":"tls_client_auth_subject_dn as registered (RFC 8705 §2.1.2), an RFC 4514 string such as CN=client-a,OU=clients,O=Example,C=US. For auth tls_client_auth give exactly one of subject_dn, san_dns, san_uri, san_ip, san_email.","type":"string","minLength":1},"san_dns":{"description":"tls_client_auth_san_dns as registered: the dNSName SAN the certificate must carry.","type":"string","minLength":1},"san_uri":{"description":"tls_client_auth_san_uri as registered: the uniformResourceIdentifier SAN the certificate must carry.","type":"string","minLength":1},"san_ip":{"description":"tls_client_auth_san_ip as registered: the iPAddress SAN (IPv4 or IPv6) the certificate must carry.","type":"string","minLength":1},"san_email":{"description":"tls_client_auth_san_email as registered: the rfc822Name SAN the certificate must carry.","type":"string","minLength":1},"client_secret":{"description":"The client secret: required for client_secret_basic and client_secret_post, not allowed for none and private_key_jwt. Never printed or written to a report.","type":"string","minLength":1},"assertion_key":{"description":"private_key_jwt: the key that signs the client assertions, a PEM private key (PKCS#8), or a private JWK in a file named *.json or *.jwk. Default: the identity's key. Keep it mode 0600; it is never printed.","$ref":"#/$defs/path"},"token_endpoint_auth_signing_alg":{"description":"private_key_jwt: the JWS algorithm of the client assertions, as registered (RFC 7591 §2). Default: RS256 for an RSA key, ES256/ES384/ES512 for an EC key by curve, EdDSA for Ed25519.","enum":["RS256","RS384","RS512","PS256","PS384","PS512","ES256","ES384","ES512","EdDSA"]},"assertion_audience":{"description":"private_key_jwt: the aud of the client assertions. token_endpoint (default: the token_endpoint URL as the metadata publishes it, RFC 7523 §3), issuer (what FAPI 2 servers accept), endpoint (the URL each request goes to, alias included), or an absolute URL.","type":"string","minLength":1},"jwks_uri":{"description":"private_key_jwt: where the client's public keys are published; `register` then registers this jwks_uri instead of the key itself as jwks.","$ref":"#/$defs/url"},"grant":{"description":"How the harness gets this client's tokens: client_credentials (default), refresh_token (with refresh_token below), or authorization_code (the authorization endpoint must redirect straight back to redirect_uri with a code, no login page).","enum":["client_credentials","refresh_token","authorization_code"]},"refresh_token":{"description":"A refresh token issued to this client, for grant refresh_token. Never printed or written to a report.","type":"string","minLength":1},"redirect_uri":{"description":"The registered redirect URI: required for grant authorization_code; with another grant it is used for pushed authorization requests (EP-03, RFC 9126).","$ref":"#/$defs/url"},"scope":{"description":"scope for this client's token requests (overrides token_request.scope).","type":"string","minLength":1}}}}};
 const schema1 = {"description":"An absolute https URL: the harness sends credentials and client certificates there, never over plain HTTP.","type":"string","pattern":"^[Hh][Tt][Tt][Pp][Ss]://"};
-const schema8 = {"description":"A file path, relative to this file's directory unless absolute.","type":"string","minLength":1};
+const schema10 = {"description":"A file path, relative to this file's directory unless absolute.","type":"string","minLength":1};
 const func0 = Object.prototype.hasOwnProperty;
 const func1 = (function ucs2length(str) {
     const len = str.length;
@@ -32,8 +32,8 @@ const func1 = (function ucs2length(str) {
     return length;
 });
 const pattern0 = new RegExp("^[Hh][Tt][Tt][Pp][Ss]://", "u");
-const pattern9 = new RegExp("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "u");
-const schema10 = {"description":"A certificate and its private key, as PEM files.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM certificate.","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"}}};
+const pattern11 = new RegExp("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "u");
+const schema12 = {"description":"A certificate and its private key, as PEM files.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM certificate.","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"}}};
 
 function validate1(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -48,7 +48,7 @@ evaluated0.items = undefined;
 const _errs0 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.cert === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cert"},message:"must have required property '"+"cert"+"'",schema:schema10.required,parentSchema:schema10,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cert"},message:"must have required property '"+"cert"+"'",schema:schema12.required,parentSchema:schema12,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -58,7 +58,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.key === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema10.required,parentSchema:schema10,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema12.required,parentSchema:schema12,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -70,7 +70,7 @@ errors++;
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "cert") || (key0 === "key"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema10,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema12,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -87,7 +87,7 @@ const _errs3 = errors;
 const _errs4 = errors;
 if(typeof data0 === "string"){
 if(func1(data0) < 1){
-const err3 = {instancePath:instancePath+"/cert",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema8,data:data0};
+const err3 = {instancePath:instancePath+"/cert",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema10,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -98,7 +98,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/cert",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema8.type,parentSchema:schema8,data:data0};
+const err4 = {instancePath:instancePath+"/cert",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema10.type,parentSchema:schema10,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -117,7 +117,7 @@ const _errs6 = errors;
 const _errs7 = errors;
 if(typeof data1 === "string"){
 if(func1(data1) < 1){
-const err5 = {instancePath:instancePath+"/key",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema8,data:data1};
+const err5 = {instancePath:instancePath+"/key",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema10,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -128,7 +128,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/key",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema8.type,parentSchema:schema8,data:data1};
+const err6 = {instancePath:instancePath+"/key",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema10.type,parentSchema:schema10,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -142,7 +142,7 @@ var valid0 = _errs5 === errors;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema10.type,parentSchema:schema10,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -156,9 +156,9 @@ return errors === 0;
 }
 validate1.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema13 = {"description":"One client registered at the authorization server.","type":"object","additionalProperties":false,"required":["name","client_id","auth"],"properties":{"name":{"description":"A label for reports, unique in this file; letters, digits, '.', '_' and '-'.","type":"string","pattern":"^[A-Za-z0-9._-]+$"},"client_id":{"description":"The client_id as registered at the authorization server.","type":"string","minLength":1},"auth":{"description":"The client's token_endpoint_auth_method: tls_client_auth (RFC 8705 §2.1, PKI), self_signed_tls_client_auth (§2.2), none (a public client using mTLS only for certificate-bound tokens, §4), or client_secret_basic (a secret plus a certificate for binding).","enum":["tls_client_auth","self_signed_tls_client_auth","none","client_secret_basic"]},"identity":{"description":"The client's certificate: the name of an identity in certs_manifest, or { cert, key, chain? } file paths. Required for every auth except client_secret_basic.","type":["string","object"],"minLength":1,"additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM client certificate (may be followed by its intermediates).","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"},"chain":{"description":"Path to a PEM file with the intermediate certificates sent after the leaf.","$ref":"#/$defs/path"}}},"subject_dn":{"description":"tls_client_auth_subject_dn as registered (RFC 8705 §2.1.2), an RFC 4514 string such as CN=client-a,OU=clients,O=Example,C=US. For auth tls_client_auth give exactly one of subject_dn, san_dns, san_uri, san_ip, san_email.","type":"string","minLength":1},"san_dns":{"description":"tls_client_auth_san_dns as registered: the dNSName SAN the certificate must carry.","type":"string","minLength":1},"san_uri":{"description":"tls_client_auth_san_uri as registered: the uniformResourceIdentifier SAN the certificate must carry.","type":"string","minLength":1},"san_ip":{"description":"tls_client_auth_san_ip as registered: the iPAddress SAN (IPv4 or IPv6) the certificate must carry.","type":"string","minLength":1},"san_email":{"description":"tls_client_auth_san_email as registered: the rfc822Name SAN the certificate must carry.","type":"string","minLength":1},"client_secret":{"description":"The client secret: required for client_secret_basic, not allowed for none. Never printed or written to a report.","type":"string","minLength":1},"grant":{"description":"How the harness gets this client's tokens: client_credentials (default), refresh_token (with refresh_token below), or authorization_code (the authorization endpoint must redirect straight back to redirect_uri with a code, no login page).","enum":["client_credentials","refresh_token","authorization_code"]},"refresh_token":{"description":"A refresh token issued to this client, for grant refresh_token. Never printed or written to a report.","type":"string","minLength":1},"redirect_uri":{"description":"The registered redirect URI, for grant authorization_code.","$ref":"#/$defs/url"},"scope":{"description":"scope for this client's token requests (overrides token_request.scope).","type":"string","minLength":1}}};
-const schema17 = {"description":"An absolute http(s) URL that the harness compares but never requests.","type":"string","minLength":1};
-const pattern7 = new RegExp("^[A-Za-z0-9._-]+$", "u");
+const schema15 = {"description":"One client registered at the authorization server.","type":"object","additionalProperties":false,"required":["name","client_id","auth"],"properties":{"name":{"description":"A label for reports, unique in this file; letters, digits, '.', '_' and '-'.","type":"string","pattern":"^[A-Za-z0-9._-]+$"},"client_id":{"description":"The client_id as registered at the authorization server.","type":"string","minLength":1},"auth":{"description":"The client's token_endpoint_auth_method: tls_client_auth (RFC 8705 §2.1, PKI), self_signed_tls_client_auth (§2.2), none (a public client using mTLS only for certificate-bound tokens, §4), client_secret_basic or client_secret_post (a secret, RFC 6749 §2.3.1), or private_key_jwt (a signed client assertion, RFC 7523); the last three with a certificate for binding only.","enum":["tls_client_auth","self_signed_tls_client_auth","none","client_secret_basic","client_secret_post","private_key_jwt"]},"bound":{"description":"true: the client is registered with tls_client_certificate_bound_access_tokens (RFC 8705 §3.4), so its tokens are bound to its certificate whatever its auth; the HOK scenarios use such clients (they need an identity). Default false.","type":"boolean"},"identity":{"description":"The client's certificate: the name of an identity in certs_manifest, or { cert, key, chain? } file paths. Required for tls_client_auth, self_signed_tls_client_auth, none and bound clients; for private_key_jwt without assertion_key its key also signs the client assertions.","type":["string","object"],"minLength":1,"additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM client certificate (may be followed by its intermediates).","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"},"chain":{"description":"Path to a PEM file with the intermediate certificates sent after the leaf.","$ref":"#/$defs/path"}}},"subject_dn":{"description":"tls_client_auth_subject_dn as registered (RFC 8705 §2.1.2), an RFC 4514 string such as CN=client-a,OU=clients,O=Example,C=US. For auth tls_client_auth give exactly one of subject_dn, san_dns, san_uri, san_ip, san_email.","type":"string","minLength":1},"san_dns":{"description":"tls_client_auth_san_dns as registered: the dNSName SAN the certificate must carry.","type":"string","minLength":1},"san_uri":{"description":"tls_client_auth_san_uri as registered: the uniformResourceIdentifier SAN the certificate must carry.","type":"string","minLength":1},"san_ip":{"description":"tls_client_auth_san_ip as registered: the iPAddress SAN (IPv4 or IPv6) the certificate must carry.","type":"string","minLength":1},"san_email":{"description":"tls_client_auth_san_email as registered: the rfc822Name SAN the certificate must carry.","type":"string","minLength":1},"client_secret":{"description":"The client secret: required for client_secret_basic and client_secret_post, not allowed for none and private_key_jwt. Never printed or written to a report.","type":"string","minLength":1},"assertion_key":{"description":"private_key_jwt: the key that signs the client assertions, a PEM private key (PKCS#8), or a private JWK in a file named *.json or *.jwk. Default: the identity's key. Keep it mode 0600; it is never printed.","$ref":"#/$defs/path"},"token_endpoint_auth_signing_alg":{"description":"private_key_jwt: the JWS algorithm of the client assertions, as registered (RFC 7591 §2). Default: RS256 for an RSA key, ES256/ES384/ES512 for an EC key by curve, EdDSA for Ed25519.","enum":["RS256","RS384","RS512","PS256","PS384","PS512","ES256","ES384","ES512","EdDSA"]},"assertion_audience":{"description":"private_key_jwt: the aud of the client assertions. token_endpoint (default: the token_endpoint URL as the metadata publishes it, RFC 7523 §3), issuer (what FAPI 2 servers accept), endpoint (the URL each request goes to, alias included), or an absolute URL.","type":"string","minLength":1},"jwks_uri":{"description":"private_key_jwt: where the client's public keys are published; `register` then registers this jwks_uri instead of the key itself as jwks.","$ref":"#/$defs/url"},"grant":{"description":"How the harness gets this client's tokens: client_credentials (default), refresh_token (with refresh_token below), or authorization_code (the authorization endpoint must redirect straight back to redirect_uri with a code, no login page).","enum":["client_credentials","refresh_token","authorization_code"]},"refresh_token":{"description":"A refresh token issued to this client, for grant refresh_token. Never printed or written to a report.","type":"string","minLength":1},"redirect_uri":{"description":"The registered redirect URI: required for grant authorization_code; with another grant it is used for pushed authorization requests (EP-03, RFC 9126).","$ref":"#/$defs/url"},"scope":{"description":"scope for this client's token requests (overrides token_request.scope).","type":"string","minLength":1}}};
+const schema20 = {"description":"An absolute http(s) URL that the harness compares but never requests.","type":"string","minLength":1};
+const pattern9 = new RegExp("^[A-Za-z0-9._-]+$", "u");
 
 function validate4(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -173,7 +173,7 @@ evaluated0.items = undefined;
 const _errs0 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema15.required,parentSchema:schema15,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -183,7 +183,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.client_id === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "client_id"},message:"must have required property '"+"client_id"+"'",schema:schema13.required,parentSchema:schema13,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "client_id"},message:"must have required property '"+"client_id"+"'",schema:schema15.required,parentSchema:schema15,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -193,7 +193,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.auth === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "auth"},message:"must have required property '"+"auth"+"'",schema:schema13.required,parentSchema:schema13,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "auth"},message:"must have required property '"+"auth"+"'",schema:schema15.required,parentSchema:schema15,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -204,8 +204,8 @@ errors++;
 }
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func0.call(schema13.properties, key0))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data};
+if(!(func0.call(schema15.properties, key0))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema15,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -220,8 +220,8 @@ let data0 = data.name;
 const _errs2 = errors;
 const _errs3 = errors;
 if(typeof data0 === "string"){
-if(!pattern7.test(data0)){
-const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._-]+$"+"\"",schema:"^[A-Za-z0-9._-]+$",parentSchema:schema13.properties.name,data:data0};
+if(!pattern9.test(data0)){
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._-]+$"+"\"",schema:"^[A-Za-z0-9._-]+$",parentSchema:schema15.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -232,7 +232,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data0};
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.name.type,parentSchema:schema15.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -249,7 +249,7 @@ const _errs4 = errors;
 const _errs5 = errors;
 if(typeof data1 === "string"){
 if(func1(data1) < 1){
-const err6 = {instancePath:instancePath+"/client_id",schemaPath:"#/properties/client_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.client_id,data:data1};
+const err6 = {instancePath:instancePath+"/client_id",schemaPath:"#/properties/client_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.client_id,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -260,7 +260,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/client_id",schemaPath:"#/properties/client_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.client_id.type,parentSchema:schema13.properties.client_id,data:data1};
+const err7 = {instancePath:instancePath+"/client_id",schemaPath:"#/properties/client_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.client_id.type,parentSchema:schema15.properties.client_id,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -274,9 +274,9 @@ var valid0 = _errs4 === errors;
 if(data.auth !== undefined){
 let data2 = data.auth;
 const _errs6 = errors;
-const vSchema0 = schema13.properties.auth.enum;
-if(!((((data2 === "tls_client_auth") || (data2 === "self_signed_tls_client_auth")) || (data2 === "none")) || (data2 === "client_secret_basic"))){
-const err8 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/enum",keyword:"enum",params:{allowedValues: schema13.properties.auth.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.auth.enum,parentSchema:schema13.properties.auth,data:data2};
+const vSchema0 = schema15.properties.auth.enum;
+if(!((((((data2 === "tls_client_auth") || (data2 === "self_signed_tls_client_auth")) || (data2 === "none")) || (data2 === "client_secret_basic")) || (data2 === "client_secret_post")) || (data2 === "private_key_jwt"))){
+const err8 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/enum",keyword:"enum",params:{allowedValues: schema15.properties.auth.enum},message:"must be equal to one of the allowed values",schema:schema15.properties.auth.enum,parentSchema:schema15.properties.auth,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -287,11 +287,11 @@ errors++;
 }
 var valid0 = _errs6 === errors;
 }
-if(data.identity !== undefined){
-let data3 = data.identity;
+if(data.bound !== undefined){
+let data3 = data.bound;
 const _errs7 = errors;
-if((typeof data3 !== "string") && (!(data3 && typeof data3 == "object" && !Array.isArray(data3)))){
-const err9 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/type",keyword:"type",params:{type: schema13.properties.identity.type},message:"must be string,object",schema:schema13.properties.identity.type,parentSchema:schema13.properties.identity,data:data3};
+if(typeof data3 !== "boolean"){
+const err9 = {instancePath:instancePath+"/bound",schemaPath:"#/properties/bound/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema15.properties.bound.type,parentSchema:schema15.properties.bound,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -301,9 +301,13 @@ vErrors.push(err9);
 errors++;
 }
 const _errs8 = errors;
-if(typeof data3 === "string"){
-if(func1(data3) < 1){
-const err10 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.identity,data:data3};
+var valid0 = _errs7 === errors;
+}
+if(data.identity !== undefined){
+let data4 = data.identity;
+const _errs9 = errors;
+if((typeof data4 !== "string") && (!(data4 && typeof data4 == "object" && !Array.isArray(data4)))){
+const err10 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/type",keyword:"type",params:{type: schema15.properties.identity.type},message:"must be string,object",schema:schema15.properties.identity.type,parentSchema:schema15.properties.identity,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -312,10 +316,10 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.cert === undefined){
-const err11 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/required",keyword:"required",params:{missingProperty: "cert"},message:"must have required property '"+"cert"+"'",schema:schema13.properties.identity.required,parentSchema:schema13.properties.identity,data:data3};
+const _errs10 = errors;
+if(typeof data4 === "string"){
+if(func1(data4) < 1){
+const err11 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.identity,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -324,8 +328,10 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(data3.key === undefined){
-const err12 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema13.properties.identity.required,parentSchema:schema13.properties.identity,data:data3};
+}
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.cert === undefined){
+const err12 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/required",keyword:"required",params:{missingProperty: "cert"},message:"must have required property '"+"cert"+"'",schema:schema15.properties.identity.required,parentSchema:schema15.properties.identity,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -334,10 +340,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-const _errs9 = errors;
-for(const key1 in data3){
-if(!(((key1 === "cert") || (key1 === "key")) || (key1 === "chain"))){
-const err13 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema13.properties.identity,data:data3};
+if(data4.key === undefined){
+const err13 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema15.properties.identity.required,parentSchema:schema15.properties.identity,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -346,15 +350,10 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-if(data3.cert !== undefined){
-let data4 = data3.cert;
-const _errs10 = errors;
 const _errs11 = errors;
-const _errs12 = errors;
-if(typeof data4 === "string"){
-if(func1(data4) < 1){
-const err14 = {instancePath:instancePath+"/identity/cert",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema8,data:data4};
+for(const key1 in data4){
+if(!(((key1 === "cert") || (key1 === "key")) || (key1 === "chain"))){
+const err14 = {instancePath:instancePath+"/identity",schemaPath:"#/properties/identity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema15.properties.identity,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -364,8 +363,14 @@ vErrors.push(err14);
 errors++;
 }
 }
-else {
-const err15 = {instancePath:instancePath+"/identity/cert",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema8.type,parentSchema:schema8,data:data4};
+if(data4.cert !== undefined){
+let data5 = data4.cert;
+const _errs12 = errors;
+const _errs13 = errors;
+const _errs14 = errors;
+if(typeof data5 === "string"){
+if(func1(data5) < 1){
+const err15 = {instancePath:instancePath+"/identity/cert",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema10,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -374,17 +379,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-var valid2 = _errs11 === errors;
-var valid1 = _errs10 === errors;
 }
-if(data3.key !== undefined){
-let data5 = data3.key;
-const _errs13 = errors;
-const _errs14 = errors;
-const _errs15 = errors;
-if(typeof data5 === "string"){
-if(func1(data5) < 1){
-const err16 = {instancePath:instancePath+"/identity/key",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema8,data:data5};
+else {
+const err16 = {instancePath:instancePath+"/identity/cert",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema10.type,parentSchema:schema10,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -393,9 +390,17 @@ vErrors.push(err16);
 }
 errors++;
 }
+var valid2 = _errs13 === errors;
+var valid1 = _errs12 === errors;
 }
-else {
-const err17 = {instancePath:instancePath+"/identity/key",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema8.type,parentSchema:schema8,data:data5};
+if(data4.key !== undefined){
+let data6 = data4.key;
+const _errs15 = errors;
+const _errs16 = errors;
+const _errs17 = errors;
+if(typeof data6 === "string"){
+if(func1(data6) < 1){
+const err17 = {instancePath:instancePath+"/identity/key",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema10,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -404,17 +409,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-var valid3 = _errs14 === errors;
-var valid1 = _errs13 === errors;
 }
-if(data3.chain !== undefined){
-let data6 = data3.chain;
-const _errs16 = errors;
-const _errs17 = errors;
-const _errs18 = errors;
-if(typeof data6 === "string"){
-if(func1(data6) < 1){
-const err18 = {instancePath:instancePath+"/identity/chain",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema8,data:data6};
+else {
+const err18 = {instancePath:instancePath+"/identity/key",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema10.type,parentSchema:schema10,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -423,9 +420,17 @@ vErrors.push(err18);
 }
 errors++;
 }
+var valid3 = _errs16 === errors;
+var valid1 = _errs15 === errors;
 }
-else {
-const err19 = {instancePath:instancePath+"/identity/chain",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema8.type,parentSchema:schema8,data:data6};
+if(data4.chain !== undefined){
+let data7 = data4.chain;
+const _errs18 = errors;
+const _errs19 = errors;
+const _errs20 = errors;
+if(typeof data7 === "string"){
+if(func1(data7) < 1){
+const err19 = {instancePath:instancePath+"/identity/chain",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema10,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -434,19 +439,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-var valid4 = _errs17 === errors;
-var valid1 = _errs16 === errors;
 }
-}
-var valid0 = _errs7 === errors;
-}
-if(data.subject_dn !== undefined){
-let data7 = data.subject_dn;
-const _errs19 = errors;
-const _errs20 = errors;
-if(typeof data7 === "string"){
-if(func1(data7) < 1){
-const err20 = {instancePath:instancePath+"/subject_dn",schemaPath:"#/properties/subject_dn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.subject_dn,data:data7};
+else {
+const err20 = {instancePath:instancePath+"/identity/chain",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema10.type,parentSchema:schema10,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -455,9 +450,19 @@ vErrors.push(err20);
 }
 errors++;
 }
+var valid4 = _errs19 === errors;
+var valid1 = _errs18 === errors;
 }
-else {
-const err21 = {instancePath:instancePath+"/subject_dn",schemaPath:"#/properties/subject_dn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.subject_dn.type,parentSchema:schema13.properties.subject_dn,data:data7};
+}
+var valid0 = _errs9 === errors;
+}
+if(data.subject_dn !== undefined){
+let data8 = data.subject_dn;
+const _errs21 = errors;
+const _errs22 = errors;
+if(typeof data8 === "string"){
+if(func1(data8) < 1){
+const err21 = {instancePath:instancePath+"/subject_dn",schemaPath:"#/properties/subject_dn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.subject_dn,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -466,15 +471,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-var valid0 = _errs19 === errors;
 }
-if(data.san_dns !== undefined){
-let data8 = data.san_dns;
-const _errs21 = errors;
-const _errs22 = errors;
-if(typeof data8 === "string"){
-if(func1(data8) < 1){
-const err22 = {instancePath:instancePath+"/san_dns",schemaPath:"#/properties/san_dns/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.san_dns,data:data8};
+else {
+const err22 = {instancePath:instancePath+"/subject_dn",schemaPath:"#/properties/subject_dn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.subject_dn.type,parentSchema:schema15.properties.subject_dn,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -483,9 +482,15 @@ vErrors.push(err22);
 }
 errors++;
 }
+var valid0 = _errs21 === errors;
 }
-else {
-const err23 = {instancePath:instancePath+"/san_dns",schemaPath:"#/properties/san_dns/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.san_dns.type,parentSchema:schema13.properties.san_dns,data:data8};
+if(data.san_dns !== undefined){
+let data9 = data.san_dns;
+const _errs23 = errors;
+const _errs24 = errors;
+if(typeof data9 === "string"){
+if(func1(data9) < 1){
+const err23 = {instancePath:instancePath+"/san_dns",schemaPath:"#/properties/san_dns/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.san_dns,data:data9};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -494,15 +499,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-var valid0 = _errs21 === errors;
 }
-if(data.san_uri !== undefined){
-let data9 = data.san_uri;
-const _errs23 = errors;
-const _errs24 = errors;
-if(typeof data9 === "string"){
-if(func1(data9) < 1){
-const err24 = {instancePath:instancePath+"/san_uri",schemaPath:"#/properties/san_uri/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.san_uri,data:data9};
+else {
+const err24 = {instancePath:instancePath+"/san_dns",schemaPath:"#/properties/san_dns/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.san_dns.type,parentSchema:schema15.properties.san_dns,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -511,9 +510,15 @@ vErrors.push(err24);
 }
 errors++;
 }
+var valid0 = _errs23 === errors;
 }
-else {
-const err25 = {instancePath:instancePath+"/san_uri",schemaPath:"#/properties/san_uri/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.san_uri.type,parentSchema:schema13.properties.san_uri,data:data9};
+if(data.san_uri !== undefined){
+let data10 = data.san_uri;
+const _errs25 = errors;
+const _errs26 = errors;
+if(typeof data10 === "string"){
+if(func1(data10) < 1){
+const err25 = {instancePath:instancePath+"/san_uri",schemaPath:"#/properties/san_uri/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.san_uri,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -522,15 +527,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-var valid0 = _errs23 === errors;
 }
-if(data.san_ip !== undefined){
-let data10 = data.san_ip;
-const _errs25 = errors;
-const _errs26 = errors;
-if(typeof data10 === "string"){
-if(func1(data10) < 1){
-const err26 = {instancePath:instancePath+"/san_ip",schemaPath:"#/properties/san_ip/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.san_ip,data:data10};
+else {
+const err26 = {instancePath:instancePath+"/san_uri",schemaPath:"#/properties/san_uri/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.san_uri.type,parentSchema:schema15.properties.san_uri,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -539,9 +538,15 @@ vErrors.push(err26);
 }
 errors++;
 }
+var valid0 = _errs25 === errors;
 }
-else {
-const err27 = {instancePath:instancePath+"/san_ip",schemaPath:"#/properties/san_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.san_ip.type,parentSchema:schema13.properties.san_ip,data:data10};
+if(data.san_ip !== undefined){
+let data11 = data.san_ip;
+const _errs27 = errors;
+const _errs28 = errors;
+if(typeof data11 === "string"){
+if(func1(data11) < 1){
+const err27 = {instancePath:instancePath+"/san_ip",schemaPath:"#/properties/san_ip/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.san_ip,data:data11};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -550,15 +555,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-var valid0 = _errs25 === errors;
 }
-if(data.san_email !== undefined){
-let data11 = data.san_email;
-const _errs27 = errors;
-const _errs28 = errors;
-if(typeof data11 === "string"){
-if(func1(data11) < 1){
-const err28 = {instancePath:instancePath+"/san_email",schemaPath:"#/properties/san_email/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.san_email,data:data11};
+else {
+const err28 = {instancePath:instancePath+"/san_ip",schemaPath:"#/properties/san_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.san_ip.type,parentSchema:schema15.properties.san_ip,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -567,9 +566,15 @@ vErrors.push(err28);
 }
 errors++;
 }
+var valid0 = _errs27 === errors;
 }
-else {
-const err29 = {instancePath:instancePath+"/san_email",schemaPath:"#/properties/san_email/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.san_email.type,parentSchema:schema13.properties.san_email,data:data11};
+if(data.san_email !== undefined){
+let data12 = data.san_email;
+const _errs29 = errors;
+const _errs30 = errors;
+if(typeof data12 === "string"){
+if(func1(data12) < 1){
+const err29 = {instancePath:instancePath+"/san_email",schemaPath:"#/properties/san_email/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.san_email,data:data12};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -578,15 +583,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-var valid0 = _errs27 === errors;
 }
-if(data.client_secret !== undefined){
-let data12 = data.client_secret;
-const _errs29 = errors;
-const _errs30 = errors;
-if(typeof data12 === "string"){
-if(func1(data12) < 1){
-const err30 = {instancePath:instancePath+"/client_secret",schemaPath:"#/properties/client_secret/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.client_secret,data:data12};
+else {
+const err30 = {instancePath:instancePath+"/san_email",schemaPath:"#/properties/san_email/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.san_email.type,parentSchema:schema15.properties.san_email,data:data12};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -595,9 +594,15 @@ vErrors.push(err30);
 }
 errors++;
 }
+var valid0 = _errs29 === errors;
 }
-else {
-const err31 = {instancePath:instancePath+"/client_secret",schemaPath:"#/properties/client_secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.client_secret.type,parentSchema:schema13.properties.client_secret,data:data12};
+if(data.client_secret !== undefined){
+let data13 = data.client_secret;
+const _errs31 = errors;
+const _errs32 = errors;
+if(typeof data13 === "string"){
+if(func1(data13) < 1){
+const err31 = {instancePath:instancePath+"/client_secret",schemaPath:"#/properties/client_secret/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.client_secret,data:data13};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -606,14 +611,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-var valid0 = _errs29 === errors;
 }
-if(data.grant !== undefined){
-let data13 = data.grant;
-const _errs31 = errors;
-const vSchema1 = schema13.properties.grant.enum;
-if(!(((data13 === "client_credentials") || (data13 === "refresh_token")) || (data13 === "authorization_code"))){
-const err32 = {instancePath:instancePath+"/grant",schemaPath:"#/properties/grant/enum",keyword:"enum",params:{allowedValues: schema13.properties.grant.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.grant.enum,parentSchema:schema13.properties.grant,data:data13};
+else {
+const err32 = {instancePath:instancePath+"/client_secret",schemaPath:"#/properties/client_secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.client_secret.type,parentSchema:schema15.properties.client_secret,data:data13};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -624,13 +624,14 @@ errors++;
 }
 var valid0 = _errs31 === errors;
 }
-if(data.refresh_token !== undefined){
-let data14 = data.refresh_token;
-const _errs32 = errors;
+if(data.assertion_key !== undefined){
+let data14 = data.assertion_key;
 const _errs33 = errors;
+const _errs34 = errors;
+const _errs35 = errors;
 if(typeof data14 === "string"){
 if(func1(data14) < 1){
-const err33 = {instancePath:instancePath+"/refresh_token",schemaPath:"#/properties/refresh_token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.refresh_token,data:data14};
+const err33 = {instancePath:instancePath+"/assertion_key",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema10,data:data14};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -641,7 +642,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/refresh_token",schemaPath:"#/properties/refresh_token/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.refresh_token.type,parentSchema:schema13.properties.refresh_token,data:data14};
+const err34 = {instancePath:instancePath+"/assertion_key",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema10.type,parentSchema:schema10,data:data14};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -650,16 +651,15 @@ vErrors.push(err34);
 }
 errors++;
 }
-var valid0 = _errs32 === errors;
+var valid5 = _errs34 === errors;
+var valid0 = _errs33 === errors;
 }
-if(data.redirect_uri !== undefined){
-let data15 = data.redirect_uri;
-const _errs34 = errors;
-const _errs35 = errors;
+if(data.token_endpoint_auth_signing_alg !== undefined){
+let data15 = data.token_endpoint_auth_signing_alg;
 const _errs36 = errors;
-if(typeof data15 === "string"){
-if(func1(data15) < 1){
-const err35 = {instancePath:instancePath+"/redirect_uri",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17,data:data15};
+const vSchema1 = schema15.properties.token_endpoint_auth_signing_alg.enum;
+if(!((((((((((data15 === "RS256") || (data15 === "RS384")) || (data15 === "RS512")) || (data15 === "PS256")) || (data15 === "PS384")) || (data15 === "PS512")) || (data15 === "ES256")) || (data15 === "ES384")) || (data15 === "ES512")) || (data15 === "EdDSA"))){
+const err35 = {instancePath:instancePath+"/token_endpoint_auth_signing_alg",schemaPath:"#/properties/token_endpoint_auth_signing_alg/enum",keyword:"enum",params:{allowedValues: schema15.properties.token_endpoint_auth_signing_alg.enum},message:"must be equal to one of the allowed values",schema:schema15.properties.token_endpoint_auth_signing_alg.enum,parentSchema:schema15.properties.token_endpoint_auth_signing_alg,data:data15};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -668,9 +668,15 @@ vErrors.push(err35);
 }
 errors++;
 }
+var valid0 = _errs36 === errors;
 }
-else {
-const err36 = {instancePath:instancePath+"/redirect_uri",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.type,parentSchema:schema17,data:data15};
+if(data.assertion_audience !== undefined){
+let data16 = data.assertion_audience;
+const _errs37 = errors;
+const _errs38 = errors;
+if(typeof data16 === "string"){
+if(func1(data16) < 1){
+const err36 = {instancePath:instancePath+"/assertion_audience",schemaPath:"#/properties/assertion_audience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.assertion_audience,data:data16};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -679,16 +685,9 @@ vErrors.push(err36);
 }
 errors++;
 }
-var valid5 = _errs35 === errors;
-var valid0 = _errs34 === errors;
 }
-if(data.scope !== undefined){
-let data16 = data.scope;
-const _errs37 = errors;
-const _errs38 = errors;
-if(typeof data16 === "string"){
-if(func1(data16) < 1){
-const err37 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.scope,data:data16};
+else {
+const err37 = {instancePath:instancePath+"/assertion_audience",schemaPath:"#/properties/assertion_audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.assertion_audience.type,parentSchema:schema15.properties.assertion_audience,data:data16};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -697,9 +696,16 @@ vErrors.push(err37);
 }
 errors++;
 }
+var valid0 = _errs37 === errors;
 }
-else {
-const err38 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.scope.type,parentSchema:schema13.properties.scope,data:data16};
+if(data.jwks_uri !== undefined){
+let data17 = data.jwks_uri;
+const _errs39 = errors;
+const _errs40 = errors;
+const _errs41 = errors;
+if(typeof data17 === "string"){
+if(func1(data17) < 1){
+const err38 = {instancePath:instancePath+"/jwks_uri",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20,data:data17};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -708,16 +714,130 @@ vErrors.push(err38);
 }
 errors++;
 }
-var valid0 = _errs37 === errors;
-}
 }
 else {
-const err39 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data};
+const err39 = {instancePath:instancePath+"/jwks_uri",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data:data17};
 if(vErrors === null){
 vErrors = [err39];
 }
 else {
 vErrors.push(err39);
+}
+errors++;
+}
+var valid6 = _errs40 === errors;
+var valid0 = _errs39 === errors;
+}
+if(data.grant !== undefined){
+let data18 = data.grant;
+const _errs42 = errors;
+const vSchema2 = schema15.properties.grant.enum;
+if(!(((data18 === "client_credentials") || (data18 === "refresh_token")) || (data18 === "authorization_code"))){
+const err40 = {instancePath:instancePath+"/grant",schemaPath:"#/properties/grant/enum",keyword:"enum",params:{allowedValues: schema15.properties.grant.enum},message:"must be equal to one of the allowed values",schema:schema15.properties.grant.enum,parentSchema:schema15.properties.grant,data:data18};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+var valid0 = _errs42 === errors;
+}
+if(data.refresh_token !== undefined){
+let data19 = data.refresh_token;
+const _errs43 = errors;
+const _errs44 = errors;
+if(typeof data19 === "string"){
+if(func1(data19) < 1){
+const err41 = {instancePath:instancePath+"/refresh_token",schemaPath:"#/properties/refresh_token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.refresh_token,data:data19};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/refresh_token",schemaPath:"#/properties/refresh_token/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.refresh_token.type,parentSchema:schema15.properties.refresh_token,data:data19};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+var valid0 = _errs43 === errors;
+}
+if(data.redirect_uri !== undefined){
+let data20 = data.redirect_uri;
+const _errs45 = errors;
+const _errs46 = errors;
+const _errs47 = errors;
+if(typeof data20 === "string"){
+if(func1(data20) < 1){
+const err43 = {instancePath:instancePath+"/redirect_uri",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20,data:data20};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/redirect_uri",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data:data20};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+var valid7 = _errs46 === errors;
+var valid0 = _errs45 === errors;
+}
+if(data.scope !== undefined){
+let data21 = data.scope;
+const _errs48 = errors;
+const _errs49 = errors;
+if(typeof data21 === "string"){
+if(func1(data21) < 1){
+const err45 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.scope,data:data21};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/scope",schemaPath:"#/properties/scope/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.scope.type,parentSchema:schema15.properties.scope,data:data21};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+var valid0 = _errs48 === errors;
+}
+}
+else {
+const err47 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.type,parentSchema:schema15,data};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
 }
 errors++;
 }
@@ -816,7 +936,7 @@ const _errs8 = errors;
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 const _errs9 = errors;
 for(const key1 in data2){
-if(!((((((key1 === "token") || (key1 === "introspection")) || (key1 === "revocation")) || (key1 === "registration")) || (key1 === "authorization")) || (key1 === "jwks"))){
+if(!((((((((key1 === "token") || (key1 === "introspection")) || (key1 === "revocation")) || (key1 === "registration")) || (key1 === "authorization")) || (key1 === "jwks")) || (key1 === "userinfo")) || (key1 === "par"))){
 const err5 = {instancePath:instancePath+"/endpoints",schemaPath:"#/properties/endpoints/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.endpoints,data:data2};
 if(vErrors === null){
 vErrors = [err5];
@@ -1007,9 +1127,14 @@ errors++;
 var valid8 = _errs26 === errors;
 var valid2 = _errs25 === errors;
 }
-}
-else {
-const err18 = {instancePath:instancePath+"/endpoints",schemaPath:"#/properties/endpoints/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.endpoints.type,parentSchema:schema0.properties.endpoints,data:data2};
+if(data2.userinfo !== undefined){
+let data9 = data2.userinfo;
+const _errs28 = errors;
+const _errs29 = errors;
+const _errs30 = errors;
+if(typeof data9 === "string"){
+if(!pattern0.test(data9)){
+const err18 = {instancePath:instancePath+"/endpoints/userinfo",schemaPath:"#/$defs/httpsUrl/pattern",keyword:"pattern",params:{pattern: "^[Hh][Tt][Tt][Pp][Ss]://"},message:"must match pattern \""+"^[Hh][Tt][Tt][Pp][Ss]://"+"\"",schema:"^[Hh][Tt][Tt][Pp][Ss]://",parentSchema:schema1,data:data9};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1018,13 +1143,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-var valid0 = _errs7 === errors;
 }
-if(data.discovery !== undefined){
-let data9 = data.discovery;
-const _errs28 = errors;
-if(typeof data9 !== "boolean"){
-const err19 = {instancePath:instancePath+"/discovery",schemaPath:"#/properties/discovery/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema0.properties.discovery.type,parentSchema:schema0.properties.discovery,data:data9};
+else {
+const err19 = {instancePath:instancePath+"/endpoints/userinfo",schemaPath:"#/$defs/httpsUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1033,17 +1154,17 @@ vErrors.push(err19);
 }
 errors++;
 }
-const _errs29 = errors;
-var valid0 = _errs28 === errors;
+var valid9 = _errs29 === errors;
+var valid2 = _errs28 === errors;
 }
-if(data.server_ca !== undefined){
-let data10 = data.server_ca;
-const _errs30 = errors;
+if(data2.par !== undefined){
+let data10 = data2.par;
 const _errs31 = errors;
 const _errs32 = errors;
+const _errs33 = errors;
 if(typeof data10 === "string"){
-if(func1(data10) < 1){
-const err20 = {instancePath:instancePath+"/server_ca",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema8,data:data10};
+if(!pattern0.test(data10)){
+const err20 = {instancePath:instancePath+"/endpoints/par",schemaPath:"#/$defs/httpsUrl/pattern",keyword:"pattern",params:{pattern: "^[Hh][Tt][Tt][Pp][Ss]://"},message:"must match pattern \""+"^[Hh][Tt][Tt][Pp][Ss]://"+"\"",schema:"^[Hh][Tt][Tt][Pp][Ss]://",parentSchema:schema1,data:data10};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1054,7 +1175,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/server_ca",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema8.type,parentSchema:schema8,data:data10};
+const err21 = {instancePath:instancePath+"/endpoints/par",schemaPath:"#/$defs/httpsUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data10};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1063,17 +1184,12 @@ vErrors.push(err21);
 }
 errors++;
 }
-var valid9 = _errs31 === errors;
-var valid0 = _errs30 === errors;
+var valid10 = _errs32 === errors;
+var valid2 = _errs31 === errors;
 }
-if(data.certs_manifest !== undefined){
-let data11 = data.certs_manifest;
-const _errs33 = errors;
-const _errs34 = errors;
-const _errs35 = errors;
-if(typeof data11 === "string"){
-if(func1(data11) < 1){
-const err22 = {instancePath:instancePath+"/certs_manifest",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema8,data:data11};
+}
+else {
+const err22 = {instancePath:instancePath+"/endpoints",schemaPath:"#/properties/endpoints/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.endpoints.type,parentSchema:schema0.properties.endpoints,data:data2};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1082,9 +1198,13 @@ vErrors.push(err22);
 }
 errors++;
 }
+var valid0 = _errs7 === errors;
 }
-else {
-const err23 = {instancePath:instancePath+"/certs_manifest",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema8.type,parentSchema:schema8,data:data11};
+if(data.discovery !== undefined){
+let data11 = data.discovery;
+const _errs34 = errors;
+if(typeof data11 !== "boolean"){
+const err23 = {instancePath:instancePath+"/discovery",schemaPath:"#/properties/discovery/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema0.properties.discovery.type,parentSchema:schema0.properties.discovery,data:data11};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1093,38 +1213,17 @@ vErrors.push(err23);
 }
 errors++;
 }
-var valid10 = _errs34 === errors;
-var valid0 = _errs33 === errors;
+const _errs35 = errors;
+var valid0 = _errs34 === errors;
 }
-if(data.test_ca !== undefined){
-let data12 = data.test_ca;
+if(data.server_ca !== undefined){
+let data12 = data.server_ca;
 const _errs36 = errors;
-if(!(validate1(data12, {instancePath:instancePath+"/test_ca",parentData:data,parentDataProperty:"test_ca",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate1.errors : vErrors.concat(validate1.errors);
-errors = vErrors.length;
-}
-else {
-}
-var valid0 = _errs36 === errors;
-}
-if(data.second_trusted_ca !== undefined){
-let data13 = data.second_trusted_ca;
 const _errs37 = errors;
-if(!(validate1(data13, {instancePath:instancePath+"/second_trusted_ca",parentData:data,parentDataProperty:"second_trusted_ca",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate1.errors : vErrors.concat(validate1.errors);
-errors = vErrors.length;
-}
-else {
-}
-var valid0 = _errs37 === errors;
-}
-if(data.clients !== undefined){
-let data14 = data.clients;
 const _errs38 = errors;
-const _errs39 = errors;
-if(Array.isArray(data14)){
-if(data14.length < 1){
-const err24 = {instancePath:instancePath+"/clients",schemaPath:"#/properties/clients/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema0.properties.clients,data:data14};
+if(typeof data12 === "string"){
+if(func1(data12) < 1){
+const err24 = {instancePath:instancePath+"/server_ca",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema10,data:data12};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1133,25 +1232,9 @@ vErrors.push(err24);
 }
 errors++;
 }
-let valid12 = true;
-const len0 = data14.length;
-for(let i0=0; i0<len0; i0++){
-let data15 = data14[i0];
-const _errs40 = errors;
-if(!(validate4(data15, {instancePath:instancePath+"/clients/" + i0,parentData:data14,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate4.errors : vErrors.concat(validate4.errors);
-errors = vErrors.length;
 }
 else {
-}
-var valid11 = _errs40 === errors;
-if(!valid11){
-valid12 = false;
-}
-}
-}
-else {
-const err25 = {instancePath:instancePath+"/clients",schemaPath:"#/properties/clients/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema0.properties.clients.type,parentSchema:schema0.properties.clients,data:data14};
+const err25 = {instancePath:instancePath+"/server_ca",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema10.type,parentSchema:schema10,data:data12};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1160,15 +1243,17 @@ vErrors.push(err25);
 }
 errors++;
 }
-var valid0 = _errs38 === errors;
+var valid11 = _errs37 === errors;
+var valid0 = _errs36 === errors;
 }
-if(data.resource !== undefined){
-let data16 = data.resource;
+if(data.certs_manifest !== undefined){
+let data13 = data.certs_manifest;
+const _errs39 = errors;
+const _errs40 = errors;
 const _errs41 = errors;
-const _errs42 = errors;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-if(data16.url === undefined){
-const err26 = {instancePath:instancePath+"/resource",schemaPath:"#/properties/resource/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema0.properties.resource.required,parentSchema:schema0.properties.resource,data:data16};
+if(typeof data13 === "string"){
+if(func1(data13) < 1){
+const err26 = {instancePath:instancePath+"/certs_manifest",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema10,data:data13};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1177,10 +1262,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-const _errs43 = errors;
-for(const key2 in data16){
-if(!(((key2 === "url") || (key2 === "method")) || (key2 === "expected_status"))){
-const err27 = {instancePath:instancePath+"/resource",schemaPath:"#/properties/resource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.resource,data:data16};
+}
+else {
+const err27 = {instancePath:instancePath+"/certs_manifest",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema10.type,parentSchema:schema10,data:data13};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1189,15 +1273,38 @@ vErrors.push(err27);
 }
 errors++;
 }
+var valid12 = _errs40 === errors;
+var valid0 = _errs39 === errors;
 }
-if(data16.url !== undefined){
-let data17 = data16.url;
+if(data.test_ca !== undefined){
+let data14 = data.test_ca;
+const _errs42 = errors;
+if(!(validate1(data14, {instancePath:instancePath+"/test_ca",parentData:data,parentDataProperty:"test_ca",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate1.errors : vErrors.concat(validate1.errors);
+errors = vErrors.length;
+}
+else {
+}
+var valid0 = _errs42 === errors;
+}
+if(data.second_trusted_ca !== undefined){
+let data15 = data.second_trusted_ca;
+const _errs43 = errors;
+if(!(validate1(data15, {instancePath:instancePath+"/second_trusted_ca",parentData:data,parentDataProperty:"second_trusted_ca",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate1.errors : vErrors.concat(validate1.errors);
+errors = vErrors.length;
+}
+else {
+}
+var valid0 = _errs43 === errors;
+}
+if(data.clients !== undefined){
+let data16 = data.clients;
 const _errs44 = errors;
 const _errs45 = errors;
-const _errs46 = errors;
-if(typeof data17 === "string"){
-if(!pattern0.test(data17)){
-const err28 = {instancePath:instancePath+"/resource/url",schemaPath:"#/$defs/httpsUrl/pattern",keyword:"pattern",params:{pattern: "^[Hh][Tt][Tt][Pp][Ss]://"},message:"must match pattern \""+"^[Hh][Tt][Tt][Pp][Ss]://"+"\"",schema:"^[Hh][Tt][Tt][Pp][Ss]://",parentSchema:schema1,data:data17};
+if(Array.isArray(data16)){
+if(data16.length < 1){
+const err28 = {instancePath:instancePath+"/clients",schemaPath:"#/properties/clients/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema0.properties.clients,data:data16};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1206,9 +1313,25 @@ vErrors.push(err28);
 }
 errors++;
 }
+let valid14 = true;
+const len0 = data16.length;
+for(let i0=0; i0<len0; i0++){
+let data17 = data16[i0];
+const _errs46 = errors;
+if(!(validate4(data17, {instancePath:instancePath+"/clients/" + i0,parentData:data16,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate4.errors : vErrors.concat(validate4.errors);
+errors = vErrors.length;
 }
 else {
-const err29 = {instancePath:instancePath+"/resource/url",schemaPath:"#/$defs/httpsUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data17};
+}
+var valid13 = _errs46 === errors;
+if(!valid13){
+valid14 = false;
+}
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/clients",schemaPath:"#/properties/clients/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema0.properties.clients.type,parentSchema:schema0.properties.clients,data:data16};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1217,15 +1340,15 @@ vErrors.push(err29);
 }
 errors++;
 }
-var valid14 = _errs45 === errors;
-var valid13 = _errs44 === errors;
+var valid0 = _errs44 === errors;
 }
-if(data16.method !== undefined){
-let data18 = data16.method;
+if(data.resource !== undefined){
+let data18 = data.resource;
 const _errs47 = errors;
-const vSchema0 = schema0.properties.resource.properties.method.enum;
-if(!(((((((data18 === "GET") || (data18 === "POST")) || (data18 === "PUT")) || (data18 === "PATCH")) || (data18 === "DELETE")) || (data18 === "HEAD")) || (data18 === "OPTIONS"))){
-const err30 = {instancePath:instancePath+"/resource/method",schemaPath:"#/properties/resource/properties/method/enum",keyword:"enum",params:{allowedValues: schema0.properties.resource.properties.method.enum},message:"must be equal to one of the allowed values",schema:schema0.properties.resource.properties.method.enum,parentSchema:schema0.properties.resource.properties.method,data:data18};
+const _errs48 = errors;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+if(data18.url === undefined){
+const err30 = {instancePath:instancePath+"/resource",schemaPath:"#/properties/resource/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema0.properties.resource.required,parentSchema:schema0.properties.resource,data:data18};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1234,13 +1357,10 @@ vErrors.push(err30);
 }
 errors++;
 }
-var valid13 = _errs47 === errors;
-}
-if(data16.expected_status !== undefined){
-let data19 = data16.expected_status;
-const _errs48 = errors;
-if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
-const err31 = {instancePath:instancePath+"/resource/expected_status",schemaPath:"#/properties/resource/properties/expected_status/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.resource.properties.expected_status.type,parentSchema:schema0.properties.resource.properties.expected_status,data:data19};
+const _errs49 = errors;
+for(const key2 in data18){
+if(!(((key2 === "url") || (key2 === "method")) || (key2 === "expected_status"))){
+const err31 = {instancePath:instancePath+"/resource",schemaPath:"#/properties/resource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.resource,data:data18};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1249,10 +1369,15 @@ vErrors.push(err31);
 }
 errors++;
 }
-const _errs49 = errors;
-if((typeof data19 == "number") && (isFinite(data19))){
-if(data19 > 299 || isNaN(data19)){
-const err32 = {instancePath:instancePath+"/resource/expected_status",schemaPath:"#/properties/resource/properties/expected_status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 299},message:"must be <= 299",schema:299,parentSchema:schema0.properties.resource.properties.expected_status,data:data19};
+}
+if(data18.url !== undefined){
+let data19 = data18.url;
+const _errs50 = errors;
+const _errs51 = errors;
+const _errs52 = errors;
+if(typeof data19 === "string"){
+if(!pattern0.test(data19)){
+const err32 = {instancePath:instancePath+"/resource/url",schemaPath:"#/$defs/httpsUrl/pattern",keyword:"pattern",params:{pattern: "^[Hh][Tt][Tt][Pp][Ss]://"},message:"must match pattern \""+"^[Hh][Tt][Tt][Pp][Ss]://"+"\"",schema:"^[Hh][Tt][Tt][Pp][Ss]://",parentSchema:schema1,data:data19};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1261,8 +1386,9 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(data19 < 200 || isNaN(data19)){
-const err33 = {instancePath:instancePath+"/resource/expected_status",schemaPath:"#/properties/resource/properties/expected_status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 200},message:"must be >= 200",schema:200,parentSchema:schema0.properties.resource.properties.expected_status,data:data19};
+}
+else {
+const err33 = {instancePath:instancePath+"/resource/url",schemaPath:"#/$defs/httpsUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data19};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1271,12 +1397,15 @@ vErrors.push(err33);
 }
 errors++;
 }
+var valid16 = _errs51 === errors;
+var valid15 = _errs50 === errors;
 }
-var valid13 = _errs48 === errors;
-}
-}
-else {
-const err34 = {instancePath:instancePath+"/resource",schemaPath:"#/properties/resource/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.resource.type,parentSchema:schema0.properties.resource,data:data16};
+if(data18.method !== undefined){
+let data20 = data18.method;
+const _errs53 = errors;
+const vSchema0 = schema0.properties.resource.properties.method.enum;
+if(!(((((((data20 === "GET") || (data20 === "POST")) || (data20 === "PUT")) || (data20 === "PATCH")) || (data20 === "DELETE")) || (data20 === "HEAD")) || (data20 === "OPTIONS"))){
+const err34 = {instancePath:instancePath+"/resource/method",schemaPath:"#/properties/resource/properties/method/enum",keyword:"enum",params:{allowedValues: schema0.properties.resource.properties.method.enum},message:"must be equal to one of the allowed values",schema:schema0.properties.resource.properties.method.enum,parentSchema:schema0.properties.resource.properties.method,data:data20};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1285,17 +1414,13 @@ vErrors.push(err34);
 }
 errors++;
 }
-var valid0 = _errs41 === errors;
+var valid15 = _errs53 === errors;
 }
-if(data.token_request !== undefined){
-let data20 = data.token_request;
-const _errs50 = errors;
-const _errs51 = errors;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-const _errs52 = errors;
-for(const key3 in data20){
-if(!(((key3 === "scope") || (key3 === "resource")) || (key3 === "audience"))){
-const err35 = {instancePath:instancePath+"/token_request",schemaPath:"#/properties/token_request/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.token_request,data:data20};
+if(data18.expected_status !== undefined){
+let data21 = data18.expected_status;
+const _errs54 = errors;
+if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){
+const err35 = {instancePath:instancePath+"/resource/expected_status",schemaPath:"#/properties/resource/properties/expected_status/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.resource.properties.expected_status.type,parentSchema:schema0.properties.resource.properties.expected_status,data:data21};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1304,14 +1429,10 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-if(data20.scope !== undefined){
-let data21 = data20.scope;
-const _errs53 = errors;
-const _errs54 = errors;
-if(typeof data21 === "string"){
-if(func1(data21) < 1){
-const err36 = {instancePath:instancePath+"/token_request/scope",schemaPath:"#/properties/token_request/properties/scope/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.token_request.properties.scope,data:data21};
+const _errs55 = errors;
+if((typeof data21 == "number") && (isFinite(data21))){
+if(data21 > 299 || isNaN(data21)){
+const err36 = {instancePath:instancePath+"/resource/expected_status",schemaPath:"#/properties/resource/properties/expected_status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 299},message:"must be <= 299",schema:299,parentSchema:schema0.properties.resource.properties.expected_status,data:data21};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1320,9 +1441,8 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-else {
-const err37 = {instancePath:instancePath+"/token_request/scope",schemaPath:"#/properties/token_request/properties/scope/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.token_request.properties.scope.type,parentSchema:schema0.properties.token_request.properties.scope,data:data21};
+if(data21 < 200 || isNaN(data21)){
+const err37 = {instancePath:instancePath+"/resource/expected_status",schemaPath:"#/properties/resource/properties/expected_status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 200},message:"must be >= 200",schema:200,parentSchema:schema0.properties.resource.properties.expected_status,data:data21};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1331,15 +1451,12 @@ vErrors.push(err37);
 }
 errors++;
 }
-var valid15 = _errs53 === errors;
 }
-if(data20.resource !== undefined){
-let data22 = data20.resource;
-const _errs55 = errors;
-const _errs56 = errors;
-if(typeof data22 === "string"){
-if(func1(data22) < 1){
-const err38 = {instancePath:instancePath+"/token_request/resource",schemaPath:"#/properties/token_request/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.token_request.properties.resource,data:data22};
+var valid15 = _errs54 === errors;
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/resource",schemaPath:"#/properties/resource/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.resource.type,parentSchema:schema0.properties.resource,data:data18};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1348,9 +1465,17 @@ vErrors.push(err38);
 }
 errors++;
 }
+var valid0 = _errs47 === errors;
 }
-else {
-const err39 = {instancePath:instancePath+"/token_request/resource",schemaPath:"#/properties/token_request/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.token_request.properties.resource.type,parentSchema:schema0.properties.token_request.properties.resource,data:data22};
+if(data.token_request !== undefined){
+let data22 = data.token_request;
+const _errs56 = errors;
+const _errs57 = errors;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+const _errs58 = errors;
+for(const key3 in data22){
+if(!(((key3 === "scope") || (key3 === "resource")) || (key3 === "audience"))){
+const err39 = {instancePath:instancePath+"/token_request",schemaPath:"#/properties/token_request/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.token_request,data:data22};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1359,15 +1484,14 @@ vErrors.push(err39);
 }
 errors++;
 }
-var valid15 = _errs55 === errors;
 }
-if(data20.audience !== undefined){
-let data23 = data20.audience;
-const _errs57 = errors;
-const _errs58 = errors;
+if(data22.scope !== undefined){
+let data23 = data22.scope;
+const _errs59 = errors;
+const _errs60 = errors;
 if(typeof data23 === "string"){
 if(func1(data23) < 1){
-const err40 = {instancePath:instancePath+"/token_request/audience",schemaPath:"#/properties/token_request/properties/audience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.token_request.properties.audience,data:data23};
+const err40 = {instancePath:instancePath+"/token_request/scope",schemaPath:"#/properties/token_request/properties/scope/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.token_request.properties.scope,data:data23};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1378,7 +1502,7 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/token_request/audience",schemaPath:"#/properties/token_request/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.token_request.properties.audience.type,parentSchema:schema0.properties.token_request.properties.audience,data:data23};
+const err41 = {instancePath:instancePath+"/token_request/scope",schemaPath:"#/properties/token_request/properties/scope/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.token_request.properties.scope.type,parentSchema:schema0.properties.token_request.properties.scope,data:data23};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1387,11 +1511,15 @@ vErrors.push(err41);
 }
 errors++;
 }
-var valid15 = _errs57 === errors;
+var valid17 = _errs59 === errors;
 }
-}
-else {
-const err42 = {instancePath:instancePath+"/token_request",schemaPath:"#/properties/token_request/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.token_request.type,parentSchema:schema0.properties.token_request,data:data20};
+if(data22.resource !== undefined){
+let data24 = data22.resource;
+const _errs61 = errors;
+const _errs62 = errors;
+if(typeof data24 === "string"){
+if(func1(data24) < 1){
+const err42 = {instancePath:instancePath+"/token_request/resource",schemaPath:"#/properties/token_request/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.token_request.properties.resource,data:data24};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1400,22 +1528,9 @@ vErrors.push(err42);
 }
 errors++;
 }
-var valid0 = _errs50 === errors;
 }
-if(data.forwarded_headers !== undefined){
-let data24 = data.forwarded_headers;
-const _errs59 = errors;
-const _errs60 = errors;
-if(Array.isArray(data24)){
-let valid17 = true;
-const len1 = data24.length;
-for(let i1=0; i1<len1; i1++){
-let data25 = data24[i1];
-const _errs61 = errors;
-const _errs62 = errors;
-if(typeof data25 === "string"){
-if(!pattern9.test(data25)){
-const err43 = {instancePath:instancePath+"/forwarded_headers/" + i1,schemaPath:"#/properties/forwarded_headers/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema0.properties.forwarded_headers.items,data:data25};
+else {
+const err43 = {instancePath:instancePath+"/token_request/resource",schemaPath:"#/properties/token_request/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.token_request.properties.resource.type,parentSchema:schema0.properties.token_request.properties.resource,data:data24};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1424,9 +1539,15 @@ vErrors.push(err43);
 }
 errors++;
 }
+var valid17 = _errs61 === errors;
 }
-else {
-const err44 = {instancePath:instancePath+"/forwarded_headers/" + i1,schemaPath:"#/properties/forwarded_headers/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.forwarded_headers.items.type,parentSchema:schema0.properties.forwarded_headers.items,data:data25};
+if(data22.audience !== undefined){
+let data25 = data22.audience;
+const _errs63 = errors;
+const _errs64 = errors;
+if(typeof data25 === "string"){
+if(func1(data25) < 1){
+const err44 = {instancePath:instancePath+"/token_request/audience",schemaPath:"#/properties/token_request/properties/audience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.token_request.properties.audience,data:data25};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1435,14 +1556,9 @@ vErrors.push(err44);
 }
 errors++;
 }
-var valid16 = _errs61 === errors;
-if(!valid16){
-valid17 = false;
-}
-}
 }
 else {
-const err45 = {instancePath:instancePath+"/forwarded_headers",schemaPath:"#/properties/forwarded_headers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema0.properties.forwarded_headers.type,parentSchema:schema0.properties.forwarded_headers,data:data24};
+const err45 = {instancePath:instancePath+"/token_request/audience",schemaPath:"#/properties/token_request/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.token_request.properties.audience.type,parentSchema:schema0.properties.token_request.properties.audience,data:data25};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1451,17 +1567,11 @@ vErrors.push(err45);
 }
 errors++;
 }
-var valid0 = _errs59 === errors;
+var valid17 = _errs63 === errors;
 }
-if(data.registration !== undefined){
-let data26 = data.registration;
-const _errs63 = errors;
-const _errs64 = errors;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-const _errs65 = errors;
-for(const key4 in data26){
-if(!(key4 === "initial_access_token")){
-const err46 = {instancePath:instancePath+"/registration",schemaPath:"#/properties/registration/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.registration,data:data26};
+}
+else {
+const err46 = {instancePath:instancePath+"/token_request",schemaPath:"#/properties/token_request/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.token_request.type,parentSchema:schema0.properties.token_request,data:data22};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1470,14 +1580,22 @@ vErrors.push(err46);
 }
 errors++;
 }
+var valid0 = _errs56 === errors;
 }
-if(data26.initial_access_token !== undefined){
-let data27 = data26.initial_access_token;
+if(data.forwarded_headers !== undefined){
+let data26 = data.forwarded_headers;
+const _errs65 = errors;
 const _errs66 = errors;
+if(Array.isArray(data26)){
+let valid19 = true;
+const len1 = data26.length;
+for(let i1=0; i1<len1; i1++){
+let data27 = data26[i1];
 const _errs67 = errors;
+const _errs68 = errors;
 if(typeof data27 === "string"){
-if(func1(data27) < 1){
-const err47 = {instancePath:instancePath+"/registration/initial_access_token",schemaPath:"#/properties/registration/properties/initial_access_token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.registration.properties.initial_access_token,data:data27};
+if(!pattern11.test(data27)){
+const err47 = {instancePath:instancePath+"/forwarded_headers/" + i1,schemaPath:"#/properties/forwarded_headers/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema0.properties.forwarded_headers.items,data:data27};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1488,7 +1606,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/registration/initial_access_token",schemaPath:"#/properties/registration/properties/initial_access_token/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.registration.properties.initial_access_token.type,parentSchema:schema0.properties.registration.properties.initial_access_token,data:data27};
+const err48 = {instancePath:instancePath+"/forwarded_headers/" + i1,schemaPath:"#/properties/forwarded_headers/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.forwarded_headers.items.type,parentSchema:schema0.properties.forwarded_headers.items,data:data27};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1497,11 +1615,14 @@ vErrors.push(err48);
 }
 errors++;
 }
-var valid18 = _errs66 === errors;
+var valid18 = _errs67 === errors;
+if(!valid18){
+valid19 = false;
+}
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/registration",schemaPath:"#/properties/registration/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.registration.type,parentSchema:schema0.properties.registration,data:data26};
+const err49 = {instancePath:instancePath+"/forwarded_headers",schemaPath:"#/properties/forwarded_headers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema0.properties.forwarded_headers.type,parentSchema:schema0.properties.forwarded_headers,data:data26};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1510,16 +1631,91 @@ vErrors.push(err49);
 }
 errors++;
 }
-var valid0 = _errs63 === errors;
+var valid0 = _errs65 === errors;
 }
-}
-else {
-const err50 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+if(data.registration !== undefined){
+let data28 = data.registration;
+const _errs69 = errors;
+const _errs70 = errors;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+const _errs71 = errors;
+for(const key4 in data28){
+if(!((key4 === "initial_access_token") || (key4 === "management_requires_mtls"))){
+const err50 = {instancePath:instancePath+"/registration",schemaPath:"#/properties/registration/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.registration,data:data28};
 if(vErrors === null){
 vErrors = [err50];
 }
 else {
 vErrors.push(err50);
+}
+errors++;
+}
+}
+if(data28.initial_access_token !== undefined){
+let data29 = data28.initial_access_token;
+const _errs72 = errors;
+const _errs73 = errors;
+if(typeof data29 === "string"){
+if(func1(data29) < 1){
+const err51 = {instancePath:instancePath+"/registration/initial_access_token",schemaPath:"#/properties/registration/properties/initial_access_token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.registration.properties.initial_access_token,data:data29};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/registration/initial_access_token",schemaPath:"#/properties/registration/properties/initial_access_token/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.registration.properties.initial_access_token.type,parentSchema:schema0.properties.registration.properties.initial_access_token,data:data29};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+var valid20 = _errs72 === errors;
+}
+if(data28.management_requires_mtls !== undefined){
+let data30 = data28.management_requires_mtls;
+const _errs74 = errors;
+if(typeof data30 !== "boolean"){
+const err53 = {instancePath:instancePath+"/registration/management_requires_mtls",schemaPath:"#/properties/registration/properties/management_requires_mtls/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema0.properties.registration.properties.management_requires_mtls.type,parentSchema:schema0.properties.registration.properties.management_requires_mtls,data:data30};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+const _errs75 = errors;
+var valid20 = _errs74 === errors;
+}
+}
+else {
+const err54 = {instancePath:instancePath+"/registration",schemaPath:"#/properties/registration/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.registration.type,parentSchema:schema0.properties.registration,data:data28};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+var valid0 = _errs69 === errors;
+}
+}
+else {
+const err55 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
 }
 errors++;
 }

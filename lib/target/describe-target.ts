@@ -35,7 +35,11 @@ export interface ClientDescription {
   grant: string;
   redirectUri?: string;
   scope: string | null;
+  /** Registered with tls_client_certificate_bound_access_tokens (the HOK scenarios). */
+  bound: boolean;
   clientSecret: string | null;
+  /** private_key_jwt: how assertions are signed; never the key itself. */
+  assertion?: { alg: string; kid: string; key: string; audience: string; jwksUri?: string };
   refreshToken?: string;
   identity: {
     name: string;
@@ -105,6 +109,7 @@ function describeClient(client: TargetClient): ClientDescription {
     registeredSubject: client.subject ? `${client.subject.kind}=${client.subject.value}` : null,
     grant: client.grant.type,
     scope: client.scope ?? null,
+    bound: client.bound,
     clientSecret: client.clientSecret === undefined ? null : REDACTED,
     identity: client.identity
       ? {
@@ -116,8 +121,20 @@ function describeClient(client: TargetClient): ClientDescription {
         }
       : null,
   };
-  if (client.grant.type === 'authorization_code')
+  if (client.redirectUri !== undefined) description.redirectUri = client.redirectUri;
+  else if (client.grant.type === 'authorization_code') {
     description.redirectUri = client.grant.redirectUri;
+  }
+  if (client.assertion) {
+    const { alg, kid, source, audience, jwksUri } = client.assertion;
+    description.assertion = {
+      alg,
+      kid,
+      key: source,
+      audience: audience.kind === 'url' ? audience.url : audience.kind,
+      ...(jwksUri === undefined ? {} : { jwksUri }),
+    };
+  }
   if (client.grant.type === 'refresh_token') description.refreshToken = REDACTED;
   return description;
 }

@@ -1,3 +1,4 @@
+import { loadAssertionSigner } from './assertion-signer.js';
 import { loadIssuingCa, loadServerCa } from './ca-files.js';
 import { ClientIdentityLoader } from './client-identity.js';
 import { checkClientRules, checkUniqueNames } from './client-rules.js';
@@ -6,7 +7,7 @@ import { renderPath } from './config-path.js';
 import { configProblem } from './config-problem.js';
 import { checkConfigShape } from './config-schema.js';
 import { httpsUrlProblem } from './http-url.js';
-import type { RawEndpointName, RawTargetConfig } from './raw-config.js';
+import type { RawClient, RawEndpointName, RawTargetConfig } from './raw-config.js';
 import { ReferencedFiles } from './referenced-files.js';
 import type { Endpoints, TargetClient, TargetConfig } from './target.js';
 
@@ -44,8 +45,11 @@ export async function loadTargetConfig(file: string): Promise<TargetConfig> {
   if (issuer !== undefined) config.issuer = issuer;
   if (resource) config.resource = resource;
   if (raw.registration) {
-    const token = raw.registration.initial_access_token;
-    config.registration = token === undefined ? {} : { initialAccessToken: token };
+    const { initial_access_token: token, management_requires_mtls: mtls } = raw.registration;
+    config.registration = {
+      ...(token === undefined ? {} : { initialAccessToken: token }),
+      ...(mtls === undefined ? {} : { managementRequiresMtls: mtls }),
+    };
   }
   if (raw.server_ca !== undefined) config.serverCaPem = await loadServerCa(files, raw.server_ca);
   if (raw.test_ca) config.testCa = await loadIssuingCa(files, raw.test_ca, 'test_ca');
@@ -55,7 +59,8 @@ export async function loadTargetConfig(file: string): Promise<TargetConfig> {
 
   const identities = new ClientIdentityLoader(files, raw.certs_manifest);
   for (const [index, rules] of clientRules.entries()) {
-    const ref = raw.clients[index]?.identity;
+    const rawClient = raw.clients[index] as RawClient;
+    const ref = rawClient.identity;
     const client: TargetClient = { ...rules };
     if (ref !== undefined) {
       client.identity = await identities.load(
@@ -63,6 +68,14 @@ export async function loadTargetConfig(file: string): Promise<TargetConfig> {
         ref,
         renderPath(['clients', index, 'identity']),
       );
+    }
+    if (rules.auth === 'private_key_jwt') {
+      client.assertion = await loadAssertionSigner({
+        files,
+        raw: rawClient,
+        at: renderPath(['clients', index]),
+        identity: client.identity,
+      });
     }
     config.clients.push(client);
   }
@@ -78,6 +91,8 @@ const ENDPOINT_NAMES: readonly RawEndpointName[] = [
   'registration',
   'authorization',
   'jwks',
+  'userinfo',
+  'par',
 ];
 
 /** Where the server is: an issuer to discover from, explicit endpoints, or both. */

@@ -2,7 +2,10 @@ import { quotedJson } from '../output/quote.js';
 import { isAbsoluteHttpUrl } from './http-url.js';
 import type { EndpointName, Endpoints } from './target.js';
 
-/** Metadata parameter for each endpoint (RFC 8414 §2, RFC 7591, RFC 7662, RFC 7009). */
+/**
+ * Metadata parameter for each endpoint (RFC 8414 §2, RFC 7591, RFC 7662, RFC 7009, OpenID
+ * Connect Discovery 1.0 §3, RFC 9126 §5).
+ */
 export const METADATA_PARAMETER: Readonly<Record<EndpointName, string>> = {
   token: 'token_endpoint',
   introspection: 'introspection_endpoint',
@@ -10,6 +13,8 @@ export const METADATA_PARAMETER: Readonly<Record<EndpointName, string>> = {
   registration: 'registration_endpoint',
   authorization: 'authorization_endpoint',
   jwks: 'jwks_uri',
+  userinfo: 'userinfo_endpoint',
+  par: 'pushed_authorization_request_endpoint',
 };
 
 export const ENDPOINT_NAMES = Object.keys(METADATA_PARAMETER) as EndpointName[];
@@ -24,6 +29,8 @@ const MTLS_ENDPOINTS: readonly EndpointName[] = [
   'introspection',
   'revocation',
   'registration',
+  'userinfo',
+  'par',
 ];
 
 /** Conventional endpoints advertised by the metadata; values that are not URLs are problems. */

@@ -1,3 +1,5 @@
+import type { AssertionAlgorithm, AuthMethod } from './target.js';
+
 /**
  * The config file's data as schema/target.schema.json describes it (snake_case, paths unresolved).
  * Only trusted after checkConfigShape has passed.
@@ -17,12 +19,14 @@ export type RawEndpointName =
   | 'revocation'
   | 'registration'
   | 'authorization'
-  | 'jwks';
+  | 'jwks'
+  | 'userinfo'
+  | 'par';
 
 export interface RawClient {
   name: string;
   client_id: string;
-  auth: 'tls_client_auth' | 'self_signed_tls_client_auth' | 'none' | 'client_secret_basic';
+  auth: AuthMethod;
   identity?: string | RawIdentityFiles;
   subject_dn?: string;
   san_dns?: string;
@@ -30,6 +34,11 @@ export interface RawClient {
   san_ip?: string;
   san_email?: string;
   client_secret?: string;
+  bound?: boolean;
+  assertion_key?: string;
+  token_endpoint_auth_signing_alg?: AssertionAlgorithm;
+  assertion_audience?: string;
+  jwks_uri?: string;
   grant?: 'client_credentials' | 'refresh_token' | 'authorization_code';
   refresh_token?: string;
   redirect_uri?: string;
@@ -48,5 +57,5 @@ export interface RawTargetConfig {
   resource?: { url: string; method?: string; expected_status?: number };
   token_request?: { scope?: string; resource?: string; audience?: string };
   forwarded_headers?: string[];
-  registration?: { initial_access_token?: string };
+  registration?: { initial_access_token?: string; management_requires_mtls?: boolean };
 }

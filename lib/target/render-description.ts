@@ -42,7 +42,7 @@ export function renderTargetDescription(d: TargetDescription): string {
       ['name', 'auth', 'client_id', 'registered as', 'grant', 'certificate subject', 'x5t#S256'],
       ...d.clients.map((c) => [
         c.name,
-        c.auth,
+        c.bound ? `${c.auth} (bound)` : c.auth,
         c.clientId,
         c.registeredSubject ?? '-',
         c.grant,
@@ -56,6 +56,14 @@ export function renderTargetDescription(d: TargetDescription): string {
     ...(c.refreshToken ? [`${c.name}: refresh_token ${c.refreshToken}`] : []),
   ]);
   if (secrets.length > 0) lines.push(...secrets.map((s) => `  ${shown(s, FIELD_CAP)}`));
+  const assertions = d.clients.flatMap((c) =>
+    c.assertion
+      ? [
+          `${c.name}: client assertions ${c.assertion.alg} (kid ${c.assertion.kid}) signed with ${c.assertion.key}, aud ${c.assertion.audience}`,
+        ]
+      : [],
+  );
+  if (assertions.length > 0) lines.push(...assertions.map((s) => `  ${shown(s, FIELD_CAP)}`));
 
   const extras: string[][] = [];
   if (d.resource) {

@@ -2,6 +2,7 @@
  * The Target model: what the scenarios know about the system under test. Built in two steps —
  * loadTargetConfig (file → TargetConfig, no network) and resolveTarget (discovery → Target).
  */
+import type { KeyObject } from 'node:crypto';
 import type { CertManifest } from '../certs/manifest.js';
 import type { MintedCert } from '../certs/mint.js';
 import type { Identity } from '../tls/identity.js';
@@ -10,7 +11,52 @@ export type AuthMethod =
   | 'tls_client_auth'
   | 'self_signed_tls_client_auth'
   | 'none'
-  | 'client_secret_basic';
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'private_key_jwt';
+
+/** JWS algorithms a private_key_jwt client may sign its assertions with (RFC 7518 §3.1, RFC 8037). */
+export const ASSERTION_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+
+export type AssertionAlgorithm = (typeof ASSERTION_ALGORITHMS)[number];
+
+/**
+ * The `aud` of a client assertion (RFC 7523 §3): the token endpoint URL (the default), the
+ * issuer, the URL of the endpoint each request goes to, or a fixed URL. Servers differ in what
+ * they accept, hence the choice.
+ */
+export type AssertionAudience =
+  | { kind: 'token_endpoint' }
+  | { kind: 'issuer' }
+  | { kind: 'endpoint' }
+  | { kind: 'url'; url: string };
+
+/** How a private_key_jwt client signs its client assertions (RFC 7523 §2.2). */
+export interface ClientAssertionSigner {
+  /** Never printed, never written: only ever used to sign. */
+  privateKey: KeyObject;
+  alg: AssertionAlgorithm;
+  /** `kid` of the JWS header: the key file's own, else the RFC 7638 thumbprint of the key. */
+  kid: string;
+  /** The public half as a JWK (with kid, alg, use), for registration's `jwks`. */
+  publicJwk: Record<string, unknown>;
+  /** Where the key comes from, for reports: "the identity's key" or the file as configured. */
+  source: string;
+  audience: AssertionAudience;
+  /** Registered by reference instead of `jwks` (RFC 7591 §2), when the config names one. */
+  jwksUri?: string;
+}
 
 /** How a tls_client_auth client is registered (RFC 8705 §2.1.2): exactly one of these. */
 export type SubjectMatch = {
@@ -30,6 +76,15 @@ export interface TargetClient {
   identity?: Identity;
   subject?: SubjectMatch;
   clientSecret?: string;
+  /** private_key_jwt: how its assertions are signed. */
+  assertion?: ClientAssertionSigner;
+  /**
+   * Registered with tls_client_certificate_bound_access_tokens (RFC 8705 §3.4): its tokens must
+   * be bound to its certificate whatever its authentication method (the HOK scenarios).
+   */
+  bound: boolean;
+  /** The registered redirect URI: the authorization code grant's, and PAR's (EP-03). */
+  redirectUri?: string;
   grant: Grant;
   scope?: string;
 }
@@ -40,7 +95,9 @@ export type EndpointName =
   | 'revocation'
   | 'registration'
   | 'authorization'
-  | 'jwks';
+  | 'jwks'
+  | 'userinfo'
+  | 'par';
 
 export type Endpoints = Partial<Record<EndpointName, string>>;
 
@@ -84,7 +141,17 @@ export interface TargetConfig {
   resource?: TargetResource;
   tokenParams: Record<string, string>;
   forwardedHeaders: string[];
-  registration?: { initialAccessToken?: string };
+  registration?: RegistrationSettings;
+}
+
+/** The `registration` block: dynamic registration (RFC 7591) and its management (RFC 7592). */
+export interface RegistrationSettings {
+  initialAccessToken?: string;
+  /**
+   * The operator's profile (open banking) requires the client's own certificate for RFC 7592
+   * management on top of the registration access token (EP-04).
+   */
+  managementRequiresMtls?: boolean;
 }
 
 /** A cert set's manifest and the folder its paths are relative to. */
@@ -122,7 +189,7 @@ export interface Target {
   resource?: TargetResource;
   tokenParams: Record<string, string>;
   forwardedHeaders: string[];
-  registration?: { initialAccessToken?: string };
+  registration?: RegistrationSettings;
   capabilities: ReadonlySet<Capability>;
 }
 

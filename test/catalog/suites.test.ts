@@ -45,13 +45,18 @@ describe('suites/: the catalog sections as plain mocha spec files', function () 
   }
 
   it('run every section against the conformant reference server, all passing', async () => {
-    const files = ['disc', 'pki', 'self', 'bind', 'reg', 'pub'].map((s) =>
+    const files = ['disc', 'pki', 'self', 'bind', 'reg', 'pub', 'hok', 'ep'].map((s) =>
       join(dist, 'suites', `${s}.js`),
     );
     const result = await mocha(files);
     expect(result.code, result.stdout).to.equal(0);
-    expect(result.stdout).to.include('[PKI-01]').and.include('[BIND-03]').and.include('[PUB-01]');
-    expect(result.stdout).to.match(/\b4\d passing\b/);
+    expect(result.stdout)
+      .to.include('[PKI-01]')
+      .and.include('[BIND-03]')
+      .and.include('[PUB-01]')
+      .and.include('[HOK-01]')
+      .and.include('[EP-01]');
+    expect(result.stdout).to.match(/\b5\d passing\b/);
   });
 
   it('fail a section when a MUST scenario fails (exit 1)', async () => {

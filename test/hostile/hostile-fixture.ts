@@ -28,10 +28,6 @@ export class HostileFixture {
     const first = await fixture.startReference();
     await first.close();
     const material = await loadReferenceMaterial({ certsDir: join(fixture.stateDir, 'certs') });
-    fixture.#referenceConfig = JSON.parse(await readFile(first.targetConfigPath, 'utf8')) as Record<
-      string,
-      unknown
-    >;
     fixture.#serverCertPem = material.serverCertPem;
     fixture.#serverKeyPem = material.serverKeyPem;
     fixture.#unrelatedCaPem = (await mintCa({ subject: 'CN=unrelated CA,O=Hostile' })).certPem;
@@ -43,9 +39,21 @@ export class HostileFixture {
     return resolve(this.stateDir, String(this.#referenceConfig.server_ca));
   }
 
-  /** A conformant reference server sharing this fixture's certificate set. */
-  startReference(): Promise<ReferenceServer> {
-    return startReferenceServer({ stateDir: this.stateDir, port: 0, onInternalError: () => {} });
+  /**
+   * A conformant reference server sharing this fixture's certificate set. Its client secrets
+   * and refresh token are its own: the targets written after it use them.
+   */
+  async startReference(): Promise<ReferenceServer> {
+    const server = await startReferenceServer({
+      stateDir: this.stateDir,
+      port: 0,
+      onInternalError: () => {},
+    });
+    this.#referenceConfig = JSON.parse(await readFile(server.targetConfigPath, 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    return server;
   }
 
   /** Starts a hostile server in `mode`. */

@@ -34,6 +34,7 @@ describe('interop: oidc-provider 8 as the authorization server', () => {
       dir,
       issuer: server.issuer,
       resourceUrl: server.resourceUrl,
+      clientSettings: server.clientSettings,
     });
     run = await runCatalog({ target, reportDir: join(dir, 'report'), timeoutMs: 60_000 });
   });
@@ -55,6 +56,24 @@ describe('interop: oidc-provider 8 as the authorization server', () => {
   it('exercises the mTLS paths it was configured for (they pass, not skip)', () => {
     const status = new Map(run.summary.scenarios.map((s) => [s.id, s.status]));
     for (const id of ['PKI-01', 'PKI-13', 'PKI-15', 'SELF-01', 'BIND-01', 'BIND-06', 'BIND-07']) {
+      expect(status.get(id), id).to.equal('passed');
+    }
+  });
+
+  it('runs HOK and EP with its private_key_jwt and client_secret_post bound clients (they pass, not skip)', () => {
+    const status = new Map(run.summary.scenarios.map((s) => [s.id, s.status]));
+    for (const id of [
+      'HOK-01',
+      'HOK-02',
+      'HOK-03',
+      'HOK-04',
+      'HOK-05',
+      'HOK-06',
+      'EP-01',
+      'EP-02',
+      'EP-03',
+      'EP-05',
+    ]) {
       expect(status.get(id), id).to.equal('passed');
     }
   });

@@ -21,6 +21,7 @@ describe('lib/onboarding what the metadata says about mTLS', () => {
       tls_client_auth: true,
       self_signed_tls_client_auth: false,
       none: false,
+      private_key_jwt: true,
     });
     expect(advertisesMtlsAuth(support)).to.equal(true);
     expect(support.aliases).to.deep.equal({
@@ -29,6 +30,7 @@ describe('lib/onboarding what the metadata says about mTLS', () => {
     expect(registrationUrl(support)).to.equal('https://mtls.as.example.test/register');
     const lines = describeMtlsSupport(support).join('\n');
     expect(lines).to.include('yes  tls_client_auth');
+    expect(lines).to.include('yes  private_key_jwt');
     expect(lines).to.include('no   self_signed_tls_client_auth is not advertised');
     expect(lines).to.include('no   no introspection_endpoint');
   });

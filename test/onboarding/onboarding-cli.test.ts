@@ -109,12 +109,15 @@ describe('onboarding: init → register → run (end to end against the referenc
     expect(result.stdout).to.not.match(/PRIVATE KEY/);
 
     const config = await loadTargetConfig(target);
-    expect(config.clients.map((c) => [c.name, c.auth])).to.deep.equal([
-      ['client-a', 'tls_client_auth'],
-      ['client-b', 'tls_client_auth'],
-      ['self-signed', 'self_signed_tls_client_auth'],
-      ['public', 'none'],
+    expect(config.clients.map((c) => [c.name, c.auth, c.bound])).to.deep.equal([
+      ['client-a', 'tls_client_auth', false],
+      ['client-b', 'tls_client_auth', false],
+      ['self-signed', 'self_signed_tls_client_auth', false],
+      ['public', 'none', true],
+      ['jwt-client', 'private_key_jwt', true],
     ]);
+    expect(config.clients[0]?.redirectUri, 'client-a pushes requests (EP-03)').to.be.a('string');
+    expect(config.clients[4]?.assertion?.alg).to.equal('ES256');
     expect(config.testCa?.subject).to.equal('CN=mtls-conformance root CA,O=mtls-conformance,C=US');
     expect((await stat(join(out, 'certs'))).mode & 0o777).to.equal(0o700);
     for (const file of await readdir(join(out, 'certs'))) {
@@ -123,6 +126,9 @@ describe('onboarding: init → register → run (end to end against the referenc
     }
     afterInit = await readFile(target, 'utf8');
     expect(afterInit).to.match(/^# yaml-language-server: \$schema=/);
+    // The reference does not advertise resource indicators: token_request.resource stays a comment.
+    expect(afterInit).to.include(`#   resource: "${server.mtlsUrl}/resource"`);
+    expect(config.tokenParams).to.deep.equal({});
 
     const again = await initOnboarding({ issuer: server.issuer, out }).catch((err: unknown) => err);
     expect(again).to.be.instanceOf(ConfigError);
@@ -140,7 +146,14 @@ describe('onboarding: init → register → run (end to end against the referenc
       'tls_client_auth',
       'self_signed_tls_client_auth',
       'none',
+      'private_key_jwt',
     ]);
+    const jwks = bodies[4]?.jwks as { keys: Array<Record<string, unknown>> } | undefined;
+    const [jwk] = jwks?.keys ?? [];
+    expect(jwk).to.include({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+    expect(jwk).to.not.have.property('d');
+    expect(jwk?.kid).to.be.a('string');
+    expect(bodies[4]?.token_endpoint_auth_signing_alg).to.equal('ES256');
     for (const body of bodies) {
       expect(body.tls_client_certificate_bound_access_tokens).to.equal(true);
       const response = await request(`${server.mtlsUrl}/register`, {
@@ -152,12 +165,23 @@ describe('onboarding: init → register → run (end to end against the referenc
       const answer = (await response.body.json()) as Record<string, unknown>;
       expect(response.statusCode, JSON.stringify(answer)).to.equal(201);
       expect(answer.client_id).to.be.a('string');
-      // Leave the server as it was: delete the client again (RFC 7592).
+      // Leave the server as it was: delete the client again (RFC 7592), with its certificate
+      // (the reference manages mTLS clients only over their own).
+      const name = String(body.client_name).replace('mtls-conformance ', '');
+      const clientAgent = new Agent({
+        connect: {
+          ca: await readFile(join(certs, 'root-ca.pem'), 'utf8'),
+          cert: await readFile(join(out, 'certs', `${name}.pem`), 'utf8'),
+          key: await readFile(join(out, 'certs', `${name}.key.pem`), 'utf8'),
+          maxCachedSessions: 0,
+        },
+      });
       const deleted = await request(answer.registration_client_uri as string, {
         method: 'DELETE',
         headers: { authorization: `Bearer ${answer.registration_access_token as string}` },
-        dispatcher: agent,
+        dispatcher: clientAgent,
       });
+      await clientAgent.close();
       await deleted.body.dump();
       expect(deleted.statusCode).to.equal(204);
     }
@@ -166,7 +190,7 @@ describe('onboarding: init → register → run (end to end against the referenc
   it('register creates the clients over the mTLS alias and points target.yaml at them', async () => {
     const result = await cli(['register', '--target', target], workspace);
     expect(result.code, result.stderr).to.equal(0);
-    expect(result.stdout).to.include(`Registered 4 client(s) at ${server.mtlsUrl}/register`);
+    expect(result.stdout).to.include(`Registered 5 client(s) at ${server.mtlsUrl}/register`);
 
     const stateFile = join(out, 'target.registration.json');
     expect((await stat(stateFile)).mode & 0o777).to.equal(0o600);
@@ -174,7 +198,7 @@ describe('onboarding: init → register → run (end to end against the referenc
     const tokens = state.clients.map(
       (c: { registration_access_token: string }) => c.registration_access_token,
     );
-    expect(tokens).to.have.length(4);
+    expect(tokens).to.have.length(5);
     for (const token of tokens) expect(result.stdout).to.not.include(token);
 
     const rewritten = await readFile(target, 'utf8');
@@ -211,6 +235,15 @@ describe('onboarding: init → register → run (end to end against the referenc
       'BIND-01',
       'BIND-03',
       'REG-01',
+      // The registered private_key_jwt client binds its tokens; EP runs on the registered clients.
+      'HOK-01',
+      'HOK-02',
+      'HOK-05',
+      'HOK-06',
+      'EP-01',
+      'EP-02',
+      'EP-03',
+      'EP-05',
     ]) {
       expect(status.get(id), id).to.equal('passed');
     }
@@ -224,7 +257,7 @@ describe('onboarding: init → register → run (end to end against the referenc
     const state = JSON.parse(await readFile(stateFile, 'utf8'));
     const result = await cli(['register', '--target', target, '--cleanup'], workspace);
     expect(result.code, result.stderr).to.equal(0);
-    expect(result.stdout).to.include('Deleted 4 registered client(s)');
+    expect(result.stdout).to.include('Deleted 5 registered client(s)');
     expect(await readFile(target, 'utf8')).to.equal(afterInit);
     expect(await stat(stateFile).catch(() => undefined)).to.equal(undefined);
     const first = state.clients[0] as {
@@ -274,7 +307,7 @@ describe('onboarding: init → register → run (end to end against the referenc
       },
     ).catch((err: unknown) => err);
     expect((failing as Error).message).to.equal('the run broke');
-    expect(registered).to.have.length(4);
+    expect(registered).to.have.length(5);
     expect(await readFile(target, 'utf8')).to.equal(afterInit);
     expect(await readdir(out)).to.not.include('target.registration.json');
   });

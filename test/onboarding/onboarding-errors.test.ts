@@ -42,7 +42,7 @@ describe('onboarding errors (against the reference server)', function () {
     expect(exitCode).to.equal(EXIT.usageOrConfig);
     expect(message).to.not.include('\n');
     expect(message).to.include(
-      'token_endpoint_auth_methods_supported lists only client_secret_basic, none',
+      'token_endpoint_auth_methods_supported lists only client_secret_basic, client_secret_post, private_key_jwt, none',
     );
     expect(message).to.include('neither tls_client_auth nor self_signed_tls_client_auth');
     expect(message).to.include('--allow-no-mtls');
@@ -64,15 +64,26 @@ describe('onboarding errors (against the reference server)', function () {
       /^CN=mtls-conformance test CA [0-9a-f]{6},O=mtls-conformance$/,
     );
     expect(await readFile(files.register, 'utf8')).to.include('A test CA minted for this target');
+
+    // The reference manages mTLS clients only over a certificate it trusts (EP-04), so the
+    // roll-back needs the CA it trusts: init again with it.
+    const trusted = await initOnboarding({
+      issuer: server.issuer,
+      out: join(workspace, 'forced-trusted'),
+      serverCa: join(certs, 'root-ca.pem'),
+      caCert: join(certs, 'root-ca.pem'),
+      caKey: join(certs, 'root-ca.key.pem'),
+      allowNoMtls: true,
+    });
     // A public client with the default grant asks for client_credentials, which it may not use.
-    const original = await readFile(files.target, 'utf8');
+    const original = await readFile(trusted.files.target, 'utf8');
     const broken = original.replace(/\n\s+grant: authorization_code\n\s+redirect_uri: .*/, '');
     expect(broken).to.not.equal(original);
-    await writeFile(files.target, broken);
+    await writeFile(trusted.files.target, broken);
 
     const initialToken = 'initial-access-token-that-must-not-show';
     const err = await registerClients({
-      targetFile: files.target,
+      targetFile: trusted.files.target,
       initialAccessToken: initialToken,
     }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(RegistrationRejectedError);
@@ -86,7 +97,9 @@ describe('onboarding errors (against the reference server)', function () {
     expect(message).to.include('authorization: Bearer initia…[sha256:');
     expect(message).to.not.include(initialToken);
     expect(message).to.include('(the 3 client(s) registered before it were deleted again)');
-    expect(await readFile(files.target, 'utf8')).to.equal(broken);
-    expect(await readdir(out)).to.not.include('target.registration.json');
+    expect(await readFile(trusted.files.target, 'utf8')).to.equal(broken);
+    expect(await readdir(join(workspace, 'forced-trusted'))).to.not.include(
+      'target.registration.json',
+    );
   });
 });

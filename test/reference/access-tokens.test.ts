@@ -11,6 +11,8 @@ const CLIENT: RegisteredClient = {
   authMethod: 'client_secret_basic',
   acceptedIssuers: [],
   selfSignedCertificates: [],
+  assertionKeys: [],
+  boundTokens: true,
   grantTypes: ['client_credentials'],
   redirectUris: [],
   autoApprove: false,

@@ -30,6 +30,36 @@ async function publicTokens(ref: RunningReference) {
   return answer.json as { access_token: string; refresh_token: string };
 }
 
+const CLIENT_B_DN = 'CN=client-b,OU=clients,O=mtls-conformance,C=US';
+
+function basic(clientId: string, secret: string): Record<string, string> {
+  return { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` };
+}
+
+/** secret-client's client_credentials request, with `identity`'s certificate. */
+async function secretClientToken(ref: RunningReference, identity: string | null) {
+  const { client_secret: secret = '' } = ref.targetClient('secret-client');
+  return ref.token(identity, { grant_type: 'client_credentials' }, basic('secret-client', secret));
+}
+
+/** A tls_client_auth client registered for client-b's subject (RFC 7591), with its credentials. */
+async function registeredForClientB(ref: RunningReference) {
+  const registered = await ref.register({
+    token_endpoint_auth_method: 'tls_client_auth',
+    tls_client_auth_subject_dn: CLIENT_B_DN,
+  });
+  if (registered.status !== 201) throw new Error(`registration: ${registered.text}`);
+  const {
+    client_id: clientId,
+    registration_client_uri: uri,
+    registration_access_token: token,
+  } = registered.json as Record<
+    'client_id' | 'registration_client_uri' | 'registration_access_token',
+    string
+  >;
+  return { clientId, uri, headers: { authorization: `Bearer ${token}` } };
+}
+
 async function registeredSubjectless(ref: RunningReference) {
   return ref.register({ token_endpoint_auth_method: 'tls_client_auth' });
 }
@@ -410,6 +440,103 @@ const PROBES: Record<DefectName, DefectProbe> = {
     conformant: [400],
     defective: [201, 200],
   },
+  'bound-token-without-certificate': {
+    probe: async (ref) => status(await secretClientToken(ref, null)),
+    conformant: 400,
+    defective: 200,
+  },
+  'bind-only-mtls-clients': {
+    probe: async (ref, fixture) =>
+      jwtCnf((await secretClientToken(ref, 'client-b')).json.access_token) ===
+      fixture.x5t('client-b'),
+    conformant: true,
+    defective: false,
+  },
+  'refresh-token-any-client': {
+    probe: async (ref) => {
+      const { refresh_token: stolen = '' } = ref.targetClient('secret-post-client');
+      return status(
+        await ref.token('client-b', {
+          grant_type: 'refresh_token',
+          refresh_token: stolen,
+          ...(await ref.clientAssertion('jwt-client', 'client-b')),
+        }),
+      );
+    },
+    conformant: 400,
+    defective: 200,
+  },
+  'userinfo-ignores-binding': {
+    probe: async (ref) => {
+      const token = await ref.accessToken('client-a', 'client-a');
+      return [
+        status(await ref.userinfo('client-a', token)),
+        status(await ref.userinfo(null, token)),
+      ];
+    },
+    conformant: [200, 401],
+    defective: [200, 200],
+  },
+  'secret-client-by-certificate': {
+    probe: async (ref) => status(await ref.clientCredentials('client-b', 'secret-client')),
+    conformant: 401,
+    defective: 200,
+  },
+  'introspection-without-client-auth': {
+    probe: async (ref) => {
+      const token = await ref.accessToken('client-a', 'client-a');
+      const answer = await ref.fixture.call(null, ref.url('/introspect'), {
+        form: { client_id: 'client-a', token },
+      });
+      return [answer.status, answer.json?.active];
+    },
+    conformant: [401, undefined],
+    defective: [200, true],
+  },
+  'revocation-without-client-auth': {
+    probe: async (ref) => {
+      const token = await ref.accessToken('client-a', 'client-a');
+      const answer = await ref.fixture.call(null, ref.url('/revoke'), {
+        form: { client_id: 'client-a', token },
+      });
+      return [answer.status, status(await ref.resource('client-a', token))];
+    },
+    conformant: [401, 200],
+    defective: [200, 401],
+  },
+  'par-without-client-auth': {
+    probe: async (ref) => {
+      const push = (identity: string | null) =>
+        ref.par(identity, {
+          client_id: 'client-a',
+          response_type: 'code',
+          redirect_uri: 'https://client.example.test/callback',
+        });
+      return [status(await push('client-a')), status(await push(null))];
+    },
+    conformant: [201, 401],
+    defective: [201, 201],
+  },
+  'registration-management-without-mtls': {
+    probe: async (ref) => {
+      const { uri, headers } = await registeredForClientB(ref);
+      return [
+        status(await ref.fixture.call('client-b', uri, { headers })),
+        status(await ref.fixture.call(null, uri, { headers })),
+      ];
+    },
+    conformant: [200, 401],
+    defective: [200, 200],
+  },
+  'deleted-client-still-accepted': {
+    probe: async (ref) => {
+      const { clientId, uri, headers } = await registeredForClientB(ref);
+      const deleted = await ref.fixture.call('client-b', uri, { method: 'DELETE', headers });
+      return [deleted.status, status(await ref.clientCredentials('client-b', clientId))];
+    },
+    conformant: [204, 401],
+    defective: [204, 200],
+  },
   'self-signed-registration-without-x5c': {
     probe: async (ref, fixture) => {
       const cert = new X509Certificate(fixture.files('self-signed-client').certPem);
@@ -466,7 +593,9 @@ describe('reference server defect switches', function () {
     expect(Object.keys(PROBES).sort()).to.deep.equal(DEFECTS.map((d) => d.name).sort());
     for (const defect of DEFECTS) {
       expect(defect.fails, defect.name).to.not.be.empty;
-      for (const id of defect.fails) expect(id).to.match(/^(DISC|PKI|SELF|BIND|REG|PUB)-\d\d$/);
+      for (const id of defect.fails) {
+        expect(id).to.match(/^(DISC|PKI|SELF|BIND|REG|PUB|HOK|EP)-\d\d$/);
+      }
     }
   });
 

@@ -3,10 +3,13 @@
  * start, reused after), an undici Agent per identity (never shared, no TLS session cache), and
  * small request helpers that return status, headers and parsed JSON.
  */
+
+import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeJwt } from 'jose';
+import { expect } from 'chai';
+import { calculateJwkThumbprint, decodeJwt, type JWK, SignJWT } from 'jose';
 import { Agent, request } from 'undici';
 import type { CertManifest } from '../../lib/certs/manifest.js';
 import { readManifest } from '../../lib/certs/manifest.js';
@@ -44,6 +47,11 @@ interface IdentityFiles {
 
 export const REDIRECT_URI = 'https://client.example.test/callback';
 
+/** The target config a reference server writes about itself, as far as tests read it. */
+interface TargetConfigJson {
+  clients: Array<Record<string, string>>;
+}
+
 export class ReferenceFixture {
   readonly stateDir: string;
   readonly certsDir: string;
@@ -78,7 +86,9 @@ export class ReferenceFixture {
   async start(opts: Omit<ReferenceServerOptions, 'stateDir'> = {}): Promise<RunningReference> {
     const server = await startReferenceServer({ stateDir: this.stateDir, ...opts });
     this.running.add(server);
-    return new RunningReference(this, server, () => this.running.delete(server));
+    // Read now: the next server started in this state dir rewrites the file with its secrets.
+    const config = JSON.parse(await readFile(server.targetConfigPath, 'utf8')) as TargetConfigJson;
+    return new RunningReference(this, server, config, () => this.running.delete(server));
   }
 
   /** A CA of the set as a MintedCert, to issue extra test certificates from. */
@@ -196,6 +206,7 @@ export class RunningReference {
   constructor(
     readonly fixture: ReferenceFixture,
     readonly server: ReferenceServer,
+    private readonly config: TargetConfigJson,
     private readonly forget: () => void,
   ) {}
 
@@ -273,6 +284,52 @@ export class RunningReference {
     return this.fixture.call(null, this.url('/register'), { json: metadata });
   }
 
+  userinfo(identity: string | null, token: string): Promise<HttpAnswer> {
+    return this.fixture.call(identity, this.url('/userinfo'), {
+      headers: { authorization: `Bearer ${token}` },
+    });
+  }
+
+  /** A pushed authorization request (RFC 9126) with `form` as sent. */
+  par(identity: string | null, form: Record<string, string>): Promise<HttpAnswer> {
+    return this.fixture.call(identity, this.url('/par'), { form });
+  }
+
+  /** A clients[] entry of the target config the server wrote (secrets, refresh tokens). */
+  targetClient(name: string): Record<string, string> {
+    const client = this.config.clients.find((c) => c.name === name);
+    if (client === undefined) throw new Error(`no client ${name} in the target config`);
+    return client;
+  }
+
+  /** An RFC 7523 client assertion for `clientId`, signed with `identity`'s key (kid: thumbprint). */
+  async clientAssertion(
+    clientId: string,
+    identity: string,
+    opts: { audience?: string; jti?: string } = {},
+  ): Promise<Record<string, string>> {
+    const key = createPrivateKey(this.fixture.files(identity).keyPem);
+    const kid = await calculateJwkThumbprint(
+      createPublicKey(key).export({ format: 'jwk' }) as JWK,
+      'sha256',
+    );
+    const now = Math.floor(Date.now() / 1000);
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid })
+      .setIssuer(clientId)
+      .setSubject(clientId)
+      .setAudience(opts.audience ?? this.url('/token'))
+      .setJti(opts.jti ?? randomUUID())
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .sign(key);
+    return {
+      client_id: clientId,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+    };
+  }
+
   /** Runs the authorization-code + PKCE flow for the public client with `identity`'s cert. */
   async authorizationCodeTokens(identity: string): Promise<HttpAnswer> {
     const verifier = 'v'.repeat(43);
@@ -305,6 +362,17 @@ export class RunningReference {
     this.forget();
     await this.server.close();
   }
+}
+
+/** An RFC 6749 §5.2 error answer with `status` and `error`, and no token. */
+export function expectOAuthError(
+  answer: { status: number; json: { error?: unknown } },
+  status: number,
+  error: string,
+): void {
+  expect(answer.status, JSON.stringify(answer.json)).to.equal(status);
+  expect(answer.json?.error).to.equal(error);
+  expect(answer.json).to.not.have.property('access_token');
 }
 
 /** The `cnf["x5t#S256"]` of a JWT access token, or undefined. */

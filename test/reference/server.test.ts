@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { x5tS256 } from '../../lib/certs/thumbprint.js';
 import {
+  expectOAuthError,
   type ReferenceFixture as Fixture,
   jwtCnf,
   REDIRECT_URI,
@@ -12,16 +13,6 @@ import {
 } from './reference-fixture.js';
 
 const VICTIM_DN = 'CN=client-a,OU=clients,O=mtls-conformance,C=US';
-
-function expectOAuthError(
-  answer: { status: number; json: { error?: unknown } },
-  status: number,
-  error: string,
-) {
-  expect(answer.status, JSON.stringify(answer.json)).to.equal(status);
-  expect(answer.json?.error).to.equal(error);
-  expect(answer.json).to.not.have.property('access_token');
-}
 
 describe('reference server (conformant)', function () {
   this.timeout(20_000);
@@ -83,7 +74,9 @@ describe('reference server (conformant)', function () {
         'client-a-san-email',
         'self-signed-client',
         'public-client',
+        'jwt-client',
         'secret-client',
+        'secret-post-client',
       ]);
       expect(config.clients[0]).to.deep.equal({
         name: 'client-a',
@@ -91,7 +84,9 @@ describe('reference server (conformant)', function () {
         auth: 'tls_client_auth',
         identity: 'client-a',
         subject_dn: VICTIM_DN,
+        redirect_uri: REDIRECT_URI,
       });
+      expect(config.registration).to.deep.equal({ management_requires_mtls: true });
     });
 
     it('publishes the signing key; tokens are ES256 at+jwt verifiable with it', async () => {
@@ -387,18 +382,47 @@ describe('reference server (conformant)', function () {
       expect((await ref.clientCredentials('registered-dyn', clientId)).status).to.equal(200);
       expect((await ref.clientCredentials('client-a', clientId)).status).to.equal(401);
 
-      // RFC 7592: read with the registration access token, then delete.
+      // RFC 7592: read with the registration access token and the client's certificate (the
+      // open-banking rule), update, then delete.
       const uri = registered.json.registration_client_uri as string;
       const auth = { authorization: `Bearer ${registered.json.registration_access_token}` };
-      const read = await fixture.call(null, uri, { headers: auth });
+      const read = await fixture.call('registered-dyn', uri, { headers: auth });
       expect(read.status).to.equal(200);
       expect(read.json.client_id).to.equal(clientId);
       expect(
-        (await fixture.call(null, uri, { headers: { authorization: 'Bearer wrong' } })).status,
+        (await fixture.call('registered-dyn', uri, { headers: { authorization: 'Bearer wrong' } }))
+          .status,
       ).to.equal(401);
-      expect((await fixture.call(null, uri, { method: 'DELETE', headers: auth })).status).to.equal(
-        204,
+      expectOAuthError(await fixture.call(null, uri, { headers: auth }), 401, 'invalid_client');
+      expectOAuthError(
+        await fixture.call('client-a', uri, { headers: auth }),
+        401,
+        'invalid_client',
       );
+      const update = { ...read.json, client_name: 'renamed' };
+      for (const name of [
+        'registration_access_token',
+        'registration_client_uri',
+        'client_id_issued_at',
+      ]) {
+        delete update[name];
+      }
+      expect(
+        (await fixture.call(null, uri, { method: 'PUT', json: update, headers: auth })).status,
+      ).to.equal(401);
+      const updated = await fixture.call('registered-dyn', uri, {
+        method: 'PUT',
+        json: update,
+        headers: auth,
+      });
+      expect(updated.status, updated.text).to.equal(200);
+      expect(updated.json).to.include({ client_id: clientId, client_name: 'renamed' });
+      expect((await fixture.call(null, uri, { method: 'DELETE', headers: auth })).status).to.equal(
+        401,
+      );
+      expect(
+        (await fixture.call('registered-dyn', uri, { method: 'DELETE', headers: auth })).status,
+      ).to.equal(204);
       expect((await ref.clientCredentials('registered-dyn', clientId)).status).to.equal(401);
     });
 
@@ -474,6 +498,8 @@ describe('reference server (conformant)', function () {
           introspection_endpoint: `${aliased.server.mtlsUrl}/introspect`,
           revocation_endpoint: `${aliased.server.mtlsUrl}/revoke`,
           registration_endpoint: `${aliased.server.mtlsUrl}/register`,
+          userinfo_endpoint: `${aliased.server.mtlsUrl}/userinfo`,
+          pushed_authorization_request_endpoint: `${aliased.server.mtlsUrl}/par`,
         });
         expect(metadata.json.token_endpoint).to.equal(`${aliased.issuer}/token`);
         const conventional = await fixture.call('client-a', `${aliased.issuer}/token`, {

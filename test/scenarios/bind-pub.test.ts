@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { SignJWT, UnsecuredJWT } from 'jose';
+import { clientCredentials } from '../../lib/client-auth/credentials.js';
 import { ResultSanitizer } from '../../lib/output/sanitize-result.js';
 import { SecretRegistry } from '../../lib/output/secret-registry.js';
 import { RunMemo, ScenarioContext } from '../../lib/scenarios/context.js';
@@ -14,7 +15,6 @@ import {
   expectBoundTo,
   jwtClaims,
 } from '../../lib/scenarios/steps/binding.js';
-import { clientAuthentication } from '../../lib/scenarios/steps/client-authentication.js';
 import type { Target, TargetClient } from '../../lib/target/target.js';
 import type { IdentityDispatchers } from '../../lib/tls/dispatchers.js';
 import type { Identity } from '../../lib/tls/identity.js';
@@ -149,18 +149,23 @@ describe('BIND/PUB steps', () => {
       name: 'c',
       clientId: 'client a',
       auth: 'tls_client_auth',
+      bound: false,
       grant: { type: 'client_credentials' },
     };
 
-    it('mTLS and public clients send client_id; client_secret_basic sends Basic', () => {
-      expect(clientAuthentication(base)).to.deep.equal({
+    const target = { endpoints: {}, mtlsEndpoints: {} };
+    const credentials = (client: TargetClient) =>
+      clientCredentials({ target, client, url: 'https://as.example/introspect' });
+
+    it('mTLS and public clients send client_id; client_secret_basic sends Basic', async () => {
+      expect(await credentials(base)).to.deep.equal({
         form: { client_id: 'client a' },
         headers: {},
       });
-      expect(clientAuthentication({ ...base, auth: 'none' }).form).to.deep.equal({
+      expect((await credentials({ ...base, auth: 'none' })).form).to.deep.equal({
         client_id: 'client a',
       });
-      const basic = clientAuthentication({
+      const basic = await credentials({
         ...base,
         auth: 'client_secret_basic',
         clientSecret: 's:1',

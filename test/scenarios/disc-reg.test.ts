@@ -132,6 +132,7 @@ describe('DISC and REG scenarios against scripted servers', function () {
           auth: 'tls_client_auth',
           identity: clientA,
           subject: { kind: 'subject_dn', value: clientA.subject },
+          bound: false,
           grant: { type: 'client_credentials' },
         },
       ],

@@ -120,9 +120,10 @@ describe('target config errors', () => {
     it('unknown key', async () => {
       await expectRejected(
         offlineConfig({ clients: [client({ cert: './x.pem' })] }),
-        'target.yaml: clients[0]: unknown key "cert" (allowed: name, client_id, auth, identity, ' +
-          'subject_dn, san_dns, san_uri, san_ip, san_email, client_secret, grant, refresh_token, ' +
-          'redirect_uri, scope)',
+        'target.yaml: clients[0]: unknown key "cert" (allowed: name, client_id, auth, bound, ' +
+          'identity, subject_dn, san_dns, san_uri, san_ip, san_email, client_secret, ' +
+          'assertion_key, token_endpoint_auth_signing_alg, assertion_audience, jwks_uri, grant, ' +
+          'refresh_token, redirect_uri, scope)',
         cli,
       );
     });
@@ -232,7 +233,7 @@ describe('target config errors', () => {
     it('value outside an enum', async () => {
       await expectRejected(
         offlineConfig({ clients: [client({ auth: 'mtls' })] }),
-        'target.yaml: clients[0].auth: must be one of tls_client_auth, self_signed_tls_client_auth, none, client_secret_basic',
+        'target.yaml: clients[0].auth: must be one of tls_client_auth, self_signed_tls_client_auth, none, client_secret_basic, client_secret_post, private_key_jwt',
         loader,
       );
     });
@@ -372,8 +373,8 @@ describe('target config errors', () => {
         loader,
       );
       await expectRejected(
-        offlineConfig({ clients: [client({ redirect_uri: 'https://app.example/cb' })] }),
-        'target.yaml: clients[0].redirect_uri: only used with grant authorization_code',
+        offlineConfig({ clients: [client({ redirect_uri: '/cb' })] }),
+        'target.yaml: clients[0].redirect_uri: must be an absolute http(s) URL, got "/cb"',
         loader,
       );
     });

@@ -1,111 +1,28 @@
 import { dnEquals, parseDn } from '../../certs/rfc4514.js';
 import { quotedJson } from '../../output/quote.js';
-import type { Identity } from '../../tls/identity.js';
 import type { ScenarioContext } from '../context.js';
 import { check, ScenarioFailure, ScenarioSkip } from '../outcome.js';
 import { needs } from '../requirements.js';
 import { defineScenario, type Scenario } from '../scenario.js';
 import { describeResult } from '../steps/describe.js';
 import {
+  registeredPkiClient,
+  requireRegisteredClientAuthenticates,
+  requireRegistrationWorks,
+} from '../steps/registered-pki-client.js';
+import {
   baseClientMetadata,
-  deleteRegisteredClient,
   expectRegistrationRejected,
   jwkWithoutX5c,
   type RegistrationAttempt,
-  registerClient,
   registeredTargetClient,
   registrationRunTag,
   registrationSubject,
   withRegistration,
 } from '../steps/registration.js';
-import {
-  expectTokenIssued,
-  expectTokenRejected,
-  requestToken,
-  type TokenAttempt,
-} from '../steps/token.js';
+import { expectTokenIssued, expectTokenRejected, requestToken } from '../steps/token.js';
 
 const REG_REQUIRES = [needs.token, needs.registration, needs.testCa];
-
-/**
- * REG-01's flow, run once and shared: register a tls_client_auth client by the subject DN of a
- * certificate minted for this run, get a token with that certificate, delete the client. It is
- * also the positive control of REG-02…06 (registration works at all; a registered client can
- * authenticate), and the certificate it mints is what the run presents at the registration
- * endpoint (an mTLS alias may insist on one).
- */
-interface PkiRegistration {
-  identity: Identity;
-  sent: Record<string, unknown>;
-  attempt: RegistrationAttempt;
-  token?: TokenAttempt;
-  cleanupProblem?: string;
-}
-
-function registeredPkiClient(ctx: ScenarioContext): Promise<PkiRegistration> {
-  return ctx.shared('registration:pki-client', async () => {
-    const tag = await registrationRunTag(ctx);
-    const identity = await ctx.identities.issued(
-      `reg-client-${tag}`,
-      registrationSubject(tag, 'client'),
-    );
-    const sent = {
-      ...baseClientMetadata(ctx, { tag, purpose: 'REG-01' }),
-      token_endpoint_auth_method: 'tls_client_auth',
-      tls_client_auth_subject_dn: identity.subject,
-    };
-    const attempt = await registerClient(ctx, {
-      label: 'register a tls_client_auth client by tls_client_auth_subject_dn',
-      metadata: sent,
-      identity,
-    });
-    const flow: PkiRegistration = { identity, sent, attempt };
-    try {
-      if (attempt.registered) {
-        flow.token = await requestToken(ctx, {
-          label: 'token request as the newly registered client with its certificate',
-          client: registeredTargetClient(attempt.registered, {
-            name: 'registered tls_client_auth client',
-            auth: 'tls_client_auth',
-            identity,
-            subject: { kind: 'subject_dn', value: identity.subject },
-          }),
-          identity,
-        });
-      }
-    } finally {
-      const problem = await deleteRegisteredClient(ctx, attempt, identity);
-      if (problem !== undefined) flow.cleanupProblem = problem;
-    }
-    return flow;
-  });
-}
-
-/** The control of REG-02…05: a well-formed registration is accepted. */
-async function requireRegistrationWorks(ctx: ScenarioContext): Promise<PkiRegistration> {
-  const flow = await registeredPkiClient(ctx);
-  if (!flow.attempt.registered) {
-    throw new ScenarioSkip(
-      `precondition failed: a well-formed tls_client_auth registration was not accepted either (${describeResult(flow.attempt.result)}; see REG-01), so a rejection here would prove nothing`,
-    );
-  }
-  return flow;
-}
-
-/** The control of REG-06: a registered client authenticates with the certificate it names. */
-async function requireRegisteredClientAuthenticates(
-  ctx: ScenarioContext,
-): Promise<PkiRegistration> {
-  const flow = await requireRegistrationWorks(ctx);
-  const token = flow.token;
-  const issued = token?.result.kind === 'response' && token.result.status === 200;
-  if (!token || !issued || token.accessToken === undefined) {
-    throw new ScenarioSkip(
-      `precondition failed: a client registered by tls_client_auth_subject_dn got no token with its own certificate (${token ? describeResult(token.result) : 'no token request'}; see REG-01), so a rejection here would prove nothing`,
-    );
-  }
-  return flow;
-}
 
 /** Metadata RFC 8705 §2.1.2 / §2.2.2 says a client must not send; REG-02…04 and REG-06. */
 interface FaultyRegistration {

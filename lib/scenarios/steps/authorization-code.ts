@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Identity } from '../../tls/identity.js';
 import type { ScenarioContext } from '../context.js';
 import { ScenarioSkip } from '../outcome.js';
 import type { ClientWithIdentity } from '../roles.js';
@@ -15,6 +16,7 @@ import { requestToken, type TokenAttempt } from './token.js';
 export async function authorizationCodeTokens(
   ctx: ScenarioContext,
   who: ClientWithIdentity,
+  exchange: { identity: Identity | null; label?: string } = { identity: who.identity },
 ): Promise<TokenAttempt> {
   const { client } = who;
   if (client.grant.type !== 'authorization_code') {
@@ -30,9 +32,9 @@ export async function authorizationCodeTokens(
     codeChallenge: pkce.challenge,
   });
   return requestToken(ctx, {
-    label: `authorization code exchange by ${client.name} with its certificate`,
+    label: exchange.label ?? `authorization code exchange by ${client.name} with its certificate`,
     client,
-    identity: who.identity,
+    identity: exchange.identity,
     grant: {
       ...ctx.target.tokenParams,
       grant_type: 'authorization_code',

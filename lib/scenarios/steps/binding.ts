@@ -2,7 +2,7 @@ import { decodeJwt } from 'jose';
 import type { Identity } from '../../tls/identity.js';
 import type { ScenarioContext } from '../context.js';
 import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
-import { bindingClient } from '../roles.js';
+import { bindingClient, type ClientWithIdentity } from '../roles.js';
 import { isObject } from './describe.js';
 import { expectIntrospectionAnswer, introspect } from './introspection.js';
 
@@ -52,16 +52,17 @@ export interface Binding {
 
 /**
  * Reads the binding of an access token: from its claims when it is a JWT, else by introspection
- * as the binding client (an opaque token means nothing to anyone else).
+ * as `caller`, by default the binding client (an opaque token means nothing to anyone else;
+ * some servers describe a token only to the client it was issued to).
  */
 export async function readBinding(
   ctx: ScenarioContext,
-  opts: { accessToken: string; label: string },
+  opts: { accessToken: string; label: string; caller?: ClientWithIdentity },
 ): Promise<Binding> {
   const claims = jwtClaims(opts.accessToken);
   if (claims) return { format: 'jwt', source: 'jwt', thumbprint: cnfThumbprint(claims) };
   const opaque = { format: 'opaque', source: 'introspection', thumbprint: undefined } as const;
-  const caller = bindingClient(ctx.target);
+  const caller = opts.caller ?? bindingClient(ctx.target);
   if (!ctx.target.mtlsEndpoints.introspection || !caller) {
     return {
       ...opaque,

@@ -2,6 +2,7 @@ import type { ExchangeResult } from '../../tls/exchange.js';
 import type { ScenarioContext } from '../context.js';
 import { ScenarioSkip } from '../outcome.js';
 import { bindingClient, type ClientWithIdentity } from '../roles.js';
+import { audienceMismatch } from './audience.js';
 import { accessTokenFormat, type TokenFormat } from './binding.js';
 import { describeResult } from './describe.js';
 import { callResource } from './resource.js';
@@ -106,9 +107,21 @@ export async function requireServedWithBoundCertificate(ctx: ScenarioContext): P
   const { token, result } = await resourceWithBoundCertificate(ctx);
   const expected = ctx.target.resource?.expectedStatus ?? 200;
   if (result.kind !== 'response' || result.status !== expected) {
+    const diagnosis = resourceAudienceMismatch(ctx, token.accessToken);
     throw new ScenarioSkip(
-      `precondition failed: the resource did not serve the bound token with the certificate it is bound to (${describeResult(result)}; see BIND-02), so a refusal here would prove nothing`,
+      `precondition failed: the resource did not serve the bound token with the certificate it is bound to (${describeResult(result)}; see BIND-02)${diagnosis === undefined ? '' : `; ${diagnosis}`}, so a refusal here would prove nothing`,
     );
   }
   return token;
+}
+
+/** The audience diagnosis (audienceMismatch) for a token the configured resource refused. */
+export function resourceAudienceMismatch(
+  ctx: ScenarioContext,
+  accessToken: string,
+): string | undefined {
+  const url = ctx.target.resource?.url;
+  return url === undefined
+    ? undefined
+    : audienceMismatch(ctx.target, accessToken, { url, what: 'resource' });
 }

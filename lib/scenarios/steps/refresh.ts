@@ -9,9 +9,11 @@ import { requestToken, type TokenAttempt } from './token.js';
 export interface RefreshRequest {
   label: string;
   who: ClientWithIdentity;
-  /** The certificate presented at refresh: the client's own, or another one for a negative. */
-  identity: Identity;
+  /** The certificate presented at refresh: the client's own, another one, or none (null). */
+  identity: Identity | null;
   refreshToken: string;
+  /** Send the client_id alone, none of the client's credentials (HOK-06). */
+  withoutCredentials?: boolean;
 }
 
 /** The refresh_token grant (RFC 6749 §6) over the token endpoint's mTLS alias. */
@@ -28,6 +30,7 @@ export function refreshAccessToken(
       grant_type: 'refresh_token',
       refresh_token: req.refreshToken,
     },
+    ...(req.withoutCredentials === true ? { withoutCredentials: true } : {}),
   });
 }
 

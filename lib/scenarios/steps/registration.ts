@@ -200,6 +200,8 @@ export function registeredTargetClient(
     clientId: registered.clientId,
     auth: opts.auth,
     identity: opts.identity,
+    // baseClientMetadata asks for certificate-bound tokens (RFC 8705 §3.4).
+    bound: true,
     grant: { type: 'client_credentials' },
   };
   if (opts.subject) client.subject = opts.subject;

@@ -13,6 +13,23 @@ export function revokeToken(ctx: ScenarioContext, req: RevocationRequest): Promi
 }
 
 /**
+ * Clean-up after a scenario that left a live token: its own client revokes it. Whether that
+ * works is BIND-11's question, not the caller's: the answer is recorded, never judged.
+ */
+export async function revokeOwnToken(
+  ctx: ScenarioContext,
+  owner: TokenCall['caller'],
+  accessToken: string,
+): Promise<void> {
+  await revokeToken(ctx, {
+    label: `clean-up: revocation by ${owner.client.name}`,
+    caller: owner,
+    token: accessToken,
+    tokenTypeHint: 'access_token',
+  });
+}
+
+/**
  * The token's own client revoked it: RFC 7009 §2.2 answers 200. A server that does not revoke
  * access tokens at all says `unsupported_token_type` (§2.2.1): nothing to judge, so skip.
  */

@@ -25,6 +25,11 @@ export type ReplayKind =
 export interface Replay {
   label: string;
   result: ExchangeResult;
+  /**
+   * BIND-06: the forwarding header this request carried, and the replay kind that is the same
+   * request without it (its control, BIND-03's or BIND-04's).
+   */
+  header?: { name: string; control: 'another-client' | 'no-certificate' };
 }
 
 /**
@@ -44,15 +49,23 @@ async function makeReplays(
   const replay = async (
     label: string,
     identity: Identity | null,
-    headers?: Record<string, string>,
+    header?: { name: string; value: string },
   ): Promise<Replay> => ({
     label,
     result: await callResource(ctx, {
       label,
       accessToken: token.accessToken,
       identity,
-      ...(headers ? { headers } : {}),
+      ...(header ? { headers: { [header.name]: header.value } } : {}),
     }),
+    ...(header
+      ? {
+          header: {
+            name: header.name,
+            control: identity === null ? 'no-certificate' : 'another-client',
+          },
+        }
+      : {}),
   });
   const attacker = attackerFor(ctx.target, token.who.identity);
   switch (kind) {
@@ -75,15 +88,14 @@ async function makeReplays(
       // the transcripts then read in a fixed order.
       const out: Replay[] = [];
       for (const header of forwardedCertHeaders(token.who.identity, ctx.target.forwardedHeaders)) {
-        const headers = { [header.name]: header.value };
         const via = `${header.name} (${header.convention})`;
-        out.push(await replay(`no certificate + ${via}`, null, headers));
+        out.push(await replay(`no certificate + ${via}`, null, header));
         if (attacker) {
           out.push(
             await replay(
               `${attacker.identity.name}'s certificate + ${via}`,
               attacker.identity,
-              headers,
+              header,
             ),
           );
         }

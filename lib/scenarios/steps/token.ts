@@ -1,3 +1,5 @@
+import { basicCredentials } from '../../client-auth/client-secret.js';
+import { clientCredentials } from '../../client-auth/credentials.js';
 import type { TargetClient } from '../../target/target.js';
 import type { ExchangeResult } from '../../tls/exchange.js';
 import type { Identity } from '../../tls/identity.js';
@@ -20,6 +22,8 @@ export interface TokenRequest {
   grant?: Record<string, string>;
   /** Add a client_secret as well, as a Basic header or in the body (PKI-12). */
   extraSecret?: 'basic' | 'body';
+  /** Send the client_id alone, none of the client's credentials (HOK-06). */
+  withoutCredentials?: boolean;
   headers?: Record<string, string>;
 }
 
@@ -36,18 +40,20 @@ export async function requestToken(ctx: ScenarioContext, req: TokenRequest): Pro
   const url = ctx.target.mtlsEndpoints.token;
   if (!url) throw new ScenarioSkip('no token_endpoint in metadata or config');
   const clientId = req.clientId === undefined ? req.client.clientId : req.clientId;
-  const form: Record<string, string> = {
-    ...(req.grant ?? clientCredentialsGrant(ctx, req.client)),
+  const grant = req.grant ?? clientCredentialsGrant(ctx, req.client);
+  const auth = await clientCredentials({
+    target: ctx.target,
+    client: req.client,
+    url,
+    clientId,
+    ...(req.withoutCredentials === true ? { withoutCredentials: true } : {}),
+  });
+  const form: Record<string, string> = { ...grant, ...auth.form };
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    ...req.headers,
+    ...auth.headers,
   };
-  const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
-  if (req.client.auth === 'client_secret_basic' && req.client.clientSecret !== undefined) {
-    headers.authorization = basicCredentials(
-      clientId ?? req.client.clientId,
-      req.client.clientSecret,
-    );
-  } else if (clientId !== null) {
-    form.client_id = clientId;
-  }
   if (req.extraSecret === 'basic') {
     headers.authorization = basicCredentials(clientId ?? req.client.clientId, STRAY_SECRET);
   } else if (req.extraSecret === 'body') {
@@ -80,13 +86,6 @@ export function clientCredentialsGrant(
   return params;
 }
 
-/** RFC 6749 §2.3.1 client_secret_basic credentials. */
-export function basicCredentials(clientId: string, secret: string): string {
-  // RFC 6749 §2.3.1: both parts form-urlencoded before base64.
-  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
-  return `Basic ${Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64')}`;
-}
-
 function tokenAttempt(result: ExchangeResult): TokenAttempt {
   const attempt: TokenAttempt = { result };
   if (result.kind === 'response' && isObject(result.json)) {
@@ -97,6 +96,17 @@ function tokenAttempt(result: ExchangeResult): TokenAttempt {
     if (typeof token_type === 'string') attempt.tokenType = token_type;
   }
   return attempt;
+}
+
+/** HTTP 200 with an access token. */
+export function isTokenIssued(
+  attempt: TokenAttempt,
+): attempt is TokenAttempt & { accessToken: string } {
+  return (
+    attempt.result.kind === 'response' &&
+    attempt.result.status === 200 &&
+    attempt.accessToken !== undefined
+  );
 }
 
 /** The token endpoint must have issued an access token. Returns it. */
