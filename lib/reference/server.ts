@@ -17,6 +17,7 @@ import { json, OAuthProblem, type Reply, writeReply } from './http.js';
 import { introspectionEndpoint } from './introspection.js';
 import { jwksEndpoint } from './jwks.js';
 import { metadataEndpoint } from './metadata.js';
+import { type PublicOrigins, resolvePublicOrigins } from './public-origin.js';
 import { pushedAuthorizationEndpoint } from './pushed-authorization.js';
 import { RecentlyUsed } from './recently-used.js';
 import { referenceClients } from './reference-clients.js';
@@ -44,6 +45,13 @@ export interface ReferenceServerOptions {
   port?: number;
   /** Run a second, certificate-requesting listener published in `mtls_endpoint_aliases`. */
   aliases?: boolean;
+  /** Port of the mTLS listener (with aliases); 0 (default) picks a free one. */
+  mtlsPort?: number;
+  /**
+   * Publish the issuer and endpoints at these origins (a proxy in front of the server) instead
+   * of the listeners' own addresses; see public-origin.ts. With aliases both must be given.
+   */
+  publicOrigins?: PublicOrigins;
   tokenFormat?: TokenFormat;
   defects?: readonly DefectName[];
   /** Key type when the certificate set has to be minted. */
@@ -70,6 +78,8 @@ export interface ReferenceServer {
   targetConfigPath: string;
   /** Base URL of the listener that requests client certificates (== issuer without aliases). */
   mtlsUrl: string;
+  /** Where the listeners are, as opposed to where they are published (publicOrigins). */
+  listening: { main: string; mtls: string };
   close(): Promise<void>;
 }
 
@@ -149,6 +159,9 @@ function tlsServer(material: ReferenceMaterial, requestCert: boolean): Server {
  * `<stateDir>/target.json` describing it.
  */
 export async function startReferenceServer(opts: ReferenceServerOptions): Promise<ReferenceServer> {
+  const aliases = opts.aliases === true;
+  // Before anything is written: a bad origin is the caller's mistake, not a half-made state dir.
+  const published = resolvePublicOrigins(opts.publicOrigins ?? {}, { aliases });
   const stateDir = resolve(opts.stateDir);
   try {
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
@@ -160,7 +173,6 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
       { cause: err },
     );
   }
-  const aliases = opts.aliases === true;
   const [material, signingKey] = await Promise.all([
     loadReferenceMaterial({
       certsDir: resolve(opts.certsDir ?? join(stateDir, 'certs')),
@@ -210,9 +222,10 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
 
   try {
     const mainPort = await listen(main, opts.port ?? 0);
-    const mtlsPort = aliases ? await listen(mtls, 0) : mainPort;
-    const issuer = `https://${HOST}:${mainPort}`;
-    const mtlsUrl = `https://${HOST}:${mtlsPort}`;
+    const mtlsPort = aliases ? await listen(mtls, opts.mtlsPort ?? 0) : mainPort;
+    const listening = { main: `https://${HOST}:${mainPort}`, mtls: `https://${HOST}:${mtlsPort}` };
+    const issuer = published.main ?? listening.main;
+    const mtlsUrl = aliases ? (published.mtls ?? listening.mtls) : issuer;
     const mainListener: Listener = { name: 'main', baseUrl: issuer };
     const mtlsListener: Listener = { name: 'mtls', baseUrl: mtlsUrl };
     main.on('request', (req, res) => void handle(mainListener, req, res));
@@ -271,6 +284,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
       issuer,
       targetConfigPath,
       mtlsUrl,
+      listening,
       close: async () => {
         await Promise.all(servers.map(closeServer));
       },

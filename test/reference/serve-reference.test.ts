@@ -11,7 +11,12 @@ const CLI = join(process.cwd(), 'dist', 'bin', 'mtls-conformance.js');
 
 interface Started {
   child: ChildProcess;
-  line: { issuer: string; targetConfig: string; pid: number };
+  line: {
+    issuer: string;
+    targetConfig: string;
+    pid: number;
+    listening: { main: string; mtls: string };
+  };
   ms: number;
 }
 
@@ -82,6 +87,10 @@ describe('serve-reference CLI', function () {
     expect(first.line.issuer).to.match(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(first.line.targetConfig).to.equal(join(stateDir, 'target.json'));
     expect(first.line.pid).to.equal(first.child.pid);
+    expect(first.line.listening).to.deep.equal({
+      main: first.line.issuer,
+      mtls: first.line.issuer,
+    });
     const agent = new Agent({
       connect: { ca: await readFile(join(stateDir, 'certs', 'root-ca.pem'), 'utf8') },
     });

@@ -6,6 +6,9 @@ import { DEFECTS, parseDefects } from '../../reference/defects.js';
 
 interface ServeReferenceArgs {
   port: number;
+  'mtls-port': number;
+  'public-origin'?: string;
+  'public-mtls-origin'?: string;
   'state-dir': string;
   aliases: boolean;
   'token-format': TokenFormat;
@@ -31,6 +34,13 @@ function defectList(): string {
   }).join('\n');
 }
 
+function checkPort(port: number, option: string): number {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`serve-reference: ${option} must be an integer from 0 to 65535`);
+  }
+  return port;
+}
+
 /** Resolves on the first SIGINT or SIGTERM. */
 function untilSignalled(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -54,8 +64,13 @@ export const serveReferenceCommand: CommandModule<object, ServeReferenceArgs> = 
           'Starts a conformant OAuth 2.0 mTLS authorization server and resource server on ' +
           '127.0.0.1. Its certificates are minted into STATE-DIR/certs on first use and reused ' +
           'after; STATE-DIR/target.json is a target config for it (`run --target` it as is). ' +
-          'Once listening it prints one JSON line {"issuer","targetConfig","pid"} on stdout. ' +
-          'Stop it with Ctrl-C or SIGTERM.\n\n' +
+          'Once listening it prints one JSON line {"issuer","targetConfig","pid","listening"} on ' +
+          'stdout. Stop it with Ctrl-C or SIGTERM.\n\n' +
+          'Behind a proxy, --public-origin publishes the issuer and every endpoint at the ' +
+          "proxy's origin while the server listens where it does (with --aliases, " +
+          "--public-mtls-origin names the mTLS listener's proxy too). A proxy that passes TLS " +
+          'through (so client certificates reach the server) shows the server certificate, ' +
+          'which names 127.0.0.1 and localhost.\n\n' +
           'Each --defect switches on one realistic bug, to prove the scenarios that target it ' +
           'fail; --list-defects shows them with the catalog IDs they make fail.',
       )
@@ -63,6 +78,20 @@ export const serveReferenceCommand: CommandModule<object, ServeReferenceArgs> = 
         type: 'number',
         default: 0,
         describe: 'Port of the main listener (0 picks a free one)',
+      })
+      .option('mtls-port', {
+        type: 'number',
+        default: 0,
+        describe: 'Port of the mTLS listener with --aliases (0 picks a free one)',
+      })
+      .option('public-origin', {
+        type: 'string',
+        describe:
+          'Publish the issuer and endpoints at this origin (https://host:port of a proxy in front of the server)',
+      })
+      .option('public-mtls-origin', {
+        type: 'string',
+        describe: "With --aliases and --public-origin: the mTLS listener's proxy origin",
       })
       .option('state-dir', {
         type: 'string',
@@ -102,9 +131,10 @@ export const serveReferenceCommand: CommandModule<object, ServeReferenceArgs> = 
       process.stdout.write(`${defectList()}\n`);
       return;
     }
-    const port = args.port;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new UsageError('serve-reference: --port must be an integer from 0 to 65535');
+    const port = checkPort(args.port, '--port');
+    const mtlsPort = checkPort(args['mtls-port'], '--mtls-port');
+    if (mtlsPort !== 0 && !args.aliases) {
+      throw new UsageError('serve-reference: --mtls-port needs --aliases (there is one listener)');
     }
     if (typeof args['state-dir'] !== 'string' || args['state-dir'] === '') {
       throw new UsageError('serve-reference: --state-dir must name a folder');
@@ -116,13 +146,18 @@ export const serveReferenceCommand: CommandModule<object, ServeReferenceArgs> = 
     const server = await startReferenceServer({
       stateDir: args['state-dir'],
       port,
+      mtlsPort,
+      publicOrigins: {
+        ...(args['public-origin'] === undefined ? {} : { main: args['public-origin'] }),
+        ...(args['public-mtls-origin'] === undefined ? {} : { mtls: args['public-mtls-origin'] }),
+      },
       aliases: args.aliases,
       tokenFormat: args['token-format'],
       defects,
       keyType: args['key-type'],
     });
     process.stdout.write(
-      `${JSON.stringify({ issuer: server.issuer, targetConfig: server.targetConfigPath, pid: process.pid })}\n`,
+      `${JSON.stringify({ issuer: server.issuer, targetConfig: server.targetConfigPath, pid: process.pid, listening: server.listening })}\n`,
     );
     await signalled;
     await server.close();
