@@ -1,19 +1,23 @@
 /**
  * The baseline: the catalog's HTTP traffic replayed with nothing but undici, no harness (no
  * x509 library, no mocha, no reports). Same URLs, methods, bodies and identities as a recorded
- * run, one Agent per identity with TLS session caching off, as the harness does; requests are
- * sent one after another in recorded order. Prints {"requests","handshakes","inProcessMs"}.
+ * run, one Agent per identity with TLS session caching off, as the harness does. The scenarios
+ * run in the same lanes as the harness would run them (lib/runner/lanes.ts, the same server
+ * state keys and concurrency); within a scenario, its requests go one after another and its
+ * parallel parts side by side, as recorded. Prints {"requests","handshakes","inProcessMs",…}.
  *
- *   node dist/bench/baseline-client.js <plan.json>
+ *   node dist/bench/baseline-client.js <plan.json> [concurrency]
  */
 import { readFileSync } from 'node:fs';
+import { setImmediate } from 'node:timers/promises';
 import { Agent, buildConnector, request } from 'undici';
-import type { BaselinePlan } from './plan.js';
+import { runInLanes } from '../lib/runner/lanes.js';
+import { type BaselinePlan, countRequests, type PlannedRequest, type PlannedStep } from './plan.js';
 
 const started = performance.now();
-const planFile = process.argv[2];
+const [planFile, concurrencyText = '1'] = process.argv.slice(2);
 if (planFile === undefined) {
-  process.stderr.write('usage: baseline-client.js <plan.json>\n');
+  process.stderr.write('usage: baseline-client.js <plan.json> [concurrency]\n');
   process.exit(2);
 }
 const plan = JSON.parse(readFileSync(planFile, 'utf8')) as BaselinePlan;
@@ -45,7 +49,7 @@ function agentFor(name: string | null): Agent {
 }
 
 let failures = 0;
-for (const req of plan.requests) {
+async function send(req: PlannedRequest): Promise<void> {
   const headers = Object.fromEntries(
     Object.entries(req.headers).filter(([name]) => !DROPPED.has(name.toLowerCase())),
   );
@@ -61,14 +65,38 @@ for (const req of plan.requests) {
     // Refusals at the TLS layer are part of the catalog's traffic: counted, not fatal.
     failures++;
   }
+  // As the harness does (lib/tls/exchange.ts): undici offers the connection again a turn later,
+  // so the next request reuses it rather than paying for a new handshake.
+  await setImmediate();
+  await setImmediate();
 }
+
+const concurrency = Number(concurrencyText);
+
+async function replay(steps: readonly PlannedStep[]): Promise<void> {
+  for (const step of steps) {
+    if (!('parallel' in step)) await send(step);
+    // With one lane the harness runs a scenario's parts one after another too.
+    else if (concurrency > 1) await Promise.all(step.parallel.map((part) => replay(part)));
+    else for (const part of step.parallel) await replay(part);
+  }
+}
+
+await Promise.all(
+  runInLanes(plan.scenarios, {
+    concurrency,
+    start: (scenario) => replay(scenario.steps),
+    notStarted: () => undefined,
+  }),
+);
 await Promise.all([...agents.values()].map((agent) => agent.close()));
 process.stdout.write(
   `${JSON.stringify({
-    requests: plan.requests.length,
+    requests: plan.scenarios.reduce((n, s) => n + countRequests(s.steps), 0),
     transportFailures: failures,
     handshakes,
     agents: agents.size,
+    concurrency,
     inProcessMs: Math.round(performance.now() - started),
   })}\n`,
 );

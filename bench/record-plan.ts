@@ -1,23 +1,60 @@
 /**
- * Runs the catalog once in-process (no reports) and writes the request plan the bare-undici
- * baseline replays: every HTTP exchange of the run in order (method, URL, headers and body as
- * transcribed, i.e. with secrets redacted) and the identity it used, plus each identity's
- * certificate and key. The plan holds private keys of test certificates: mode 0600 in a 0700
+ * Runs the catalog once in-process (no reports, one scenario at a time) and writes the request
+ * plan the bare-undici baseline replays: each scenario's HTTP exchanges in order (method, URL,
+ * headers and body as transcribed, i.e. with secrets redacted) with the identity each used, the
+ * parts it ran side by side, and the server state it touches; plus each identity's certificate
+ * and key. A shared step's requests belong to the scenario that made them (the first in
+ * catalog order to ask). The plan holds private keys of test certificates: mode 0600 in a 0700
  * folder, deleted by the benchmark when done.
  *
  *   node dist/bench/record-plan.js <target.json> <plan.json>
  */
 import 'reflect-metadata';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { writeFile } from 'node:fs/promises';
 import type { San } from '../lib/certs/mint.js';
-import type { TranscriptEvidence } from '../lib/report/run-result.js';
 import { runCatalog } from '../lib/runner/run-catalog.js';
 import { selectScenarios } from '../lib/runner/selection.js';
-import { createRunServices } from '../lib/scenarios/context.js';
+import { createRunServices, ScenarioContext } from '../lib/scenarios/context.js';
 import { IdentityPool, type MintedKind } from '../lib/scenarios/identity-pool.js';
+import { touchedState } from '../lib/scenarios/server-state.js';
 import { loadTarget } from '../lib/target/load-target.js';
 import type { Identity } from '../lib/tls/identity.js';
-import type { BaselinePlan } from './plan.js';
+import type { BaselinePlan, PlannedScenario, PlannedStep } from './plan.js';
+
+/**
+ * Where the exchanges of the code running now are recorded: its scenario's steps, or one part
+ * of an inParallel. The benchmark's own instrumentation of ScenarioContext, in this process only.
+ */
+const flow = new AsyncLocalStorage<PlannedStep[]>();
+const { exchange, inParallel } = ScenarioContext.prototype;
+ScenarioContext.prototype.exchange = async function (this: ScenarioContext, identity, req) {
+  const steps = flow.getStore();
+  const result = await exchange.call(this, identity, req);
+  const t = result.transcript;
+  steps?.push({
+    identity: t.identity,
+    method: t.request.method,
+    url: t.request.url,
+    headers: t.request.headers,
+    ...(t.request.body === undefined ? {} : { body: t.request.body }),
+  });
+  return result;
+};
+ScenarioContext.prototype.inParallel = function <T>(
+  this: ScenarioContext,
+  parts: ReadonlyArray<(part: ScenarioContext) => Promise<T>>,
+): Promise<T[]> {
+  const group = { parallel: parts.map((): PlannedStep[] => []) };
+  flow.getStore()?.push(group);
+  return inParallel.call(
+    this,
+    parts.map(
+      (part, i) => (context: ScenarioContext) =>
+        flow.run(group.parallel[i] as PlannedStep[], () => part(context)),
+    ),
+  ) as Promise<T[]>;
+};
 
 /** Remembers every identity the catalog mints, by name, so the baseline can present the same certificates. */
 class RecordingPool extends IdentityPool {
@@ -58,28 +95,33 @@ if (targetFile === undefined || planFile === undefined) {
 const { target, dispatchers } = await loadTarget(targetFile);
 const pool = new RecordingPool(target);
 try {
+  const planned: PlannedScenario[] = [];
+  const scenarios = selectScenarios({}).map((scenario) => {
+    const steps: PlannedStep[] = [];
+    planned.push({
+      id: scenario.id,
+      touches: touchedState(scenario.serverState, target)?.slice(),
+      steps,
+    });
+    return { ...scenario, run: (ctx: ScenarioContext) => flow.run(steps, () => scenario.run(ctx)) };
+  });
   const { result } = await runCatalog({
-    services: createRunServices({ target, dispatchers, identities: pool }),
-    scenarios: selectScenarios({}),
+    services: createRunServices({ target, dispatchers, identities: pool, concurrency: 1 }),
+    scenarios,
     scenarioDeadlineMs: 120_000,
   });
   const known = new Map<string, Identity>(pool.seen);
   for (const client of target.clients) {
     if (client.identity) known.set(client.identity.name, client.identity);
   }
-  // Evidence shared between scenarios (ctx.shared) is listed under each of them: one exchange.
-  const transcripts = new Set<TranscriptEvidence>();
-  for (const scenario of result.scenarios) {
-    for (const item of scenario.evidence) if (item.kind === 'transcript') transcripts.add(item);
-  }
-  const requests = [...transcripts].map((t) => ({
-    identity: t.identity,
-    method: t.request.method,
-    url: t.request.url,
-    headers: t.request.headers,
-    ...(t.request.body === undefined ? {} : { body: t.request.body }),
-  }));
-  const used = new Set(requests.map((r) => r.identity).filter((n): n is string => n !== null));
+  const used = new Set<string>();
+  const collect = (steps: readonly PlannedStep[]): void => {
+    for (const step of steps) {
+      if ('parallel' in step) for (const part of step.parallel) collect(part);
+      else if (step.identity !== null) used.add(step.identity);
+    }
+  };
+  for (const scenario of planned) collect(scenario.steps);
   const missing = [...used].filter((name) => !known.has(name));
   if (missing.length > 0) throw new Error(`no certificate recorded for ${missing.join(', ')}`);
   const plan: BaselinePlan = {
@@ -90,7 +132,7 @@ try {
         return [name, { certPem: identity.certPem, keyPem: identity.keyPem }];
       }),
     ),
-    requests,
+    scenarios: planned,
     harnessRunMs: result.durationMs,
   };
   await writeFile(planFile, JSON.stringify(plan), { mode: 0o600 });

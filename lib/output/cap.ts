@@ -17,5 +17,8 @@ export function capText(text: string, max: number): string {
   // A high surrogate at the cut would leave half a character behind.
   const last = text.charCodeAt(end - 1);
   if (last >= 0xd800 && last <= 0xdbff) end -= 1;
-  return `${text.slice(0, end)}…[${text.length - end} more characters]`;
+  // A slice would keep the whole original alive (V8 shares it): copied, so a 900 KB field
+  // that was capped costs its cap, not its size, for as long as the result is kept.
+  const head = Buffer.from(text.slice(0, end), 'utf16le').toString('utf16le');
+  return `${head}…[${text.length - end} more characters]`;
 }

@@ -44,22 +44,41 @@ export class ResultSanitizer {
   }
 
   scenario(result: ScenarioResult): ScenarioResult {
-    const clean: ScenarioResult = {
-      ...result,
-      title: this.line(result.title),
+    return {
+      ...this.#lines(result, (text) => this.line(text)),
       notes: capNotes(result.notes).map((note) => this.line(note)),
       evidence: result.evidence.map((e) => this.#evidence(e)),
     };
-    if (result.reason !== undefined) clean.reason = this.line(result.reason);
-    if (result.expected !== undefined) clean.expected = this.line(result.expected);
-    if (result.observed !== undefined) clean.observed = this.line(result.observed);
+  }
+
+  /**
+   * A result sanitized earlier (scenario()), brought up to date with the secrets learned since,
+   * for a run whose scenarios finished side by side: its lines are redacted again (they are
+   * escaped and capped already, which must not be done twice), and its evidence is sanitized
+   * again from `evidence`, the raw items it was made from (only what changed is redone).
+   */
+  refresh(result: ScenarioResult, evidence: readonly Evidence[]): ScenarioResult {
+    const redact = (text: string) => this.#secrets.redact(text);
+    return {
+      ...this.#lines(result, redact),
+      notes: result.notes.map(redact),
+      evidence: evidence.map((e) => this.#evidence(e)),
+    };
+  }
+
+  /** The one-line fields of a result, each through `clean`. */
+  #lines(result: ScenarioResult, clean: (text: string) => string): ScenarioResult {
+    const out: ScenarioResult = { ...result, title: clean(result.title) };
+    if (result.reason !== undefined) out.reason = clean(result.reason);
+    if (result.expected !== undefined) out.expected = clean(result.expected);
+    if (result.observed !== undefined) out.observed = clean(result.observed);
     if (result.expectedFailureReason !== undefined) {
-      clean.expectedFailureReason = this.line(result.expectedFailureReason);
+      out.expectedFailureReason = clean(result.expectedFailureReason);
     }
     if (result.expectedSkipReason !== undefined) {
-      clean.expectedSkipReason = this.line(result.expectedSkipReason);
+      out.expectedSkipReason = clean(result.expectedSkipReason);
     }
-    return clean;
+    return out;
   }
 
   /** Any plain JSON value (the configuration as described): every string a sanitized line. */

@@ -1,4 +1,4 @@
-import type { Level, ScenarioResult, ScenarioStatus } from '../report/run-result.js';
+import type { Evidence, Level, ScenarioResult, ScenarioStatus } from '../report/run-result.js';
 import { type RunServices, ScenarioContext } from '../scenarios/context.js';
 import { ScenarioFailure, ScenarioSkip } from '../scenarios/outcome.js';
 import { firstMissing } from '../scenarios/requirements.js';
@@ -19,7 +19,14 @@ export interface EvaluateOptions {
 
 /** A scenario result plus what the runner needs beyond the report model. */
 export interface Evaluation {
+  /** Sanitized (lib/output) with the secrets known when the scenario ended: safe to show. */
   result: ScenarioResult;
+  /**
+   * The raw evidence `result` was made from. Scenarios run side by side, so a secret one of
+   * them learns later may be in this one's evidence: the runner brings every result up to date
+   * at the end (ResultSanitizer.refresh).
+   */
+  evidence: readonly Evidence[];
   setupProblem: boolean;
   /** The run was interrupted before this scenario finished: it has no verdict. */
   interrupted?: boolean;
@@ -50,7 +57,12 @@ export async function evaluateScenario(
     reason = missing;
   } else {
     try {
-      await withDeadline(scenario.run(ctx), opts.deadlineMs, scenario.id, opts.signal);
+      await withDeadline(scenario.run(ctx), {
+        ms: opts.deadlineMs,
+        id: scenario.id,
+        signal: opts.signal,
+        credit: () => ctx.queuedMs,
+      });
     } catch (err) {
       if (err instanceof Interrupted) {
         status = 'skipped';
@@ -111,6 +123,7 @@ export async function evaluateScenario(
   // From here on the result may be shown anywhere: redacted, escaped and capped once, here.
   return {
     result: services.sanitizer.scenario(result),
+    evidence: result.evidence,
     setupProblem,
     ...(interrupted ? { interrupted } : {}),
   };
@@ -119,19 +132,32 @@ export async function evaluateScenario(
 /** The run's signal fired while the scenario was in flight. */
 class Interrupted extends Error {}
 
+/**
+ * `work`, or a failure once `ms` have passed, or Interrupted when `signal` aborts. Time the
+ * scenario's requests waited under --max-rps (`credit`) is added to the bound: that wait is the
+ * harness's own pace, not the target hanging.
+ */
 async function withDeadline<T>(
   work: Promise<T>,
-  ms: number,
-  id: string,
-  signal: AbortSignal | undefined,
+  bound: { ms: number; id: string; signal: AbortSignal | undefined; credit: () => number },
 ): Promise<T> {
+  const { ms, id, signal } = bound;
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ScenarioFailure(`${id} did not finish within ${ms} ms`)),
-      ms,
-    );
+    let credited = 0;
+    const expire = () => {
+      const extra = bound.credit() - credited;
+      if (extra > 0) {
+        credited += extra;
+        timer = setTimeout(expire, extra);
+        return;
+      }
+      const waited =
+        credited > 0 ? ` (plus ${Math.round(credited)} ms its requests waited for --max-rps)` : '';
+      reject(new ScenarioFailure(`${id} did not finish within ${ms} ms${waited}`));
+    };
+    timer = setTimeout(expire, ms);
     if (signal === undefined) return;
     onAbort = () => reject(new Interrupted(interruptionReason(signal)));
     if (signal.aborted) onAbort();

@@ -13,7 +13,7 @@ import { createRunServices } from '../scenarios/context.js';
 import type { Scenario } from '../scenarios/scenario.js';
 import { loadTarget } from '../target/load-target.js';
 import { loadBaselineFile } from './baseline-file.js';
-import { DEFAULT_TIMEOUT_MS } from './defaults.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_MS } from './defaults.js';
 import { runExitCode } from './exit-code.js';
 import { interruptionReason, runSignal } from './interruption.js';
 import { runCatalog } from './run-catalog.js';
@@ -33,6 +33,10 @@ export interface RunTargetOptions {
   strictBaseline?: boolean;
   /** Per-request bound (connect, headers, body each; the whole exchange gets 3×). */
   timeoutMs?: number;
+  /** Scenarios side by side (--concurrency; lanes.ts); 1 is one after another. */
+  concurrency?: number;
+  /** --max-rps: at most this many requests start per second, whatever the concurrency. */
+  maxRequestsPerSecond?: number;
   /** Where reports go; undefined writes none. */
   reportDir?: string;
   /** Who signs the report manifest; default a per-run key (the CLI defaults to the stable key). */
@@ -46,6 +50,17 @@ export interface RunTargetOptions {
    * interrupted as by `signal`, and the partial report is written, marked interrupted.
    */
   deadlineMs?: number;
+  /** What the runs of one process share (a fleet, lib/fleet): nothing that carries identity. */
+  shared?: SharedAcrossRuns;
+}
+
+/**
+ * What several runs in one process may share: never dispatchers, secrets or memos (those are
+ * each run's own), only work whose result does not depend on the target.
+ */
+export interface SharedAcrossRuns {
+  /** One HTML report rendered at a time (run-catalog.ts reportTurn). */
+  reportTurn?: (render: () => Promise<void>) => Promise<void>;
 }
 
 export interface RunTargetOutcome {
@@ -61,7 +76,7 @@ export { DEFAULT_TIMEOUT_MS };
 /** What the run itself is given: the target, and how it is driven and watched. */
 export type RunControl = Pick<
   RunTargetOptions,
-  'targetFile' | 'signal' | 'deadlineMs' | 'onStart' | 'onResult'
+  'targetFile' | 'signal' | 'deadlineMs' | 'onStart' | 'onResult' | 'shared'
 >;
 /** Everything else: the inputs prepareRun checks. */
 export type RunInputs = Omit<RunTargetOptions, keyof RunControl>;
@@ -143,6 +158,9 @@ async function runWithin(
         totalMs: 3 * timeoutMs,
       },
       signal,
+      ...(opts.maxRequestsPerSecond === undefined
+        ? {}
+        : { maxRequestsPerSecond: opts.maxRequestsPerSecond }),
     });
   } catch (err) {
     // Without a Target there is nothing to report on; say why discovery stopped.
@@ -161,7 +179,11 @@ async function runWithin(
   let staging: ReportStaging | undefined;
   try {
     staging = reports === undefined ? undefined : await reports.folder.stage();
-    const services = createRunServices({ target, dispatchers });
+    const services = createRunServices({
+      target,
+      dispatchers,
+      concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
+    });
     const { issuer } = services.sanitizer.runTarget({ issuer: target.issuer ?? null });
     const plan = planRun(scenarios, target);
     run.onStart?.({ issuer, scenarios: plan.scenarios.length });
@@ -175,6 +197,7 @@ async function runWithin(
       requireCoverage: opts.requireCoverage === true,
       strictBaseline: opts.strictBaseline === true,
       ...(run.onResult ? { onResult: run.onResult } : {}),
+      ...(run.shared?.reportTurn ? { reportTurn: run.shared.reportTurn } : {}),
       signal,
       ...(staging === undefined
         ? {}

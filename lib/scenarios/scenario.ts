@@ -1,6 +1,7 @@
 import type { Level, Section } from '../report/run-result.js';
 import type { ScenarioContext } from './context.js';
 import type { Requirement } from './requirements.js';
+import type { ServerStateDeclaration } from './server-state.js';
 
 /**
  * One catalog entry: a named check tied to a spec clause. `run` is composed of small named steps
@@ -20,6 +21,11 @@ export interface Scenario {
   readonly requires: readonly Requirement[];
   /** The behaviour that counts as a pass, in one sentence (shown as "expected" in reports). */
   readonly expected: string;
+  /**
+   * The server state it touches (server-state.ts), so that scenarios sharing none run side by
+   * side. Leave it out until you know: an undeclared scenario runs alone, which is always safe.
+   */
+  readonly serverState?: ServerStateDeclaration;
   run(ctx: ScenarioContext): Promise<void>;
 }
 

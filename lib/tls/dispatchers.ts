@@ -13,6 +13,7 @@ import { ConfigError, UsageError } from '../errors.js';
 import { tagSocketError } from './classify-failure.js';
 import { InvalidIdentityError } from './errors.js';
 import type { Identity } from './identity.js';
+import { RequestRate } from './request-rate.js';
 
 export interface TlsInfo {
   readonly protocol: string;
@@ -41,6 +42,8 @@ export interface DispatcherOptions {
    * credential ever goes to; see restrictToTargetOrigins(). Undefined: not known yet.
    */
   targetOrigins?: Iterable<string>;
+  /** --max-rps: at most this many requests start per second (request-rate.ts); default: no cap. */
+  maxRequestsPerSecond?: number | undefined;
 }
 
 export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = Object.freeze({
@@ -76,6 +79,7 @@ export class IdentityDispatchers {
   // certificate) must still never share an agent.
   readonly #agents = new Map<Identity | null, IdentityAgent>();
   #targetOrigins: ReadonlySet<string> | undefined;
+  readonly #rate: RequestRate | undefined;
   #closed = false;
   readonly #closing: Promise<unknown>[] = [];
 
@@ -89,6 +93,18 @@ export class IdentityDispatchers {
     this.#anonymousContext =
       opts.serverCa === undefined ? undefined : usableCaContext(opts.serverCa);
     if (opts.targetOrigins !== undefined) this.restrictToTargetOrigins(opts.targetOrigins);
+    this.#rate =
+      opts.maxRequestsPerSecond === undefined
+        ? undefined
+        : new RequestRate(opts.maxRequestsPerSecond);
+  }
+
+  /**
+   * Waits for this request's turn under --max-rps (at once without a cap); resolves with the
+   * milliseconds waited, which are the harness's own pace, not the target's slowness.
+   */
+  admit(): Promise<number> {
+    return this.#rate?.admit() ?? Promise.resolve(0);
   }
 
   /**
@@ -138,6 +154,7 @@ export class IdentityDispatchers {
    */
   async close(opts: { graceMs?: number } = {}): Promise<void> {
     this.#closed = true;
+    this.#rate?.close();
     const entries = [...this.#agents.values()];
     this.#agents.clear();
     const grace = opts.graceMs ?? CLOSE_GRACE_MS;

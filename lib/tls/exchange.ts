@@ -62,6 +62,8 @@ export type ExchangeResult = ExchangeResponse | ExchangeFailure;
 export interface ExchangeOptions {
   /** The run's secrets: the transcript is redacted with them and adds those it carried. */
   secrets?: SecretRegistry;
+  /** Told how long the request waited for its turn under --max-rps, when it did. */
+  onQueued?: (ms: number) => void;
 }
 
 export async function exchange(
@@ -70,7 +72,7 @@ export async function exchange(
   req: ExchangeRequest,
   opts: ExchangeOptions = {},
 ): Promise<ExchangeResult> {
-  const started = performance.now();
+  let started = performance.now();
   const { headers, body } = encodeRequest(req);
   const transcriptRequest = { method: req.method, url: req.url, headers, body };
   const fail = (failure: ClassifiedFailure): ExchangeFailure => {
@@ -111,6 +113,12 @@ export async function exchange(
   });
   if (refusal !== undefined) return fail(refusal);
 
+  // --max-rps: the wait is the harness's own pace, so the exchange's time starts after it.
+  const queuedMs = await dispatchers.admit();
+  if (queuedMs > 0) {
+    opts.onQueued?.(queuedMs);
+    started = performance.now();
+  }
   const { timeouts, maxBodyBytes } = dispatchers;
   const dispatcher = dispatchers.for(identity);
   const deadline = new AbortController();
@@ -180,7 +188,14 @@ export async function exchange(
       label: req.label,
       identity,
       request: transcriptRequest,
-      response: { status, headers: responseHeaders, bodyText, truncated, capBytes: maxBodyBytes },
+      response: {
+        status,
+        headers: responseHeaders,
+        bodyText,
+        truncated,
+        capBytes: maxBodyBytes,
+        json,
+      },
       tls,
       durationMs,
       secrets: opts.secrets,

@@ -162,8 +162,8 @@ function formDecode(s: string): string {
  * JWTs and JSON-looking secret members redacted. Unchanged JSON is returned byte for byte;
  * changed JSON is re-serialised (indented if the original was).
  */
-export function redactJsonText(body: string): string {
-  const parsed = parseBoundedJson(body)?.value;
+export function redactJsonText(body: string, json?: { value: unknown }): string {
+  const parsed = (json ?? parseBoundedJson(body))?.value;
   if (parsed === undefined) return redactJwts(redactJsonishMembers(body));
   let changed = false;
   const walk = (node: unknown, key: string | undefined): unknown => {

@@ -31,6 +31,8 @@ export interface TranscriptInput {
     /** The body was cut at `capBytes` while reading. */
     truncated: boolean;
     capBytes: number;
+    /** The body as the exchange parsed it, when it did: it is not parsed again here. */
+    json?: { value: unknown } | undefined;
   };
   failure?: ClassifiedFailure;
   tls?: TlsInfo | undefined;
@@ -48,7 +50,7 @@ export function buildTranscript(input: TranscriptInput): TranscriptEvidence {
     collectFromBody(request.body, contentType(request.headers), carried);
   if (response !== undefined) {
     collectFromHeaders(response.headers, carried);
-    collectFromBody(response.bodyText, contentType(response.headers), carried);
+    collectFromBody(response.bodyText, contentType(response.headers), carried, response.json);
   }
   const registry = input.secrets ?? new SecretRegistry();
   registry.addAll(carried);
@@ -69,7 +71,9 @@ export function buildTranscript(input: TranscriptInput): TranscriptEvidence {
     durationMs: input.durationMs,
   };
   if (response !== undefined) {
-    let body = cutBody(scrub(redactBody(response.bodyText, contentType(response.headers))));
+    let body = cutBody(
+      scrub(redactBody(response.bodyText, contentType(response.headers), response.json)),
+    );
     if (response.truncated) body += `…[response body cut at ${response.capBytes} bytes]`;
     evidence.response = {
       status: response.status,
@@ -85,15 +89,17 @@ export function buildTranscript(input: TranscriptInput): TranscriptEvidence {
 
 /** Cuts at a UTF-8 character boundary and says how much was left out. */
 export function cutBody(text: string, limitBytes: number = TRANSCRIPT_BODY_BYTES): string {
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length <= limitBytes) return text;
+  const total = Buffer.byteLength(text, 'utf8');
+  if (total <= limitBytes) return text;
+  // Only the head is encoded (a character is at least one byte): a megabyte body is not copied.
+  const bytes = Buffer.from(text.slice(0, limitBytes), 'utf8');
   // stream: true holds back a trailing partial character instead of emitting U+FFFD.
   const head = new TextDecoder('utf-8').decode(bytes.subarray(0, limitBytes), { stream: true });
-  return `${head}…[truncated ${bytes.length - Buffer.byteLength(head, 'utf8')} bytes]`;
+  return `${head}…[truncated ${total - Buffer.byteLength(head, 'utf8')} bytes]`;
 }
 
-function redactBody(body: string, type: string): string {
-  return isFormType(type) ? redactForm(body) : redactJsonText(body);
+function redactBody(body: string, type: string, json?: { value: unknown }): string {
+  return isFormType(type) ? redactForm(body) : redactJsonText(body, json);
 }
 
 function scrubHeaders(
@@ -150,13 +156,18 @@ function collectFromUrl(url: string, into: Set<string>): void {
   if (hashAt !== -1) collectFromForm(url.slice(hashAt + 1), into);
 }
 
-function collectFromBody(body: string, type: string, into: Set<string>): void {
+function collectFromBody(
+  body: string,
+  type: string,
+  into: Set<string>,
+  json?: { value: unknown },
+): void {
   if (isFormType(type)) {
     collectFromForm(body, into);
     return;
   }
   // Not JSON (or too deep to walk): only the field-agnostic redactions apply.
-  const parsed = parseBoundedJson(body);
+  const parsed = json ?? parseBoundedJson(body);
   if (parsed !== undefined) collectFromJson(parsed.value, undefined, into);
 }
 

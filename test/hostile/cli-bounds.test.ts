@@ -58,10 +58,13 @@ describe('run as a process against hostile targets', function () {
         {
           killAfterMs: 20_000,
           onStdout: (chunk, child) => {
-            // The DISC scenarios answer at once; PKI-01 then hangs on the silent token endpoint.
-            if (signalledAt === 0 && /DISC-06/.test(chunk)) {
-              signalledAt = performance.now();
-              setTimeout(() => child.kill('SIGINT'), 200);
+            // The metadata answers at once; the first lanes' scenarios then hang on the silent
+            // endpoints (PKI-01 among them), the rest wait for a lane.
+            if (signalledAt === 0 && /Running \d+ scenarios/.test(chunk)) {
+              setTimeout(() => {
+                signalledAt = performance.now();
+                child.kill('SIGINT');
+              }, 500);
             }
           },
         },

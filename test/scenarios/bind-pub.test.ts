@@ -29,6 +29,7 @@ function offlineContext(memo = new RunMemo()): ScenarioContext {
     memo,
     secrets: new SecretRegistry(),
     sanitizer: new ResultSanitizer(new SecretRegistry()),
+    concurrency: 1,
   });
 }
 
@@ -184,9 +185,9 @@ describe('BIND/PUB steps', () => {
       const second = offlineContext(memo);
       let runs = 0;
       const step = (ctx: ScenarioContext) =>
-        ctx.shared('k', async () => {
+        ctx.shared('k', async (own) => {
           runs += 1;
-          ctx.evidence.push({ kind: 'note', text: 'made once' });
+          own.evidence.push({ kind: 'note', text: 'made once' });
           return 7;
         });
       expect(await step(first)).to.equal(7);
@@ -200,8 +201,9 @@ describe('BIND/PUB steps', () => {
     it('shares a skip too, with its evidence', async () => {
       const memo = new RunMemo();
       const step = (ctx: ScenarioContext) =>
-        ctx.shared('k', async () => {
-          ctx.evidence.push({ kind: 'note', text: 'tried' });
+        ctx.shared('k', async (own) => {
+          own.evidence.push({ kind: 'note', text: 'tried' });
+          own.note('a note of the step');
           throw new ScenarioSkip('nothing to judge');
         });
       const later = offlineContext(memo);
@@ -209,6 +211,55 @@ describe('BIND/PUB steps', () => {
       const err = await step(later).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(ScenarioSkip);
       expect(later.evidence).to.have.length(1);
+      expect(later.notes).to.deep.equal(['a note of the step']);
+    });
+
+    it('records the same whichever scenario asks first (scenarios run side by side)', async () => {
+      const shown = {
+        ...identity,
+        subject: 'CN=client-a',
+        issuer: 'CN=ca',
+        notBefore: new Date(0),
+        notAfter: new Date(0),
+      } as Identity;
+      const memo = new RunMemo();
+      const step = (ctx: ScenarioContext) =>
+        ctx.shared('k', async (own) => {
+          own.showCertificate(shown);
+          own.evidence.push({ kind: 'note', text: 'the request' });
+          return 1;
+        });
+      // The first caller had shown the certificate already: the step still records it.
+      const first = offlineContext(memo);
+      first.showCertificate(shown);
+      await step(first);
+      const later = offlineContext(memo);
+      await step(later);
+      expect(later.evidence.map((e) => e.kind)).to.deep.equal(['certificate', 'note']);
+      expect(first.evidence.map((e) => e.kind)).to.deep.equal(['certificate', 'note']);
+    });
+
+    it('inParallel adds the parts in their order, not the order they finish in', async () => {
+      const ctx = offlineContext();
+      const results = await ctx.inParallel([
+        async (part) => {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          part.note('slow part');
+          part.evidence.push({ kind: 'note', text: 'slow' });
+          return 'slow';
+        },
+        async (part) => {
+          part.note('fast part');
+          part.evidence.push({ kind: 'note', text: 'fast' });
+          return 'fast';
+        },
+      ]);
+      expect(results).to.deep.equal(['slow', 'fast']);
+      expect(ctx.notes).to.deep.equal(['slow part', 'fast part']);
+      expect(ctx.evidence.map((e) => (e.kind === 'note' ? e.text : e.kind))).to.deep.equal([
+        'slow',
+        'fast',
+      ]);
     });
   });
 });

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { progressLine } from '../../runner/console-progress.js';
-import { DEFAULT_TIMEOUT_MS } from '../../runner/defaults.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_MS } from '../../runner/defaults.js';
 import type { RunTargetOptions } from '../../runner/run-target.js';
 import { runInterruptibly } from '../interruptible-run.js';
 import { type SigningArgs, signerChoice, signingOptions } from '../signing-options.js';
@@ -19,6 +19,8 @@ interface RunArgs extends SigningArgs {
   'strict-baseline': boolean;
   'timeout-ms': number;
   'deadline-ms'?: number;
+  concurrency: number;
+  'max-rps'?: number;
   register: boolean;
   'initial-access-token'?: string;
 }
@@ -86,7 +88,18 @@ export const runCommand: CommandModule<object, RunArgs> = {
         .option('deadline-ms', {
           type: 'number',
           describe:
-            'Whole-run bound: at this point no further scenario starts, the one running is abandoned, and the partial report is written marked interrupted (exit 1)',
+            'Whole-run bound: at this point no further scenario starts, those running are abandoned, and the partial report is written marked interrupted (exit 1)',
+        })
+        .option('concurrency', {
+          type: 'number',
+          default: DEFAULT_CONCURRENCY,
+          describe:
+            'Scenarios run side by side, at most this many (those touching the same server state never overlap); 1: one after another, in catalog order',
+        })
+        .option('max-rps', {
+          type: 'number',
+          describe:
+            'At most this many requests start per second, whatever the concurrency (for fragile staging servers)',
         }),
     )
       .option('register', {
@@ -129,6 +142,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
     if (deadlineMs !== undefined && (!Number.isInteger(deadlineMs) || deadlineMs <= 0)) {
       throw new UsageError('--deadline-ms: give a positive whole number of milliseconds');
     }
+    const concurrency = args.concurrency;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new UsageError('--concurrency: give a whole number of scenarios, 1 or more');
+    }
+    const maxRps = args['max-rps'];
+    if (maxRps !== undefined && !(Number.isFinite(maxRps) && maxRps > 0)) {
+      throw new UsageError('--max-rps: give a number of requests per second above 0');
+    }
     // Loaded here, not at start-up: `--help` and other commands need none of it.
     const { prepareRun, runPrepared } = await import('../../runner/run-target.js');
     // Every local input (report folder, signing key, baseline) is checked before any traffic,
@@ -146,6 +167,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       requireCoverage: args['require-coverage'],
       strictBaseline: args['strict-baseline'],
       timeoutMs: args['timeout-ms'],
+      concurrency,
+      ...(maxRps === undefined ? {} : { maxRequestsPerSecond: maxRps }),
       signer: signerChoice(args, process.env),
     });
     const runOnce = (opts: RunTargetOptions) => runPrepared(prepared, opts);

@@ -10,6 +10,7 @@ import {
   victimClient,
 } from '../roles.js';
 import { defineScenario, type Scenario } from '../scenario.js';
+import { keysOf, stateKeys } from '../server-state.js';
 import { cnfThumbprint, expectBoundTo, readBinding } from '../steps/binding.js';
 import {
   bindingClientOf,
@@ -21,7 +22,7 @@ import {
 import { describeResult } from '../steps/describe.js';
 import { expectHeadersNotTrusted } from '../steps/header-attribution.js';
 import { expectIntrospectionAnswer, introspect } from '../steps/introspection.js';
-import { heldRefreshToken, refreshAccessToken } from '../steps/refresh.js';
+import { heldRefreshToken, refreshAccessToken, refreshTokenHolder } from '../steps/refresh.js';
 import { callResource, expectResourceRefused, expectResourceServed } from '../steps/resource.js';
 import { expectRevocationAccepted, revokeOwnToken, revokeToken } from '../steps/revocation.js';
 import { expectTokenRejected, requestToken } from '../steps/token.js';
@@ -116,6 +117,8 @@ function replayScenario(opts: {
     spec: opts.spec ?? BIND_SPEC,
     requires: [needs.token, needs.bindingClient, needs.resource, ...opts.requires],
     expected: opts.expected,
+    // Replays at the resource of the shared bound token, which nobody revokes.
+    serverState: [],
     async run(ctx) {
       if (opts.judge) await opts.judge(ctx);
       else expectAllRefused(ctx, await replays(ctx, REPLAYS[opts.id]));
@@ -141,6 +144,7 @@ export const bindScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.bindingClient],
     expected:
       'cnf["x5t#S256"] (JWT claim, or introspection for opaque tokens) equals base64url(SHA-256(DER)) of the certificate',
+    serverState: [],
     async run(ctx) {
       const { who, accessToken } = await requireBoundToken(ctx);
       const binding = await readBinding(ctx, {
@@ -158,6 +162,7 @@ export const bindScenarios: readonly Scenario[] = [
     spec: BIND_SPEC,
     requires: [needs.token, needs.bindingClient, needs.resource],
     expected: 'the resource serves the request (HTTP 2xx, the configured expected_status)',
+    serverState: [],
     async run(ctx) {
       const { token, result } = await resourceWithBoundCertificate(ctx);
       try {
@@ -208,6 +213,7 @@ export const bindScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.bindingClient, needs.introspection],
     expected:
       'introspection (mTLS-authenticated) returns active: true and cnf["x5t#S256"] of the certificate',
+    serverState: [],
     async run(ctx) {
       const token = await requireBoundToken(ctx);
       try {
@@ -260,6 +266,8 @@ export const bindScenarios: readonly Scenario[] = [
     requires: [needs.token, needsRefreshToken],
     expected:
       'the refreshed access token is bound to the certificate used at refresh; for public clients, a refresh with another certificate is rejected',
+    // Redeems the refresh token the harness holds (a rotation or a reuse check changes its grant).
+    serverState: (t) => keysOf(stateKeys.grants, [refreshTokenHolder(t)]),
     async run(ctx) {
       const held = await heldRefreshToken(ctx);
       const { who } = held;
@@ -321,6 +329,7 @@ export const bindScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.bindingClient, needs.resource],
     expected:
       'every refusal in BIND-03 … BIND-06 is HTTP 401 with WWW-Authenticate: Bearer error="invalid_token"',
+    serverState: [],
     async run(ctx) {
       const refusals: Replay[] = [];
       for (const [id, kind] of Object.entries(REPLAYS)) {
@@ -350,6 +359,7 @@ export const bindScenarios: readonly Scenario[] = [
     spec: 'RFC 8705 §3, RFC 6750',
     requires: [needs.token, needs.bindingClient],
     expected: 'token_type "Bearer" (certificate binding does not change the token type)',
+    serverState: [],
     async run(ctx) {
       const { tokenType } = await requireBoundToken(ctx);
       ctx.observed =
@@ -372,6 +382,8 @@ export const bindScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.bindingClient, needs.revocation, needsIntrospectionOrResource],
     expected:
       'after revocation by its own client: introspection active: false; the resource refuses the token',
+    // Revokes a token it obtained for itself alone.
+    serverState: [],
     async run(ctx) {
       const token = await freshBoundToken(ctx, 'token request for a token to revoke');
       const live = await livenessBefore(ctx, token);
@@ -431,6 +443,9 @@ export const bindScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.victim, needs.testCa, needs.victimIssuedByTestCa],
     expected:
       'a token issued over the rotated certificate carries the new thumbprint; the earlier token still carries the old one',
+    // tls_client_auth registers a subject DN, not a certificate: presenting a rotated one
+    // changes nothing registered.
+    serverState: [],
     async run(ctx) {
       const old = await requireBoundToken(ctx);
       const victim = victimClient(ctx.target);
@@ -500,6 +515,8 @@ export const bindScenarios: readonly Scenario[] = [
     ],
     expected:
       "after another client's revocation request the token still introspects active and is still served",
+    // The revocation attempt is on a token obtained for this scenario alone.
+    serverState: [],
     async run(ctx) {
       const owner = bindingClientOf(ctx);
       const other = otherAuthenticatingClient(ctx.target, owner);

@@ -74,6 +74,7 @@ export const discScenarios: readonly Scenario[] = [
     requires: [needs.issuer, discoveryOn],
     expected:
       'a JSON metadata document at the RFC 8414 (or openid-configuration) well-known URL whose issuer is identical to the configured issuer',
+    serverState: [],
     async run(ctx) {
       const issuer = ctx.target.issuer ?? '';
       const fetched = await fetchMetadata(ctx);
@@ -124,6 +125,7 @@ export const discScenarios: readonly Scenario[] = [
     requires: [needs.metadata, mtlsClientConfigured],
     expected:
       'token_endpoint_auth_methods_supported contains every mTLS method the configured clients use',
+    serverState: [],
     async run(ctx) {
       const { document } = await requireMetadataDocument(ctx);
       const used = mtlsMethodsInConfig(ctx.target);
@@ -156,6 +158,7 @@ export const discScenarios: readonly Scenario[] = [
     spec: 'RFC 8705 §3.3',
     requires: [needs.metadata, boundTokenClient],
     expected: 'tls_client_certificate_bound_access_tokens: true in the metadata',
+    serverState: [],
     async run(ctx) {
       const { document } = await requireMetadataDocument(ctx);
       const value = document.tls_client_certificate_bound_access_tokens;
@@ -182,6 +185,7 @@ export const discScenarios: readonly Scenario[] = [
     requires: [needs.metadata, needs.aliases],
     expected:
       'mtls_endpoint_aliases is a JSON object; each member names an endpoint parameter and its value is an absolute https URL',
+    serverState: [],
     async run(ctx) {
       const { document } = await requireMetadataDocument(ctx);
       const aliases = document.mtls_endpoint_aliases;
@@ -222,6 +226,7 @@ export const discScenarios: readonly Scenario[] = [
     requires: [needs.metadata, needs.aliases],
     expected:
       'each aliased endpoint is also published under its own name, and authorization_endpoint (reached by the user agent) is not aliased',
+    serverState: [],
     async run(ctx) {
       const { document } = await requireMetadataDocument(ctx);
       const aliases = document.mtls_endpoint_aliases;
@@ -253,6 +258,7 @@ export const discScenarios: readonly Scenario[] = [
     requires: [needs.token],
     expected:
       'recorded: the protocol and cipher of each mTLS endpoint; TLS 1.3 keeps the client certificate from passive observers',
+    serverState: [],
     async run(ctx) {
       const identity = probeIdentity(ctx.target);
       const probes = [];

@@ -109,6 +109,7 @@ export const epScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.introspection, needsMtlsClient],
     expected:
       "introspection with an mTLS client's client_id and no certificate, or a trusted certificate that matches no client: 401 invalid_client, and no active: true or claims",
+    serverState: [],
     async run(ctx) {
       const owner = mtlsTokenOwner(ctx);
       const { accessToken } = await requireBoundToken(ctx);
@@ -167,6 +168,8 @@ export const epScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.revocation, needsMtlsClient],
     expected:
       "revocation with an mTLS client's client_id and no certificate: rejected (401 invalid_client), and the token still works",
+    // The revocation attempts are on a token obtained for this scenario alone.
+    serverState: [],
     async run(ctx) {
       const owner = mtlsTokenOwner(ctx);
       const token = await freshBoundToken(
@@ -233,11 +236,13 @@ export const epScenarios: readonly Scenario[] = [
     requires: [needs.par, needsParClient],
     expected:
       "a push (to the PAR endpoint's alias when published) without client_id, without a certificate, or with another client's certificate is rejected with no request_uri",
+    // A pushed request creates a request_uri nobody else uses.
+    serverState: [],
     async run(ctx) {
       const who = parClient(ctx.target);
       if (!who) throw new ScenarioSkip('no mTLS client with a redirect_uri in the config');
-      const own = await ctx.shared(`par:control:${who.client.name}`, () =>
-        pushAuthorizationRequest(ctx, {
+      const own = await ctx.shared(`par:control:${who.client.name}`, (step) =>
+        pushAuthorizationRequest(step, {
           label: `control: push by ${who.client.name} with its certificate`,
           who,
           identity: who.identity,
@@ -310,6 +315,8 @@ export const epScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.registration, needs.testCa, needsManagementMtls],
     expected:
       'GET, PUT and DELETE of the registered client with its registration access token but no certificate, or a look-alike (same subject, another key), are rejected; the client is then unchanged',
+    // Manages a client it registers for itself alone; its failing attempts concern that client.
+    serverState: [],
     async run(ctx) {
       const tag = await registrationRunTag(ctx);
       const { identity, sent, attempt } = await registerMintedPkiClient(ctx, {
@@ -408,6 +415,8 @@ export const epScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.registration, needs.testCa],
     expected:
       'after RFC 7592 DELETE of a registered tls_client_auth client, its certificate and client_id are rejected at the token endpoint',
+    // After the shared registration flow deleted its client, which nothing registers again.
+    serverState: [],
     async run(ctx) {
       const flow = await requireRegisteredClientAuthenticates(ctx);
       if (flow.cleanupProblem !== undefined || flow.client === undefined) {
@@ -416,8 +425,8 @@ export const epScenarios: readonly Scenario[] = [
         );
       }
       const client = flow.client;
-      const attempt = await ctx.shared('registration:pki-client:after-delete', () =>
-        requestToken(ctx, {
+      const attempt = await ctx.shared('registration:pki-client:after-delete', (step) =>
+        requestToken(step, {
           label: 'token request as the deleted client with its certificate',
           client,
           identity: flow.identity,

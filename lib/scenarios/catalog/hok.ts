@@ -5,6 +5,7 @@ import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
 import { needs } from '../requirements.js';
 import { attackerFor, boundClients, type ClientWithIdentity, credentialClients } from '../roles.js';
 import { defineScenario, type Scenario } from '../scenario.js';
+import { keysOf, type StateKey, stateKeys } from '../server-state.js';
 import { audienceMismatch } from '../steps/audience.js';
 import { expectBoundTo, readBinding } from '../steps/binding.js';
 import { describeResult } from '../steps/describe.js';
@@ -18,6 +19,16 @@ import { expectNoUnboundToken } from '../steps/unbound-token.js';
 import { callUserinfo, expectUserinfoRefused, userinfoServes } from '../steps/userinfo.js';
 
 const BOUND = [needs.token, needs.boundClient];
+
+/**
+ * The grants HOK works with: each bound client's own tokens (HOK-01's, every other HOK
+ * scenario's control) and the refresh tokens they hold and redeem, and (HOK-06) those of every
+ * credential client. A refresh may rotate a refresh token or revoke its grant, so the section
+ * runs in order wherever a client is shared.
+ */
+function hokGrants(target: Target): StateKey[] {
+  return keysOf(stateKeys.grants, [...boundClients(target), ...credentialClients(target)]);
+}
 
 /** Why a client's own token request may have failed, when its credentials are the likely cause. */
 function credentialsHint(who: ClientWithIdentity, result: ExchangeResult): string {
@@ -123,6 +134,7 @@ export const hokScenarios: readonly Scenario[] = [
     requires: BOUND,
     expected:
       'each bound client (private_key_jwt, client_secret_basic, client_secret_post or none) with its certificate gets a token whose cnf["x5t#S256"] is that certificate\'s',
+    serverState: hokGrants,
     async run(ctx) {
       await judgeEachClient(ctx, boundClients(ctx.target), async (who) => {
         const attempt = await ownGrantTokens(ctx, who);
@@ -152,6 +164,7 @@ export const hokScenarios: readonly Scenario[] = [
     requires: BOUND,
     expected:
       'each bound client with valid credentials and no certificate is rejected (400 invalid_request / invalid_grant / invalid_client, or a TLS refusal); a token without cnf is a failure',
+    serverState: hokGrants,
     async run(ctx) {
       await judgeEachClient(ctx, boundClients(ctx.target), async (who) => {
         await requireOwnGrantTokens(ctx, who);
@@ -172,6 +185,7 @@ export const hokScenarios: readonly Scenario[] = [
     requires: BOUND,
     expected:
       'the refresh (refresh_token grant) by a bound client with its credentials and no certificate is rejected; no unbound token comes back',
+    serverState: hokGrants,
     async run(ctx) {
       const held = await firstWorkingRefreshToken(
         ctx,
@@ -198,6 +212,16 @@ export const hokScenarios: readonly Scenario[] = [
     requires: BOUND,
     expected:
       'a bound client, with its own valid credentials and certificate, presenting a refresh token issued to another client is rejected (invalid_grant)',
+    // Also the other clients whose refresh token the thief may try.
+    serverState: (t) => {
+      const thief = boundClients(t).find((c) => c.client.auth !== 'none');
+      return [
+        ...new Set([
+          ...hokGrants(t),
+          ...keysOf(stateKeys.grants, thief ? refreshTokenOwners(t, thief) : []),
+        ]),
+      ];
+    },
     async run(ctx) {
       const thieves = boundClients(ctx.target).filter((c) => c.client.auth !== 'none');
       const thief = thieves[0];
@@ -249,6 +273,7 @@ export const hokScenarios: readonly Scenario[] = [
     requires: [...BOUND, needs.userinfo],
     expected:
       "the bound token is served at userinfo_endpoint (its alias when published) with its certificate, and refused there with another client's certificate and with none (and without one at the conventional endpoint)",
+    serverState: hokGrants,
     async run(ctx) {
       const url = ctx.target.mtlsEndpoints.userinfo;
       if (url === undefined) throw new ScenarioSkip('no userinfo_endpoint in metadata or config');
@@ -296,6 +321,7 @@ export const hokScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.credentialClient],
     expected:
       'each such client presenting a trusted certificate and its client_id but no secret or assertion is rejected (invalid_client)',
+    serverState: hokGrants,
     async run(ctx) {
       const clients = credentialClients(ctx.target).filter(
         (c) => c.client.grant.type !== 'authorization_code',

@@ -5,8 +5,9 @@ import type { MintedKind } from '../identity-pool.js';
 import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
 import type { Requirement } from '../requirements.js';
 import { needs } from '../requirements.js';
-import { otherPkiClient, victimClient } from '../roles.js';
+import { otherPkiClient, sanClients, victimClient } from '../roles.js';
 import { defineScenario, type Scenario } from '../scenario.js';
+import { keysOf, stateKeys } from '../server-state.js';
 import { requireWorkingClient } from '../steps/control.js';
 import { chainAvailable, chainedCertificate, MINTED_CHAIN_CAVEAT } from '../steps/pki-chain.js';
 import { expectDnInjectionMeaningful } from '../steps/pki-dn-injection.js';
@@ -62,6 +63,8 @@ function rejectsVictimVariant(opts: {
       ...(opts.requires ?? []),
     ],
     expected: opts.expected,
+    // One certificate, one attempt: it changes nothing another scenario relies on.
+    serverState: [],
     async run(ctx) {
       const who = victim(ctx);
       opts.precondition?.(ctx);
@@ -86,6 +89,7 @@ export const pkiScenarios: readonly Scenario[] = [
     spec: PKI_SPEC,
     requires: [needs.token, needs.victim],
     expected: 'HTTP 200 with an access_token',
+    serverState: [],
     async run(ctx) {
       const who = victim(ctx);
       const attempt = await requestToken(ctx, {
@@ -104,6 +108,7 @@ export const pkiScenarios: readonly Scenario[] = [
     spec: 'RFC 8705 §2',
     requires: [needs.token, needs.victim],
     expected: 'rejected (invalid_request or invalid_client), no token',
+    serverState: [],
     async run(ctx) {
       const who = victim(ctx);
       await expectTokenRequestRejected(ctx, {
@@ -124,6 +129,7 @@ export const pkiScenarios: readonly Scenario[] = [
     spec: PKI_SPEC,
     requires: [needs.token, needs.victim],
     expected: 'rejected (invalid_client or a TLS refusal), no token',
+    serverState: [],
     async run(ctx) {
       const who = victim(ctx);
       await expectTokenRequestRejected(ctx, {
@@ -142,6 +148,7 @@ export const pkiScenarios: readonly Scenario[] = [
     spec: PKI_SPEC,
     requires: [needs.token, needs.victim, needs.otherPkiClient],
     expected: 'rejected (invalid_client), no token',
+    serverState: [],
     async run(ctx) {
       const who = victim(ctx);
       const other = otherClient(ctx);
@@ -188,6 +195,7 @@ export const pkiScenarios: readonly Scenario[] = [
     spec: PKI_SPEC,
     requires: [needs.token, needs.victim],
     expected: 'rejected (invalid_client), no token',
+    serverState: [],
     async run(ctx) {
       const who = victim(ctx);
       const unknownId = `mtls-conformance-unregistered-${randomUUID()}`;
@@ -225,6 +233,7 @@ export const pkiScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.victim],
     expected:
       'both attempts (secret in a Basic header, secret in the body) rejected (invalid_request or invalid_client), no token',
+    serverState: [],
     async run(ctx) {
       const who = victim(ctx);
       await requireWorkingClient(ctx, who, 'PKI-01');
@@ -265,6 +274,7 @@ export const pkiScenarios: readonly Scenario[] = [
     requires: [needs.token, chainAvailable],
     expected:
       'HTTP 200 with an access_token (the chain leaf → intermediate → trusted root is built)',
+    serverState: [],
     async run(ctx) {
       const chained = await chainedCertificate(ctx);
       const attempt = await requestToken(ctx, {
@@ -303,6 +313,8 @@ export const pkiScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.sanClient, needs.testCa],
     expected:
       "each SAN client's own certificate gets a token; certificates carrying another value, the same value as another SAN type, or the value with a suffix are rejected",
+    // Twelve failing attempts for the SAN clients: a burst, paced per client.
+    serverState: (t) => keysOf(stateKeys.failures, sanClients(t)),
     run: expectSanMatchedExactly,
   }),
   rejectsVictimVariant({
@@ -335,6 +347,8 @@ export const pkiScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.victim],
     expected:
       "every request (no certificate, or the attacker's own, plus the victim's client_id and its certificate in one forwarding header) rejected, no token",
+    // Sixteen failing attempts for the victim: a burst.
+    serverState: (t) => keysOf(stateKeys.failures, [victimClient(t)]),
     async run(ctx) {
       const who = victim(ctx);
       await requireWorkingClient(ctx, who, 'PKI-01');

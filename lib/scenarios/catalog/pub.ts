@@ -1,7 +1,8 @@
 import { ScenarioSkip } from '../outcome.js';
 import { needs } from '../requirements.js';
-import { attackerFor } from '../roles.js';
+import { attackerFor, publicClient } from '../roles.js';
 import { defineScenario, type Scenario } from '../scenario.js';
+import { keysOf, stateKeys } from '../server-state.js';
 import { expectBoundTo, readBinding } from '../steps/binding.js';
 import { describeResult } from '../steps/describe.js';
 import { publicClientTokens } from '../steps/refresh.js';
@@ -19,6 +20,8 @@ export const pubScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.publicClient, needs.resource],
     expected:
       'the public client (auth none) gets a token bound to its certificate, served with that certificate and refused (401 invalid_token) with another',
+    // The public client's tokens: its own code flow, or the configured refresh token (BIND-08's).
+    serverState: (t) => keysOf(stateKeys.grants, [publicClient(t)]),
     async run(ctx) {
       const { who, attempt } = await publicClientTokens(ctx, 'PUB-01');
       const accessToken = expectTokenIssued(

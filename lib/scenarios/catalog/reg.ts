@@ -4,6 +4,7 @@ import type { ScenarioContext } from '../context.js';
 import { check, ScenarioFailure, ScenarioSkip } from '../outcome.js';
 import { needs } from '../requirements.js';
 import { defineScenario, type Scenario } from '../scenario.js';
+import { stateKeys } from '../server-state.js';
 import { describeResult } from '../steps/describe.js';
 import {
   registeredPkiClient,
@@ -81,6 +82,8 @@ function rejectsFaultyRegistration(opts: {
     spec: opts.spec,
     requires: REG_REQUIRES,
     expected: opts.expected,
+    // REG-06 registers the same faulty client again (same name and subject).
+    serverState: [stateKeys.registration(opts.id)],
     async run(ctx) {
       const { identity } = await requireRegistrationWorks(ctx);
       const tag = await registrationRunTag(ctx);
@@ -105,6 +108,8 @@ export const regScenarios: readonly Scenario[] = [
     requires: REG_REQUIRES,
     expected:
       'HTTP 201 echoing token_endpoint_auth_method and tls_client_auth_subject_dn; then the new client gets an access token with its certificate',
+    // The shared registration flow registers and deletes a client of its own.
+    serverState: [],
     async run(ctx) {
       const flow = await registeredPkiClient(ctx);
       if (flow.cleanupProblem) ctx.note(flow.cleanupProblem);
@@ -175,6 +180,7 @@ export const regScenarios: readonly Scenario[] = [
     requires: REG_REQUIRES,
     expected:
       'recorded: the registration response echoes tls_client_certificate_bound_access_tokens: true',
+    serverState: [],
     async run(ctx) {
       const flow = await requireRegistrationWorks(ctx);
       const echoed = flow.attempt.registered?.metadata.tls_client_certificate_bound_access_tokens;
@@ -196,6 +202,7 @@ export const regScenarios: readonly Scenario[] = [
     requires: REG_REQUIRES,
     expected:
       'for each faulty registration the server accepted (REG-02/03/04), a trusted certificate that matches none of the registered values gets no token',
+    serverState: ['REG-02', 'REG-03', 'REG-04'].map(stateKeys.registration),
     async run(ctx) {
       const { identity: registrar } = await requireRegisteredClientAuthenticates(ctx);
       const tag = await registrationRunTag(ctx);

@@ -3,6 +3,7 @@ import { ScenarioSkip } from '../outcome.js';
 import { needs } from '../requirements.js';
 import { attackerFor, selfSignedClient, victimClient } from '../roles.js';
 import { defineScenario, type Scenario } from '../scenario.js';
+import { keysOf, stateKeys } from '../server-state.js';
 import { requireWorkingClient } from '../steps/control.js';
 import { expectForwardedCertRejected } from '../steps/pki-forwarded-cert-injection.js';
 import { expectTokenRequestRejected } from '../steps/rejected-token-request.js';
@@ -27,6 +28,7 @@ export const selfScenarios: readonly Scenario[] = [
     spec: SELF_SPEC,
     requires: [needs.token, needs.selfSignedClient],
     expected: 'HTTP 200 with an access_token',
+    serverState: [],
     async run(ctx) {
       const who = selfSigned(ctx);
       const attempt = await requestToken(ctx, {
@@ -45,6 +47,7 @@ export const selfScenarios: readonly Scenario[] = [
     spec: 'RFC 8705 §2',
     requires: [needs.token, needs.selfSignedClient],
     expected: 'rejected (invalid_request or invalid_client), no token',
+    serverState: [],
     async run(ctx) {
       const who = selfSigned(ctx);
       await expectTokenRequestRejected(ctx, {
@@ -65,6 +68,7 @@ export const selfScenarios: readonly Scenario[] = [
     spec: SELF_SPEC,
     requires: [needs.token, needs.selfSignedClient],
     expected: 'rejected (invalid_client or a TLS refusal), no token',
+    serverState: [],
     async run(ctx) {
       const who = selfSigned(ctx);
       await expectTokenRequestRejected(ctx, {
@@ -84,6 +88,7 @@ export const selfScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.selfSignedClient],
     expected:
       'rejected (invalid_client or a TLS refusal), no token: the registered certificate is matched, not its subject',
+    serverState: [],
     async run(ctx) {
       const who = selfSigned(ctx);
       const rekeyed = await ctx.identities.selfSignedRekeyed(who.identity);
@@ -104,6 +109,7 @@ export const selfScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.selfSignedClient, needs.victim],
     expected:
       'rejected (invalid_client), no token: a trusted chain does not stand in for the registered certificate',
+    serverState: [],
     async run(ctx) {
       const who = selfSigned(ctx);
       const other = victimClient(ctx.target);
@@ -127,6 +133,7 @@ export const selfScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.selfSignedClient],
     expected:
       'recorded either way: rejected when the server matches the whole registered certificate, accepted when it matches the key',
+    serverState: [],
     async run(ctx) {
       const who = selfSigned(ctx);
       await requireWorkingClient(ctx, who, 'SELF-01');
@@ -143,6 +150,8 @@ export const selfScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.selfSignedClient],
     expected:
       "every request (no certificate, or another client's own, plus the self-signed client's client_id and its certificate in one forwarding header) rejected, no token",
+    // Sixteen failing attempts for the self-signed client: a burst.
+    serverState: (t) => keysOf(stateKeys.failures, [selfSignedClient(t)]),
     async run(ctx) {
       const who = selfSigned(ctx);
       await requireWorkingClient(ctx, who, 'SELF-01');

@@ -31,9 +31,9 @@ function boundTokenAttempt(
   ctx: ScenarioContext,
 ): Promise<{ who: ClientWithIdentity; attempt: TokenAttempt }> {
   const who = bindingClientOf(ctx);
-  return ctx.shared('bound-token', async () => ({
+  return ctx.shared('bound-token', async (step) => ({
     who,
-    attempt: await requestToken(ctx, {
+    attempt: await requestToken(step, {
       label: `token request by ${who.client.name} with its certificate (the token to bind)`,
       client: who.client,
       identity: who.identity,
@@ -89,8 +89,8 @@ export async function resourceWithBoundCertificate(
   ctx: ScenarioContext,
 ): Promise<{ token: BoundToken; result: ExchangeResult }> {
   const token = await requireBoundToken(ctx);
-  const result = await ctx.shared('bound-token-at-resource', () =>
-    callResource(ctx, {
+  const result = await ctx.shared('bound-token-at-resource', (step) =>
+    callResource(step, {
       label: `resource with the bound token and ${token.who.identity.name}'s certificate`,
       accessToken: token.accessToken,
       identity: token.who.identity,

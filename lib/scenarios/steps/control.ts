@@ -15,8 +15,8 @@ export async function requireWorkingClient(
   who: ClientWithIdentity,
   positiveScenario: string,
 ): Promise<void> {
-  const failure = await ctx.shared(`control:${who.client.name}`, async () => {
-    const attempt = await requestToken(ctx, {
+  const failure = await ctx.shared(`control:${who.client.name}`, async (step) => {
+    const attempt = await requestToken(step, {
       label: `control: ${who.client.name} with its own certificate`,
       client: who.client,
       identity: who.identity,

@@ -58,8 +58,8 @@ export function ownGrantTokens(
   who: ClientWithIdentity,
 ): Promise<TokenAttempt> {
   const { client } = who;
-  return ctx.shared(`grant-tokens:${client.name}`, () =>
-    grantTokens(ctx, who, {
+  return ctx.shared(`grant-tokens:${client.name}`, (step) =>
+    grantTokens(step, who, {
       label: `token request by ${client.name} (${client.auth}, grant ${client.grant.type}) with its certificate`,
       identity: who.identity,
     }),

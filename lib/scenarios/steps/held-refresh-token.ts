@@ -39,8 +39,8 @@ export async function workingRefreshToken(
       `${client.name} holds no refresh token: its ${client.grant.type} response carried none (configure grant refresh_token with one)`,
     );
   }
-  return ctx.shared(`refresh-control:${client.name}`, async () => {
-    const control = await refreshAccessToken(ctx, {
+  return ctx.shared(`refresh-control:${client.name}`, async (step) => {
+    const control = await refreshAccessToken(step, {
       label: `control: refresh by ${client.name} with its certificate`,
       who,
       identity: who.identity,

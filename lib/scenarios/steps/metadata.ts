@@ -34,14 +34,14 @@ export interface MetadataFetch {
 export function fetchMetadata(ctx: ScenarioContext): Promise<MetadataFetch> {
   const issuer = ctx.target.issuer;
   if (issuer === undefined) throw new ScenarioSkip('no issuer in the config');
-  return ctx.shared('metadata:document', async () => {
+  return ctx.shared('metadata:document', async (step) => {
     const attempts: MetadataAttempt[] = [];
     const locations: Array<[string, MetadataLocation]> = [
       [oauthMetadataUrl(issuer), 'RFC 8414'],
       [openidConfigurationUrl(issuer), 'OpenID Connect Discovery'],
     ];
     for (const [url, location] of locations) {
-      const result = await ctx.exchange(null, {
+      const result = await step.exchange(null, {
         label: `authorization server metadata (${location})`,
         method: 'GET',
         url,

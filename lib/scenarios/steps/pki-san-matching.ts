@@ -27,16 +27,21 @@ type ClientVerdict =
  */
 export async function expectSanMatchedExactly(ctx: ScenarioContext): Promise<void> {
   const plans = await planSanClients(ctx);
+  // Each client at the same time, each client's attempts one after another: a lock-out counts
+  // per client, so what each sees is paced as in a sequential run.
+  const judged = await ctx.inParallel(
+    plans.map((plan) => async (part: ScenarioContext) => {
+      const verdict = await judgeSanClient(part, plan);
+      return { verdict, observed: `${plan.who.client.name}: ${part.observed ?? ''}` };
+    }),
+  );
   const failures: string[] = [];
   const inconclusive: string[] = [];
-  const observed: string[] = [];
-  for (const plan of plans) {
-    const verdict = await judgeSanClient(ctx, plan);
-    observed.push(`${plan.who.client.name}: ${ctx.observed ?? ''}`);
+  for (const { verdict } of judged) {
     if (verdict.kind === 'failed') failures.push(verdict.reason);
     if (verdict.kind === 'inconclusive') inconclusive.push(verdict.reason);
   }
-  ctx.observed = observed.join(' | ');
+  ctx.observed = judged.map((j) => j.observed).join(' | ');
   for (const reason of inconclusive) ctx.note(reason);
   if (failures.length > 0) {
     throw new ScenarioFailure(failures.join('; '), { observed: ctx.observed });

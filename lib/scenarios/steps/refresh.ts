@@ -1,3 +1,4 @@
+import type { Target } from '../../target/target.js';
 import type { Identity } from '../../tls/identity.js';
 import type { ScenarioContext } from '../context.js';
 import { ScenarioSkip } from '../outcome.js';
@@ -51,15 +52,15 @@ export function publicClientTokens(
     who.client.grant.type === 'refresh_token'
       ? 'public-client-tokens:configured-refresh-token'
       : `public-client-tokens:${forScenario}`;
-  return ctx.shared(key, async () => {
+  return ctx.shared(key, async (step) => {
     const { grant } = who.client;
     switch (grant.type) {
       case 'authorization_code':
-        return { who, attempt: await authorizationCodeTokens(ctx, who) };
+        return { who, attempt: await authorizationCodeTokens(step, who) };
       case 'refresh_token':
         return {
           who,
-          attempt: await refreshAccessToken(ctx, {
+          attempt: await refreshAccessToken(step, {
             label: `refresh of the configured refresh token by ${who.client.name} with its certificate`,
             who,
             identity: who.identity,
@@ -83,12 +84,26 @@ export interface HeldRefreshToken {
 }
 
 /**
- * Where BIND-08 gets its refresh token: the public client (its flow's refresh token), else a
- * client configured with grant refresh_token. Skipped, with what to configure, when neither.
+ * Whose refresh token BIND-08 uses: the public client's (its flow's, or its configured one),
+ * else the first client configured with grant refresh_token; undefined when the harness holds
+ * none.
+ */
+export function refreshTokenHolder(
+  target: Target,
+): (ClientWithIdentity & { publicFlow: boolean }) | undefined {
+  const pub = publicClient(target);
+  if (pub && pub.client.grant.type !== 'client_credentials') return { ...pub, publicFlow: true };
+  const client = target.clients.find((c) => c.grant.type === 'refresh_token' && c.identity);
+  return client?.identity ? { client, identity: client.identity, publicFlow: false } : undefined;
+}
+
+/**
+ * Where BIND-08 gets its refresh token (refreshTokenHolder). Skipped, with what to configure,
+ * when there is none.
  */
 export async function heldRefreshToken(ctx: ScenarioContext): Promise<HeldRefreshToken> {
-  const pub = publicClient(ctx.target);
-  if (pub && pub.client.grant.type !== 'client_credentials') {
+  const holder = refreshTokenHolder(ctx.target);
+  if (holder?.publicFlow === true) {
     const { who, attempt } = await publicClientTokens(ctx, 'BIND-08');
     if (
       attempt.result.kind !== 'response' ||
@@ -109,14 +124,13 @@ export async function heldRefreshToken(ctx: ScenarioContext): Promise<HeldRefres
     }
     return { who, refreshToken, isPublic: true };
   }
-  for (const client of ctx.target.clients) {
-    if (client.grant.type === 'refresh_token' && client.identity) {
-      return {
-        who: { client, identity: client.identity },
-        refreshToken: client.grant.refreshToken,
-        isPublic: client.auth === 'none',
-      };
-    }
+  if (holder?.client.grant.type === 'refresh_token') {
+    const { client, identity } = holder;
+    return {
+      who: { client, identity },
+      refreshToken: holder.client.grant.refreshToken,
+      isPublic: client.auth === 'none',
+    };
   }
   throw new ScenarioSkip(
     'the harness holds no refresh token: configure a public client (auth: none) with grant authorization_code, or a client with grant refresh_token',

@@ -55,8 +55,8 @@ export async function registerMintedPkiClient(
 }
 
 export function registeredPkiClient(ctx: ScenarioContext): Promise<PkiRegistration> {
-  return ctx.shared('registration:pki-client', async () => {
-    const registration = await registerMintedPkiClient(ctx, {
+  return ctx.shared('registration:pki-client', async (step) => {
+    const registration = await registerMintedPkiClient(step, {
       name: 'reg-client',
       subjectPurpose: 'client',
       purpose: 'REG-01',
@@ -72,14 +72,14 @@ export function registeredPkiClient(ctx: ScenarioContext): Promise<PkiRegistrati
           identity,
           subject: { kind: 'subject_dn', value: identity.subject },
         });
-        flow.token = await requestToken(ctx, {
+        flow.token = await requestToken(step, {
           label: 'token request as the newly registered client with its certificate',
           client: flow.client,
           identity,
         });
       }
     } finally {
-      const problem = await deleteRegisteredClient(ctx, attempt, identity);
+      const problem = await deleteRegisteredClient(step, attempt, identity);
       if (problem !== undefined) flow.cleanupProblem = problem;
     }
     return flow;

@@ -38,7 +38,7 @@ export interface Replay {
  */
 export async function replays(ctx: ScenarioContext, kind: ReplayKind): Promise<Replay[]> {
   const token = await requireServedWithBoundCertificate(ctx);
-  return ctx.shared(`replay:${kind}`, () => makeReplays(ctx, kind, token));
+  return ctx.shared(`replay:${kind}`, (step) => makeReplays(step, kind, token));
 }
 
 async function makeReplays(
@@ -46,13 +46,14 @@ async function makeReplays(
   kind: ReplayKind,
   token: BoundToken,
 ): Promise<Replay[]> {
-  const replay = async (
+  const replayAs = async (
+    as: ScenarioContext,
     label: string,
     identity: Identity | null,
     header?: { name: string; value: string },
   ): Promise<Replay> => ({
     label,
-    result: await callResource(ctx, {
+    result: await callResource(as, {
       label,
       accessToken: token.accessToken,
       identity,
@@ -67,6 +68,7 @@ async function makeReplays(
         }
       : {}),
   });
+  const replay = (label: string, identity: Identity | null) => replayAs(ctx, label, identity);
   const attacker = attackerFor(ctx.target, token.who.identity);
   switch (kind) {
     case 'another-client': {
@@ -84,23 +86,18 @@ async function makeReplays(
       return [await replay(label, impostor)];
     }
     case 'forwarded-headers': {
-      // One request per header, so the evidence names the header a target trusted. Sequential:
-      // the transcripts then read in a fixed order.
-      const out: Replay[] = [];
+      // One request per header, so the evidence names the header a target trusted; two at a
+      // time (one per certificate, each on its own connection), recorded in this fixed order.
+      const parts: Array<(part: ScenarioContext) => Promise<Replay>> = [];
       for (const header of forwardedCertHeaders(token.who.identity, ctx.target.forwardedHeaders)) {
         const via = `${header.name} (${header.convention})`;
-        out.push(await replay(`no certificate + ${via}`, null, header));
+        parts.push((part) => replayAs(part, `no certificate + ${via}`, null, header));
         if (attacker) {
-          out.push(
-            await replay(
-              `${attacker.identity.name}'s certificate + ${via}`,
-              attacker.identity,
-              header,
-            ),
-          );
+          const label = `${attacker.identity.name}'s certificate + ${via}`;
+          parts.push((part) => replayAs(part, label, attacker.identity, header));
         }
       }
-      return out;
+      return ctx.inParallel(parts, { atOnce: 2 });
     }
   }
 }
