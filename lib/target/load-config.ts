@@ -11,12 +11,20 @@ import type { RawClient, RawEndpointName, RawTargetConfig } from './raw-config.j
 import { ReferencedFiles } from './referenced-files.js';
 import type { Endpoints, TargetClient, TargetConfig } from './target.js';
 
+/** Where the server is and how to trust it: known before the client identities are read. */
+export type ServerLocation = Pick<TargetConfig, 'issuer' | 'discovery' | 'serverCaPem'>;
+
 /**
  * Reads, validates and resolves a target config file: schema, cross-field rules, then every file
  * it names (CA bundle, certificates, keys, manifest). No network. Every problem is a one-line
- * ConfigError naming the file and the config path.
+ * ConfigError naming the file and the config path. `onServer` is told where the server is as
+ * soon as that is known, before the client identities are read (load-target.ts starts
+ * discovery then, so the network wait and the file reading overlap).
  */
-export async function loadTargetConfig(file: string): Promise<TargetConfig> {
+export async function loadTargetConfig(
+  file: string,
+  opts: { onServer?: (server: ServerLocation) => void } = {},
+): Promise<TargetConfig> {
   const data = await readConfigDocument(file);
   if (data === null || data === undefined) {
     throw configProblem(file, undefined, 'the file is empty');
@@ -52,6 +60,11 @@ export async function loadTargetConfig(file: string): Promise<TargetConfig> {
     };
   }
   if (raw.server_ca !== undefined) config.serverCaPem = await loadServerCa(files, raw.server_ca);
+  opts.onServer?.({
+    discovery,
+    ...(issuer === undefined ? {} : { issuer }),
+    ...(config.serverCaPem === undefined ? {} : { serverCaPem: config.serverCaPem }),
+  });
   if (raw.test_ca) config.testCa = await loadIssuingCa(files, raw.test_ca, 'test_ca');
   if (raw.second_trusted_ca) {
     config.secondTrustedCa = await loadIssuingCa(files, raw.second_trusted_ca, 'second_trusted_ca');

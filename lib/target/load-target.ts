@@ -1,5 +1,6 @@
 import { IdentityDispatchers, type Timeouts } from '../tls/dispatchers.js';
 import { loadTargetConfig } from './load-config.js';
+import { fetchMetadata, type MetadataFetchResult } from './metadata-fetch.js';
 import { resolveTarget } from './resolve-target.js';
 import type { Target } from './target.js';
 import { targetOrigins } from './target-origins.js';
@@ -10,25 +11,52 @@ import { targetOrigins } from './target-origins.js';
  * only to the target's own origins) and closes them when done. An abort of `signal` during discovery
  * destroys its connections at once, so discovery ends with an error instead of waiting out its
  * timeouts.
+ *
+ * Discovery starts as soon as the config says where the server is, while the client
+ * identities are still being read: across a network that wait and the reading overlap. It
+ * presents no certificate and sends no credential, and a config error found afterwards still
+ * stops the load (the discovery's outcome is then dropped).
  */
 export async function loadTarget(
   file: string,
-  opts: { timeouts?: Partial<Timeouts>; signal?: AbortSignal } = {},
+  opts: {
+    timeouts?: Partial<Timeouts>;
+    signal?: AbortSignal;
+    /** --max-rps, for discovery and everything after (IdentityDispatchers). */
+    maxRequestsPerSecond?: number;
+  } = {},
 ): Promise<{ target: Target; dispatchers: IdentityDispatchers }> {
-  const config = await loadTargetConfig(file);
-  const dispatchers = new IdentityDispatchers({
-    serverCa: config.serverCaPem,
-    ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
-  });
-  const abandon = () => void dispatchers.close({ graceMs: 0 });
+  let dispatchers: IdentityDispatchers | undefined;
+  let discovery: Promise<MetadataFetchResult> | undefined;
+  const abandon = () => void dispatchers?.close({ graceMs: 0 });
   opts.signal?.addEventListener('abort', abandon, { once: true });
   try {
-    const target = await resolveTarget(config, { dispatchers });
+    const config = await loadTargetConfig(file, {
+      onServer: (server) => {
+        dispatchers = new IdentityDispatchers({
+          serverCa: server.serverCaPem,
+          ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
+          maxRequestsPerSecond: opts.maxRequestsPerSecond,
+        });
+        if (!server.discovery || server.issuer === undefined) return;
+        discovery = fetchMetadata({
+          configFile: file,
+          issuer: server.issuer,
+          dispatchers,
+          serverCaConfigured: server.serverCaPem !== undefined,
+        });
+        // Awaited below once the config has loaded; until then a failure must not go unhandled.
+        discovery.catch(() => undefined);
+      },
+    });
+    if (dispatchers === undefined) throw new Error('the config loaded without a server location');
+    const target = await resolveTarget(config, { dispatchers, discovery });
     opts.signal?.throwIfAborted();
     dispatchers.restrictToTargetOrigins(targetOrigins(target));
     return { target, dispatchers };
   } catch (err) {
-    await dispatchers.close();
+    // Nothing left worth waiting for: a discovery still under way is dropped.
+    await dispatchers?.close({ graceMs: 0 });
     throw err;
   } finally {
     opts.signal?.removeEventListener('abort', abandon);

@@ -22,12 +22,17 @@ type Attempt =
  * TargetUnreachableError when neither location could be reached at all, and ConfigError when the
  * server's certificate cannot be verified (a set-up problem: server_ca).
  */
+export interface MetadataFetchResult {
+  metadata?: FetchedMetadata;
+  failures: string[];
+}
+
 export async function fetchMetadata(opts: {
   configFile: string;
   issuer: string;
   dispatchers: IdentityDispatchers;
   serverCaConfigured: boolean;
-}): Promise<{ metadata?: FetchedMetadata; failures: string[] }> {
+}): Promise<MetadataFetchResult> {
   const attempts: Attempt[] = [];
   for (const url of [oauthMetadataUrl(opts.issuer), openidConfigurationUrl(opts.issuer)]) {
     const attempt = await fetchOne(url, opts);

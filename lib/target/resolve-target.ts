@@ -3,7 +3,7 @@ import type { IdentityDispatchers } from '../tls/dispatchers.js';
 import { deriveCapabilities } from './capabilities.js';
 import { issuerMismatch } from './issuer-match.js';
 import { advertisedEndpoints, applyMtlsAliases } from './metadata-endpoints.js';
-import { type FetchedMetadata, fetchMetadata } from './metadata-fetch.js';
+import { type FetchedMetadata, fetchMetadata, type MetadataFetchResult } from './metadata-fetch.js';
 import type { Target, TargetConfig } from './target.js';
 
 /**
@@ -15,17 +15,22 @@ import type { Target, TargetConfig } from './target.js';
  */
 export async function resolveTarget(
   config: TargetConfig,
-  opts: { dispatchers: IdentityDispatchers },
+  opts: {
+    dispatchers: IdentityDispatchers;
+    /** The discovery already under way (load-target.ts), instead of starting it here. */
+    discovery?: Promise<MetadataFetchResult> | undefined;
+  },
 ): Promise<Target> {
   const problems: string[] = [];
   let fetched: FetchedMetadata | undefined;
   if (config.discovery && config.issuer !== undefined) {
-    const result = await fetchMetadata({
-      configFile: config.configFile,
-      issuer: config.issuer,
-      dispatchers: opts.dispatchers,
-      serverCaConfigured: config.serverCaPem !== undefined,
-    });
+    const result = await (opts.discovery ??
+      fetchMetadata({
+        configFile: config.configFile,
+        issuer: config.issuer,
+        dispatchers: opts.dispatchers,
+        serverCaConfigured: config.serverCaPem !== undefined,
+      }));
     fetched = result.metadata;
     if (!fetched) {
       const reasons = result.failures.join('; ');
