@@ -3,8 +3,9 @@
  * what a sequential run guarantees about the server state they touch (lib/scenarios/server-
  * state.ts): jobs that share a key never overlap and start in list order; a job without keys
  * (undefined) runs alone, after every earlier job and before every later one. Within those
- * rules a job starts as soon as a lane is free, earliest in the list first. One lane is the
- * sequential run: list order, one at a time.
+ * rules a job starts as soon as a lane is free: jobs with keys first (the chains), then the
+ * others, each earliest in the list first. One lane is the sequential run: list order, one at a
+ * time.
  */
 export interface LaneJob {
   /** The state keys the job touches; undefined: it runs alone. */
@@ -60,17 +61,29 @@ export function runInLanes<J extends LaneJob, R>(
       else for (const key of keys) held.add(key);
     }
     if (aloneRunning) return;
+    const first = pending[0];
+    if (first !== undefined && jobs[first]?.touches === undefined) {
+      // Alone: once everything before it is done, and then nothing else starts.
+      if (running.size === 0) start([first]);
+      return;
+    }
+    // Only what comes before the next job that runs alone may start now.
+    const barrier = pending.findIndex((i) => jobs[i]?.touches === undefined);
+    const open = barrier < 0 ? pending : pending.slice(0, barrier);
     /** Keys of earlier jobs still waiting: a later job with one of them must wait its turn. */
     const queued = new Set<string>();
     const started: number[] = [];
-    for (const i of pending) {
+    // With lanes, jobs that share state with others first: they form the chains that cannot
+    // overlap, so the run is shortest when they start early. Each group keeps list order (and
+    // one lane is exactly the list order).
+    const keyed = (i: number) => (jobs[i]?.touches?.length ?? 0) > 0;
+    const byChainsFirst =
+      opts.concurrency === 1
+        ? open
+        : [...open.filter(keyed), ...open.filter((i) => !keyed(i))];
+    for (const i of byChainsFirst) {
       if (running.size + started.length >= opts.concurrency) break;
-      const keys = jobs[i]?.touches;
-      if (keys === undefined) {
-        // Alone: only once everything before it is done, and then nothing else starts.
-        if (running.size === 0 && started.length === 0 && i === pending[0]) started.push(i);
-        break;
-      }
+      const keys = jobs[i]?.touches ?? [];
       if (keys.some((key) => held.has(key) || queued.has(key))) {
         for (const key of keys) queued.add(key);
         continue;
@@ -78,6 +91,10 @@ export function runInLanes<J extends LaneJob, R>(
       started.push(i);
       for (const key of keys) held.add(key);
     }
+    start(started);
+  };
+
+  const start = (started: readonly number[]): void => {
     if (started.length === 0) return;
     const starting = new Set(started);
     pending = pending.filter((i) => !starting.has(i));

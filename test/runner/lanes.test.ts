@@ -90,6 +90,21 @@ describe('lanes (lib/runner/lanes.ts)', () => {
     }
   });
 
+  it('with lanes to spare, the chains (jobs with keys) start first; one lane keeps list order', async () => {
+    const jobs = [
+      { id: 'free-1', touches: [] },
+      { id: 'free-2', touches: [] },
+      { id: 'chain-1', touches: ['grants'] },
+      { id: 'chain-2', touches: ['grants'] },
+    ];
+    const two = harness(jobs, 2);
+    expect(two.started()).to.deep.equal(['chain-1', 'free-1']);
+    await two.end('chain-1');
+    expect(two.started()).to.deep.equal(['chain-1', 'free-1', 'chain-2']);
+    const one = harness(jobs, 1);
+    expect(one.started()).to.deep.equal(['free-1']);
+  });
+
   it('a job that declares nothing runs alone: after all before it, before all after it', async () => {
     const jobs = [
       { id: 'a', touches: [] },
