@@ -9,6 +9,7 @@ import { diffCommand } from './commands/diff.js';
 import { discoverCommand } from './commands/discover.js';
 import { initCommand } from './commands/init.js';
 import { listCommand } from './commands/list.js';
+import { mergeReportsCommand } from './commands/merge-reports.js';
 import { registerCommand } from './commands/register.js';
 import { runCommand } from './commands/run.js';
 import { serveReferenceCommand } from './commands/serve-reference.js';
@@ -27,6 +28,7 @@ const commands: CommandModule<any, any>[] = [
   serveReferenceCommand,
   verifyReportCommand,
   diffCommand,
+  mergeReportsCommand,
   initCommand,
   registerCommand,
 ];

@@ -8,6 +8,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { coverageLine } from './coverage.js';
+import { escapeHtml } from './html-escape.js';
 import { HTML_REPORT_NAME, renderEvidence } from './html-report.js';
 import type { Level, RunResult, ScenarioResult } from './run-result.js';
 import { verdictWords } from './verdict-words.js';
@@ -128,9 +129,7 @@ function findingId(s: ScenarioResult): string {
   return `finding-${s.id.replace(/[^A-Za-z0-9.-]/g, '_')}`;
 }
 
-function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+const esc = escapeHtml;
 
 /**
  * Evidence wraps instead of running off the page; mochawesome's repeats of the failure reason

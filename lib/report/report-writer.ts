@@ -7,7 +7,7 @@ import { addReportFront } from './report-front.js';
 import { type ReportSigner, signerHeaderLine } from './report-signer.js';
 import type { RunResult } from './run-result.js';
 import { type SignedManifest, writeSignedManifest } from './sign.js';
-import { formatSummaryJson, toSummary } from './summary.js';
+import { formatSummaryJson, type SummaryVerdict, toSummary } from './summary.js';
 
 export interface ReportOutputs {
   dir: string;
@@ -25,11 +25,18 @@ export interface ReportOutputs {
  */
 export async function writeReports(
   run: RunResult,
-  opts: { staging: ReportStaging; strict: boolean; signer: ReportSigner; htmlWritten: boolean },
+  opts: {
+    staging: ReportStaging;
+    strict: boolean;
+    signer: ReportSigner;
+    htmlWritten: boolean;
+    /** The verdict and exit code, recorded in summary.json for a fleet index. */
+    verdict?: SummaryVerdict;
+  },
 ): Promise<ReportOutputs> {
   const { staging } = opts;
   await Promise.all([
-    writeFile(join(staging.path, SUMMARY_FILE), formatSummaryJson(toSummary(run))),
+    writeFile(join(staging.path, SUMMARY_FILE), formatSummaryJson(toSummary(run, opts.verdict))),
     writeFile(join(staging.path, JUNIT_FILE), toJunitXml(run, { strict: opts.strict })),
   ]);
   const html = opts.htmlWritten

@@ -27,7 +27,17 @@ export interface Summary {
   scenarios: SummaryScenario[];
   interrupted?: boolean;
   stopped?: boolean;
+  /** The verdict and exit code of the run (what a fleet index shows); absent in older files. */
+  verdict?: SummaryVerdict;
   environment?: RunEnvironment;
+}
+
+export interface SummaryVerdict {
+  headline: string;
+  detail: string;
+  passed: boolean;
+  exitCode: number;
+  strict: boolean;
 }
 
 export interface SummaryScenario {
@@ -47,7 +57,7 @@ export interface SummaryScenario {
   durationMs: number;
 }
 
-export function toSummary(run: RunResult): Summary {
+export function toSummary(run: RunResult, verdict?: SummaryVerdict): Summary {
   const summary: Summary = {
     harness: { name: run.harness.name, version: run.harness.version },
     catalogVersion: run.catalogVersion,
@@ -78,6 +88,10 @@ export function toSummary(run: RunResult): Summary {
   };
   if (run.interrupted === true) summary.interrupted = true;
   if (run.stopped === true) summary.stopped = true;
+  if (verdict !== undefined) {
+    const { headline, detail, passed, exitCode, strict } = verdict;
+    summary.verdict = { headline, detail, passed, exitCode, strict };
+  }
   if (run.environment !== undefined) {
     const { node, openssl, platform } = run.environment;
     summary.environment = { node, openssl, platform };

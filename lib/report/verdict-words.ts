@@ -16,7 +16,13 @@ export interface VerdictWords {
   passed: boolean;
 }
 
-export function verdictWords(run: RunResult, opts: { strict: boolean }): VerdictWords {
+/** What the verdict rests on: a run's result, or the summary.json written from it. */
+export type VerdictFacts = Pick<
+  RunResult,
+  'totals' | 'coverage' | 'stopped' | 'interrupted' | 'baseline'
+>;
+
+export function verdictWords(run: VerdictFacts, opts: { strict: boolean }): VerdictWords {
   const { totals, coverage } = run;
   const musts = coverage.must;
   const untested =

@@ -44,6 +44,8 @@ export interface VerifyReportResult {
   notes: string[];
   /** Files listed in the manifest (the manifest pair itself not counted). */
   fileCount: number;
+  /** Their paths (`/`-separated), as the manifest lists them. */
+  files: string[];
   /** RFC 7638 thumbprint of the key the signature verified with; null if it did not verify. */
   signerThumbprint: string | null;
 }
@@ -101,26 +103,27 @@ export async function verifyReport(
       sourceName = `${SIGNATURE_FILE} payload`;
     }
   }
-  const finish = async (fileCount: number): Promise<VerifyReportResult> => ({
+  const finish = async (files: string[]): Promise<VerifyReportResult> => ({
     ok: problems.length === 0,
     signerPinned: pinned !== undefined && signed !== undefined,
     problems,
     notes,
-    fileCount,
+    fileCount: files.length,
+    files,
     signerThumbprint: signed === undefined ? null : await jwkThumbprint(signed.signer),
   });
-  if (manifestSource === undefined) return finish(0);
+  if (manifestSource === undefined) return finish([]);
 
   const parsed = parseManifest(manifestSource, sourceName);
   problems.push(...parsed.problems);
-  if (parsed.manifest === null) return finish(0);
+  if (parsed.manifest === null) return finish([]);
   if (signed !== undefined) {
     problems.push(...(await checkManifestKey(parsed.manifest, signed.signer)));
   }
   const files = await checkFiles(dir, parsed.manifest);
   problems.push(...files.problems);
   notes.push(...files.notes);
-  return finish(parsed.manifest.files.length);
+  return finish(parsed.manifest.files.map((f) => f.path));
 }
 
 async function requirePackage(dir: string): Promise<void> {

@@ -6,4 +6,10 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
  * benchmark (docs/performance.md): enough lanes that, at 50 ms round trip, the run waits on its
  * longest chain of requests rather than on free lanes.
  */
-export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_CONCURRENCY = 32;
+
+/**
+ * Targets of a fleet run at once (--parallel-targets): about what keeps both cores busy while
+ * each target's run waits on its network, with memory to spare (docs/performance.md).
+ */
+export const DEFAULT_PARALLEL_TARGETS = 4;

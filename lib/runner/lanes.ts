@@ -78,9 +78,7 @@ export function runInLanes<J extends LaneJob, R>(
     // one lane is exactly the list order).
     const keyed = (i: number) => (jobs[i]?.touches?.length ?? 0) > 0;
     const byChainsFirst =
-      opts.concurrency === 1
-        ? open
-        : [...open.filter(keyed), ...open.filter((i) => !keyed(i))];
+      opts.concurrency === 1 ? open : [...open.filter(keyed), ...open.filter((i) => !keyed(i))];
     for (const i of byChainsFirst) {
       if (running.size + started.length >= opts.concurrency) break;
       const keys = jobs[i]?.touches ?? [];

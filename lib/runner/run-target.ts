@@ -9,9 +9,12 @@ import { type ReportSigner, resolveSigner, type SignerChoice } from '../report/r
 import { type ReportOutputs, writeReports } from '../report/report-writer.js';
 import type { RunResult, ScenarioResult } from '../report/run-result.js';
 import { type VerdictWords, verdictWords } from '../report/verdict-words.js';
+import type { CertFileProofs } from '../scenarios/cert-set-certificates.js';
 import { createRunServices } from '../scenarios/context.js';
+import { IdentityPool } from '../scenarios/identity-pool.js';
 import type { Scenario } from '../scenarios/scenario.js';
 import { loadTarget } from '../target/load-target.js';
+import type { SecureContexts } from '../tls/secure-contexts.js';
 import { loadBaselineFile } from './baseline-file.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_MS } from './defaults.js';
 import { runExitCode } from './exit-code.js';
@@ -61,6 +64,10 @@ export interface RunTargetOptions {
 export interface SharedAcrossRuns {
   /** One HTML report rendered at a time (run-catalog.ts reportTurn). */
   reportTurn?: (render: () => Promise<void>) => Promise<void>;
+  /** TLS client contexts, made once per CA bundle and client identity (secure-contexts.ts). */
+  contexts?: SecureContexts;
+  /** What a shared cert set's files prove, worked out once (cert-set-certificates.ts). */
+  proofs?: CertFileProofs;
 }
 
 export interface RunTargetOutcome {
@@ -107,13 +114,17 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetOutcom
  * before any traffic, so a bad one stops the run before it starts and leaves nothing half-written.
  * `run --register` calls it before registering.
  */
-export async function prepareRun(opts: RunInputs): Promise<PreparedRun> {
+export async function prepareRun(
+  opts: RunInputs,
+  resolved: { signer?: ReportSigner } = {},
+): Promise<PreparedRun> {
   const reports =
     opts.reportDir === undefined
       ? undefined
       : {
           folder: await prepareReportFolder(opts.reportDir),
-          signer: await resolveSigner(opts.signer ?? { kind: 'per-run' }),
+          // A fleet resolves its signer once for all its packages.
+          signer: resolved.signer ?? (await resolveSigner(opts.signer ?? { kind: 'per-run' })),
         };
   const scenarios = selectScenarios(opts.selection ?? {});
   const expectedFailures = opts.expectedFailuresFile
@@ -161,6 +172,7 @@ async function runWithin(
       ...(opts.maxRequestsPerSecond === undefined
         ? {}
         : { maxRequestsPerSecond: opts.maxRequestsPerSecond }),
+      ...(run.shared?.contexts ? { contexts: run.shared.contexts } : {}),
     });
   } catch (err) {
     // Without a Target there is nothing to report on; say why discovery stopped.
@@ -179,10 +191,12 @@ async function runWithin(
   let staging: ReportStaging | undefined;
   try {
     staging = reports === undefined ? undefined : await reports.folder.stage();
+    const proofs = run.shared?.proofs;
     const services = createRunServices({
       target,
       dispatchers,
       concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
+      ...(proofs ? { identities: new IdentityPool(target, { proofs }) } : {}),
     });
     const { issuer } = services.sanitizer.runTarget({ issuer: target.issuer ?? null });
     const plan = planRun(scenarios, target);
@@ -216,6 +230,7 @@ async function runWithin(
       strict: opts.strict ?? false,
       htmlWritten: true,
       signer: reports.signer,
+      verdict: { ...verdict, exitCode, strict: opts.strict ?? false },
     });
     return { run: result, exitCode, verdict, reports: outputs };
   } finally {

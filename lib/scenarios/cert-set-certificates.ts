@@ -10,7 +10,7 @@
  * (missing file, edited manifest, a set minted for another victim) is not an error: the pool
  * mints the certificate as it would without a set.
  */
-import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { IdentityRole, ManifestIdentity } from '../certs/manifest.js';
 import type { San } from '../certs/mint.js';
@@ -38,11 +38,47 @@ export interface CertSetWish {
   chain?: (chain: X509Certificate[]) => boolean;
 }
 
+/** What a certificate file and a key file prove: the certificate parsed, and whether they match. */
+interface FileProof {
+  certificate: X509Certificate;
+  der: Uint8Array;
+  x5tS256: string;
+  keyMatches: boolean;
+}
+
+/**
+ * The proofs of the set's files (CertSetCertificates), worked out once per process for the runs
+ * that share a set (a fleet, lib/fleet): keyed by the files' contents, so a file edited in
+ * between is proven again. Only public facts are kept, and the key's match with the certificate.
+ */
+export class CertFileProofs {
+  readonly #proofs = new Map<string, FileProof>();
+
+  prove(certPem: string, keyPem: string): FileProof {
+    const id = createHash('sha256').update(`${certPem}\0${keyPem}`).digest('hex');
+    let proof = this.#proofs.get(id);
+    if (proof === undefined) {
+      const certificate = new X509Certificate(certPem);
+      const der = new Uint8Array(certificate.raw);
+      proof = {
+        certificate,
+        der,
+        x5tS256: thumbprintOf(der),
+        keyMatches: createPublicKey(createPrivateKey(keyPem)).equals(certificate.publicKey),
+      };
+      this.#proofs.set(id, proof);
+    }
+    return proof;
+  }
+}
+
 export class CertSetCertificates {
   readonly #set: CertSetRef;
+  readonly #proofs: CertFileProofs;
 
-  constructor(set: CertSetRef) {
+  constructor(set: CertSetRef, proofs: CertFileProofs = new CertFileProofs()) {
     this.#set = set;
+    this.#proofs = proofs;
   }
 
   /** The first certificate of the set that grants `wish`, as identity `name`; else undefined. */
@@ -69,12 +105,10 @@ export class CertSetCertificates {
           ? undefined
           : readInputText(resolve(this.#set.dir, entry.chain), { limit: PEM_LIMIT }),
       ]);
-      const certificate = new X509Certificate(certPem);
+      const { certificate, der, x5tS256, keyMatches } = this.#proofs.prove(certPem, keyPem);
       const sent =
         chainPem === undefined ? certificate.toString() : provenChain(certificate, chainPem, wish);
       if (sent === undefined) return undefined;
-      const der = new Uint8Array(certificate.raw);
-      const x5tS256 = thumbprintOf(der);
       const notBefore = new Date(entry.notBefore);
       const notAfter = new Date(entry.notAfter);
       const publicKey = certificate.publicKey;
@@ -82,7 +116,7 @@ export class CertSetCertificates {
         x5tS256 === entry.x5tS256 &&
         new Date(certificate.validFrom).getTime() === notBefore.getTime() &&
         new Date(certificate.validTo).getTime() === notAfter.getTime() &&
-        createPublicKey(createPrivateKey(keyPem)).equals(publicKey) &&
+        keyMatches &&
         (wish.publicKey?.(publicKey) ?? true);
       if (!proven) return undefined;
       return identityFromFacts({

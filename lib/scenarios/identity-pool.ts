@@ -11,6 +11,7 @@ import { formatDn, parseDn } from '../certs/rfc4514.js';
 import type { Target } from '../target/target.js';
 import { type Identity, identityFromMinted } from '../tls/identity.js';
 import {
+  type CertFileProofs,
   CertSetCertificates,
   type CertSetWish,
   current,
@@ -51,12 +52,19 @@ export class IdentityPool {
   /** The validation-depth certificates (PKI-18…23, SELF-08): see depth-identities.ts. */
   readonly depth: DepthIdentities;
 
-  constructor(target: Target, opts: { keyType?: KeyType } = {}) {
+  constructor(
+    target: Target,
+    opts: {
+      keyType?: KeyType;
+      /** The cert set's file proofs shared by the runs of a fleet (cert-set-certificates.ts). */
+      proofs?: CertFileProofs;
+    } = {},
+  ) {
     this.#target = target;
     this.#keyType = opts.keyType ?? 'ec';
     // A set minted with another key type would change what the run presents.
     if (target.certSet && target.certSet.manifest.keyType === this.#keyType) {
-      this.#certSet = new CertSetCertificates(target.certSet);
+      this.#certSet = new CertSetCertificates(target.certSet, opts.proofs);
     }
     this.depth = new DepthIdentities({
       target,

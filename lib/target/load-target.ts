@@ -1,4 +1,5 @@
 import { IdentityDispatchers, type Timeouts } from '../tls/dispatchers.js';
+import type { SecureContexts } from '../tls/secure-contexts.js';
 import { loadTargetConfig } from './load-config.js';
 import { fetchMetadata, type MetadataFetchResult } from './metadata-fetch.js';
 import { resolveTarget } from './resolve-target.js';
@@ -24,6 +25,8 @@ export async function loadTarget(
     signal?: AbortSignal;
     /** --max-rps, for discovery and everything after (IdentityDispatchers). */
     maxRequestsPerSecond?: number;
+    /** TLS contexts shared by the runs of a fleet (secure-contexts.ts). */
+    contexts?: SecureContexts;
   } = {},
 ): Promise<{ target: Target; dispatchers: IdentityDispatchers }> {
   let dispatchers: IdentityDispatchers | undefined;
@@ -37,6 +40,7 @@ export async function loadTarget(
           serverCa: server.serverCaPem,
           ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
           maxRequestsPerSecond: opts.maxRequestsPerSecond,
+          contexts: opts.contexts,
         });
         if (!server.discovery || server.issuer === undefined) return;
         discovery = fetchMetadata({

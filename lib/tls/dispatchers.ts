@@ -14,6 +14,7 @@ import { tagSocketError } from './classify-failure.js';
 import { InvalidIdentityError } from './errors.js';
 import type { Identity } from './identity.js';
 import { RequestRate } from './request-rate.js';
+import type { SecureContexts } from './secure-contexts.js';
 
 export interface TlsInfo {
   readonly protocol: string;
@@ -44,6 +45,8 @@ export interface DispatcherOptions {
   targetOrigins?: Iterable<string>;
   /** --max-rps: at most this many requests start per second (request-rate.ts); default: no cap. */
   maxRequestsPerSecond?: number | undefined;
+  /** TLS contexts shared with other runs of this process (a fleet); default: this run's own. */
+  contexts?: SecureContexts | undefined;
 }
 
 export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = Object.freeze({
@@ -80,6 +83,7 @@ export class IdentityDispatchers {
   readonly #agents = new Map<Identity | null, IdentityAgent>();
   #targetOrigins: ReadonlySet<string> | undefined;
   readonly #rate: RequestRate | undefined;
+  readonly #contexts: SecureContexts | undefined;
   #closed = false;
   readonly #closing: Promise<unknown>[] = [];
 
@@ -90,8 +94,13 @@ export class IdentityDispatchers {
       opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     );
     this.#serverCa = opts.serverCa;
+    this.#contexts = opts.contexts;
+    const serverCa = opts.serverCa;
     this.#anonymousContext =
-      opts.serverCa === undefined ? undefined : usableCaContext(opts.serverCa);
+      serverCa === undefined
+        ? undefined
+        : (opts.contexts?.get({ serverCa }, () => usableCaContext(serverCa)) ??
+          usableCaContext(serverCa));
     if (opts.targetOrigins !== undefined) this.restrictToTargetOrigins(opts.targetOrigins);
     this.#rate =
       opts.maxRequestsPerSecond === undefined
@@ -206,10 +215,19 @@ export class IdentityDispatchers {
   #secureContext(identity: Identity | null): SecureContext {
     if (identity === null && this.#anonymousContext !== undefined) return this.#anonymousContext;
     try {
-      return createSecureContext({
-        ...(this.#serverCa !== undefined ? { ca: this.#serverCa } : {}),
-        ...(identity !== null ? { cert: identity.certPem, key: identity.keyPem } : {}),
-      });
+      const make = () =>
+        createSecureContext({
+          ...(this.#serverCa !== undefined ? { ca: this.#serverCa } : {}),
+          ...(identity !== null ? { cert: identity.certPem, key: identity.keyPem } : {}),
+        });
+      if (this.#contexts === undefined) return make();
+      return this.#contexts.get(
+        {
+          serverCa: this.#serverCa,
+          ...(identity === null ? {} : { certPem: identity.certPem, keyPem: identity.keyPem }),
+        },
+        make,
+      );
     } catch (err) {
       const name = identity?.name ?? 'no client certificate';
       throw new InvalidIdentityError(

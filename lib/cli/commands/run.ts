@@ -1,13 +1,18 @@
+import { stat } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { progressLine } from '../../runner/console-progress.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_MS } from '../../runner/defaults.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_PARALLEL_TARGETS,
+  DEFAULT_TIMEOUT_MS,
+} from '../../runner/defaults.js';
 import type { RunTargetOptions } from '../../runner/run-target.js';
 import { runInterruptibly } from '../interruptible-run.js';
 import { type SigningArgs, signerChoice, signingOptions } from '../signing-options.js';
 
 interface RunArgs extends SigningArgs {
-  target: string;
+  target: string[];
   'report-dir': string;
   grep?: string;
   only?: string[];
@@ -21,8 +26,13 @@ interface RunArgs extends SigningArgs {
   'deadline-ms'?: number;
   concurrency: number;
   'max-rps'?: number;
+  'parallel-targets': number;
   register: boolean;
   'initial-access-token'?: string;
+}
+
+async function isFolder(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -33,14 +43,21 @@ export const runCommand: CommandModule<object, RunArgs> = {
       y
         .option('target', {
           type: 'string',
+          array: true,
           demandOption: true,
-          describe: 'Target config (YAML or JSON; see schema/target.schema.json)',
+          describe:
+            'Target config (YAML or JSON; see schema/target.schema.json). Repeat it, or name a folder of configs, for a fleet: one report package per target under --report-dir/<config name>/, and an index (fleet.json, index.html)',
         })
         .option('report-dir', {
           type: 'string',
           default: 'reports',
           describe:
             'Where report.html, summary.json, junit.xml and the signed manifest go (checked before any request; other files there are left alone)',
+        })
+        .option('parallel-targets', {
+          type: 'number',
+          default: DEFAULT_PARALLEL_TARGETS,
+          describe: 'With several targets: at most this many run at once',
         })
         .option('grep', { type: 'string', describe: 'Only scenarios whose title contains TEXT' })
         .option('only', {
@@ -126,6 +143,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
         return true;
       })
       .example('$0 run --target fixtures/targets/example-staging.yaml', 'the whole catalog')
+      .example(
+        '$0 run --target tenants/ --report-dir reports',
+        'a fleet: every config in tenants/, reports/<name>/ each, reports/index.html',
+      )
       .example('$0 run --target t.yaml --only PKI --strict', 'one section; SHOULD failures count')
       .example(
         '$0 run --target t.yaml --require-coverage --expected-skips skips.txt',
@@ -150,11 +171,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
     if (maxRps !== undefined && !(Number.isFinite(maxRps) && maxRps > 0)) {
       throw new UsageError('--max-rps: give a number of requests per second above 0');
     }
-    // Loaded here, not at start-up: `--help` and other commands need none of it.
-    const { prepareRun, runPrepared } = await import('../../runner/run-target.js');
-    // Every local input (report folder, signing key, baseline) is checked before any traffic,
-    // registration included.
-    const prepared = await prepareRun({
+    const parallelTargets = args['parallel-targets'];
+    if (!Number.isInteger(parallelTargets) || parallelTargets < 1) {
+      throw new UsageError('--parallel-targets: give a whole number of targets, 1 or more');
+    }
+    const inputs = {
       reportDir: args['report-dir'],
       selection: {
         ...(args.only ? { only: args.only } : {}),
@@ -170,12 +191,38 @@ export const runCommand: CommandModule<object, RunArgs> = {
       concurrency,
       ...(maxRps === undefined ? {} : { maxRequestsPerSecond: maxRps }),
       signer: signerChoice(args, process.env),
-    });
+    };
+    const [first] = args.target;
+    const single =
+      args.target.length === 1 && first !== undefined && !(await isFolder(first))
+        ? first
+        : undefined;
+    if (single === undefined) {
+      const { fleetTargets } = await import('../../fleet/fleet-targets.js');
+      const targets = await fleetTargets(args.target);
+      if (args.register) {
+        throw new UsageError('--register takes one target (register a fleet with `register`)');
+      }
+      const { runFleetInterruptibly } = await import('../fleet-run.js');
+      await runFleetInterruptibly({
+        targets,
+        reportDir: args['report-dir'],
+        parallelTargets,
+        inputs,
+        ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+      });
+      return;
+    }
+    // Loaded here, not at start-up: `--help` and other commands need none of it.
+    const { prepareRun, runPrepared } = await import('../../runner/run-target.js');
+    // Every local input (report folder, signing key, baseline) is checked before any traffic,
+    // registration included.
+    const prepared = await prepareRun({ ...inputs, reportDir: args['report-dir'] });
     const runOnce = (opts: RunTargetOptions) => runPrepared(prepared, opts);
     // --register: register the target's clients, run, and delete them even when the run fails.
     const runTarget = args.register
       ? (await import('../../onboarding/run-with-registration.js')).registeringRunner(runOnce, {
-          targetFile: args.target,
+          targetFile: single,
           timeoutMs: args['timeout-ms'],
           initialAccessToken: args['initial-access-token'],
         })
@@ -183,9 +230,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
     await runInterruptibly((signal) =>
       runTarget({
         ...prepared.opts,
-        targetFile: args.target,
+        targetFile: single,
         onStart: ({ issuer, scenarios }) =>
-          process.stdout.write(`Running ${scenarios} scenarios against ${issuer ?? args.target}\n`),
+          process.stdout.write(`Running ${scenarios} scenarios against ${issuer ?? single}\n`),
         onResult: (r) => process.stdout.write(`${progressLine(r)}\n`),
         signal,
         ...(deadlineMs !== undefined ? { deadlineMs } : {}),
