@@ -10,6 +10,7 @@ import { type ReferenceServer, startReferenceServer } from '../../lib/reference/
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const SCRIPT = join(ROOT, 'ci/run-conformance.sh');
+const MERGE_SCRIPT = join(ROOT, 'ci/merge-conformance.sh');
 const CLI = join(ROOT, 'dist/bin/mtls-conformance.js');
 
 interface ScriptRun {
@@ -49,7 +50,10 @@ describe('CI templates', function () {
     await rm(work, { recursive: true, force: true });
   });
 
-  async function runScript(env: Record<string, string>): Promise<ScriptRun> {
+  async function runScript(
+    env: Record<string, string>,
+    script: string = SCRIPT,
+  ): Promise<ScriptRun> {
     counter += 1;
     const output = join(work, `output-${counter}`);
     const summary = join(work, `summary-${counter}.md`);
@@ -59,7 +63,7 @@ describe('CI templates', function () {
       (resolve) => {
         execFile(
           'bash',
-          [SCRIPT],
+          [script],
           {
             cwd: work,
             timeout: 60_000,
@@ -142,46 +146,77 @@ describe('CI templates', function () {
     );
   });
 
-  describe('action.yml and ci/gitlab-ci.yml', () => {
-    /** The MTLS_* variables the script's header documents. */
-    async function scriptInputs(): Promise<string[]> {
-      const text = await readFile(SCRIPT, 'utf8');
+  it('a matrix of jobs, then one index: merge-conformance.sh checks every package and fails on the worst', async () => {
+    for (const [server, name] of [
+      [good, 'good'],
+      [broken, 'broken'],
+    ] as const) {
+      await runScript({ MTLS_TARGET: server.targetConfigPath, MTLS_REPORT_DIR: `matrix/${name}` });
+    }
+    const merged = await runScript({ MTLS_REPORTS: 'matrix' }, MERGE_SCRIPT);
+    expect(merged.code, merged.stderr).to.equal(1);
+    expect(merged.output).to.equal('exit-code=1\nindex-dir=matrix\n');
+    expect(merged.summary).to.match(
+      /^### mtls-conformance fleet: 1 of 2 targets passed \(exit 1\)$/m,
+    );
+    expect(merged.summary).to.match(/^\| broken \| FAIL \| BIND-03, /m);
+    expect(merged.summary).to.match(/^\| good \| PASS \| — \| MUST \d+ of \d+ ran/m);
+    const index = JSON.parse(await readFile(join(work, 'matrix', 'fleet.json'), 'utf8'));
+    expect(index.targets.map((t: { package: { state: string } }) => t.package.state)).to.deep.equal(
+      ['intact', 'intact'],
+    );
+    const missing = await runScript({}, MERGE_SCRIPT);
+    expect(missing.code).to.equal(2);
+    expect(missing.stderr.trim()).to.equal(
+      'merge-conformance: set MTLS_REPORTS to the folders holding the report packages',
+    );
+  });
+
+  describe('action.yml, merge/action.yml and ci/gitlab-ci.yml', () => {
+    /** The MTLS_* variables a script's header documents. */
+    async function scriptInputs(script: string = SCRIPT): Promise<string[]> {
+      const text = await readFile(script, 'utf8');
       return [...text.matchAll(/^# {3}(MTLS_[A-Z_]+) /gm)].map((m) => m[1] ?? '').sort();
     }
 
-    it('the Action passes every input to the script, uploads always, and fails after', async () => {
-      const action = parse(await readFile(join(ROOT, 'action.yml'), 'utf8')) as {
-        inputs: Record<string, { description?: string; required?: boolean }>;
-        runs: {
-          using: string;
-          steps: Array<{
-            id?: string;
-            if?: string;
-            uses?: string;
-            run?: string;
-            env?: Record<string, string>;
-          }>;
+    for (const [file, script, step] of [
+      ['action.yml', SCRIPT, 'run'],
+      ['merge/action.yml', MERGE_SCRIPT, 'merge'],
+    ] as const) {
+      it(`${file} passes every input to its script, uploads always, and fails after`, async () => {
+        const action = parse(await readFile(join(ROOT, file), 'utf8')) as {
+          inputs: Record<string, { description?: string; required?: boolean }>;
+          runs: {
+            using: string;
+            steps: Array<{
+              id?: string;
+              if?: string;
+              uses?: string;
+              run?: string;
+              env?: Record<string, string>;
+            }>;
+          };
         };
-      };
-      expect(action.runs.using).to.equal('composite');
-      for (const [name, input] of Object.entries(action.inputs)) {
-        expect(input.description, `input ${name}`).to.be.a('string').and.not.equal('');
-      }
-      const text = JSON.stringify(action.runs.steps);
-      const referenced = [...text.matchAll(/inputs\.([a-z-]+)/g)].map((m) => m[1] ?? '');
-      expect([...new Set(referenced)].sort()).to.deep.equal(Object.keys(action.inputs).sort());
+        expect(action.runs.using).to.equal('composite');
+        for (const [name, input] of Object.entries(action.inputs)) {
+          expect(input.description, `input ${name}`).to.be.a('string').and.not.equal('');
+        }
+        const text = JSON.stringify(action.runs.steps);
+        const referenced = [...text.matchAll(/inputs\.([a-z-]+)/g)].map((m) => m[1] ?? '');
+        expect([...new Set(referenced)].sort()).to.deep.equal(Object.keys(action.inputs).sort());
 
-      const run = action.runs.steps.find((s) => s.id === 'run');
-      expect(run?.run).to.include('ci/run-conformance.sh');
-      const env = Object.keys(run?.env ?? {}).sort();
-      expect(env).to.deep.equal([...(await scriptInputs()), 'MTLS_NO_FAIL'].sort());
+        const run = action.runs.steps.find((s) => s.id === step);
+        expect(run?.run).to.include(script.slice(ROOT.length));
+        const env = Object.keys(run?.env ?? {}).sort();
+        expect(env).to.deep.equal([...(await scriptInputs(script)), 'MTLS_NO_FAIL'].sort());
 
-      const upload = action.runs.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'));
-      expect(upload?.if).to.match(/^always\(\)/);
-      const last = action.runs.steps.at(-1);
-      expect(last?.if).to.equal('always()');
-      expect(last?.run).to.include('exit');
-    });
+        const upload = action.runs.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'));
+        expect(upload?.if).to.match(/^always\(\)/);
+        const last = action.runs.steps.at(-1);
+        expect(last?.if).to.equal('always()');
+        expect(last?.run).to.include('exit');
+      });
+    }
 
     it('the GitLab template keeps the report (junit too) and runs the same script', async () => {
       const template = parse(await readFile(join(ROOT, 'ci/gitlab-ci.yml'), 'utf8')) as Record<
@@ -198,6 +233,13 @@ describe('CI templates', function () {
       expect(job?.artifacts.paths).to.deep.equal(['$MTLS_REPORT_DIR']);
       expect(job?.artifacts.reports.junit).to.equal('$MTLS_REPORT_DIR/junit.xml');
       expect(job?.before_script.join('\n')).to.include('MTLS_CONFORMANCE_PACKAGE');
+      const merge = template['.mtls-conformance-merge'];
+      expect(merge?.script.join('\n')).to.include('ci/merge-conformance.sh');
+      expect(merge?.artifacts.when).to.equal('always');
+      expect(merge?.artifacts.paths).to.deep.equal([
+        '$MTLS_INDEX_DIR/fleet.json',
+        '$MTLS_INDEX_DIR/index.html',
+      ]);
     });
   });
 });

@@ -54,6 +54,7 @@ describe('the npm package: packed, installed from its tarball, run', function ()
       'schema/summary.schema.json',
       'fixtures/targets/example-staging.yaml',
       'ci/run-conformance.sh',
+      'ci/merge-conformance.sh',
     ]) {
       expect(files, needed).to.include(needed);
     }
