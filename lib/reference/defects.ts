@@ -279,6 +279,13 @@ const DEFECT_TABLE = [
     description: 'registration accepts self_signed_tls_client_auth with a jwks lacking x5c',
     fails: ['REG-04'],
   },
+  // --- validation depth (issue 16) ---
+  {
+    name: 'legacy-tls-enabled',
+    description:
+      'the listeners still accept TLS 1.0 and 1.1 (minVersion TLSv1 at OpenSSL security level 0, "for old clients")',
+    fails: ['EP-06'],
+  },
 ] as const satisfies readonly DefectEntry[];
 
 export type DefectName = (typeof DEFECT_TABLE)[number]['name'];

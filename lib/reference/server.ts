@@ -11,7 +11,7 @@ import { AccessTokens, type TokenFormat } from './access-tokens.js';
 import { authorizationEndpoint } from './authorization-endpoint.js';
 import { ClientCertificateReader } from './client-certificate.js';
 import { ClientRegistry } from './clients.js';
-import type { DefectName } from './defects.js';
+import type { DefectName, Defects } from './defects.js';
 import { json, OAuthProblem, type Reply, writeReply } from './http.js';
 import { introspectionEndpoint } from './introspection.js';
 import { jwksEndpoint } from './jwks.js';
@@ -118,7 +118,7 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-function tlsServer(material: ReferenceMaterial, requestCert: boolean): Server {
+function tlsServer(material: ReferenceMaterial, requestCert: boolean, defects: Defects): Server {
   return createServer({
     key: material.serverKeyPem,
     cert: material.serverCertPem,
@@ -127,6 +127,11 @@ function tlsServer(material: ReferenceMaterial, requestCert: boolean): Server {
     // The application judges the certificate itself: chain, validity, EKU and subject are
     // separate checks there, and a self-signed certificate is legitimate for some clients.
     rejectUnauthorized: false,
+    // Node's defaults (TLS 1.2 and up) are the conformant setting; the defect is the classic
+    // "for old clients" configuration (OpenSSL 3 needs security level 0 for TLS 1.0/1.1).
+    ...(defects.has('legacy-tls-enabled')
+      ? { minVersion: 'TLSv1' as const, ciphers: 'DEFAULT:@SECLEVEL=0' }
+      : {}),
   });
 }
 
@@ -155,8 +160,9 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
     SigningKey.generate(),
   ]);
 
-  const main = tlsServer(material, !aliases);
-  const mtls = aliases ? tlsServer(material, true) : main;
+  const defects: Defects = new Set(opts.defects ?? []);
+  const main = tlsServer(material, !aliases, defects);
+  const mtls = aliases ? tlsServer(material, true, defects) : main;
   const servers = aliases ? [main, mtls] : [main];
   let router: Router | undefined;
   const reader = new ClientCertificateReader(material.trustAnchorsDer);
@@ -204,7 +210,6 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
     main.on('request', (req, res) => void handle(mainListener, req, res));
     if (aliases) mtls.on('request', (req, res) => void handle(mtlsListener, req, res));
 
-    const defects = new Set(opts.defects ?? []);
     const store = new TokenStore();
     const clients = new ClientRegistry();
     const reference = await referenceClients(material, { clientSecret: randomToken() });

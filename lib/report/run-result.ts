@@ -6,7 +6,7 @@ import type { Coverage } from './coverage.js';
  */
 export type Level = 'MUST' | 'SHOULD' | 'INFO';
 
-export type Section = 'DISC' | 'PKI' | 'SELF' | 'BIND' | 'REG' | 'PUB';
+export type Section = 'DISC' | 'PKI' | 'SELF' | 'BIND' | 'REG' | 'PUB' | 'EP';
 
 export type ScenarioStatus = 'passed' | 'failed' | 'warning' | 'skipped' | 'expected-failure';
 

@@ -8,4 +8,5 @@ export const SECTION_TITLES: Readonly<Record<Section, string>> = {
   BIND: 'BIND — certificate-bound access tokens (RFC 8705 §3)',
   REG: 'REG — dynamic registration (RFC 7591, RFC 8705 §2)',
   PUB: 'PUB — public clients, binding only (RFC 8705 §4)',
+  EP: 'EP — client authentication at every endpoint',
 };

@@ -45,7 +45,7 @@ describe('suites/: the catalog sections as plain mocha spec files', function () 
   }
 
   it('run every section against the conformant reference server, all passing', async () => {
-    const files = ['disc', 'pki', 'self', 'bind', 'reg', 'pub'].map((s) =>
+    const files = ['disc', 'pki', 'self', 'bind', 'reg', 'pub', 'ep'].map((s) =>
       join(dist, 'suites', `${s}.js`),
     );
     const result = await mocha(files);

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { X509Certificate } from 'node:crypto';
 import { expect } from 'chai';
 import { DEFECTS, type DefectName, type DefectServerOptions } from '../../lib/reference/defects.js';
+import { type LegacyTlsVersion, probeLegacyTls } from '../../lib/tls/legacy-tls-probe.js';
 import {
   jwtCnf,
   pemToBase64Der,
@@ -426,6 +427,24 @@ const PROBES: Record<DefectName, DefectProbe> = {
     conformant: [400],
     defective: [201, 401],
   },
+  // --- validation depth (issue 16) ---
+  'legacy-tls-enabled': {
+    probe: async (ref, fixture) => {
+      const handshake = async (version: LegacyTlsVersion) =>
+        (
+          await probeLegacyTls({
+            url: ref.url('/token'),
+            version,
+            identity: null,
+            serverCaPem: fixture.files('root-ca').certPem,
+            timeoutMs: 5_000,
+          })
+        ).outcome.kind;
+      return [await handshake('TLSv1'), await handshake('TLSv1.1')];
+    },
+    conformant: ['refused', 'refused'],
+    defective: ['accepted', 'accepted'],
+  },
 };
 
 function modeKey(options: DefectServerOptions | undefined): string {
@@ -466,7 +485,7 @@ describe('reference server defect switches', function () {
     expect(Object.keys(PROBES).sort()).to.deep.equal(DEFECTS.map((d) => d.name).sort());
     for (const defect of DEFECTS) {
       expect(defect.fails, defect.name).to.not.be.empty;
-      for (const id of defect.fails) expect(id).to.match(/^(DISC|PKI|SELF|BIND|REG|PUB)-\d\d$/);
+      for (const id of defect.fails) expect(id).to.match(/^(DISC|PKI|SELF|BIND|REG|PUB|EP)-\d\d$/);
     }
   });
 

@@ -2,6 +2,7 @@ import type { Section } from '../../report/run-result.js';
 import type { Scenario } from '../scenario.js';
 import { bindScenarios } from './bind.js';
 import { discScenarios } from './disc.js';
+import { epTlsScenarios } from './ep-tls.js';
 import { pkiScenarios } from './pki.js';
 import { pubScenarios } from './pub.js';
 import { regScenarios } from './reg.js';
@@ -10,7 +11,7 @@ import { selfScenarios } from './self.js';
 /** Version of ../shared/CATALOG.md these scenarios implement; reported with every run. */
 export const CATALOG_VERSION = '1';
 
-export const SECTIONS: readonly Section[] = ['DISC', 'PKI', 'SELF', 'BIND', 'REG', 'PUB'];
+export const SECTIONS: readonly Section[] = ['DISC', 'PKI', 'SELF', 'BIND', 'REG', 'PUB', 'EP'];
 
 export const CATALOG: readonly Scenario[] = [
   ...discScenarios,
@@ -19,4 +20,5 @@ export const CATALOG: readonly Scenario[] = [
   ...bindScenarios,
   ...regScenarios,
   ...pubScenarios,
+  ...epTlsScenarios,
 ];
