@@ -16,7 +16,7 @@ import { json, OAuthProblem, type Reply, writeReply } from './http.js';
 import { introspectionEndpoint } from './introspection.js';
 import { jwksEndpoint } from './jwks.js';
 import { metadataEndpoint } from './metadata.js';
-import { referenceClients } from './reference-clients.js';
+import { referenceClients, referenceScenarioClients } from './reference-clients.js';
 import {
   loadReferenceMaterial,
   manifestIdentity,
@@ -46,6 +46,8 @@ export interface ReferenceServerOptions {
   keyType?: KeyType;
   /** Use a certificate set elsewhere (default `<stateDir>/certs`); lets servers share one set. */
   certsDir?: string;
+  /** What the server tells its operator while starting, e.g. that it re-minted its set (default stderr). */
+  onNotice?: (message: string) => void;
   /** Where unexpected handler errors go (default stderr); OAuth errors are answers, not logged. */
   onInternalError?: (err: unknown) => void;
   /**
@@ -155,6 +157,8 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
   const [material, signingKey] = await Promise.all([
     loadReferenceMaterial({
       certsDir: resolve(opts.certsDir ?? join(stateDir, 'certs')),
+      ownSet: opts.certsDir === undefined,
+      onNotice: opts.onNotice ?? ((message) => process.stderr.write(`${message}\n`)),
       ...(opts.keyType ? { keyType: opts.keyType } : {}),
     }),
     SigningKey.generate(),
@@ -165,7 +169,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
   const mtls = aliases ? tlsServer(material, true, defects) : main;
   const servers = aliases ? [main, mtls] : [main];
   let router: Router | undefined;
-  const reader = new ClientCertificateReader(material.trustAnchorsDer);
+  const reader = new ClientCertificateReader(material.trustAnchorsDer, defects);
   const onInternalError =
     opts.onInternalError ??
     ((err: unknown) => {
@@ -214,6 +218,8 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
     const clients = new ClientRegistry();
     const reference = await referenceClients(material, { clientSecret: randomToken() });
     for (const client of reference) clients.add(client.registered);
+    const scenarioClients = await referenceScenarioClients(material);
+    for (const client of scenarioClients.registered) clients.add(client);
     const services: ReferenceServices = {
       issuer,
       mtlsBaseUrl: mtlsUrl,
@@ -245,6 +251,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
         mtlsBaseUrl: mtlsUrl,
         material,
         clients: reference.map((client) => client.target),
+        scenarioClients: scenarioClients.config,
       }),
     );
     return {

@@ -4,9 +4,11 @@ import { bindScenarios } from './bind.js';
 import { discScenarios } from './disc.js';
 import { epTlsScenarios } from './ep-tls.js';
 import { pkiScenarios } from './pki.js';
+import { pkiDepthScenarios } from './pki-depth.js';
 import { pubScenarios } from './pub.js';
 import { regScenarios } from './reg.js';
 import { selfScenarios } from './self.js';
+import { selfDepthScenarios } from './self-depth.js';
 
 /** Version of ../shared/CATALOG.md these scenarios implement; reported with every run. */
 export const CATALOG_VERSION = '1';
@@ -16,7 +18,9 @@ export const SECTIONS: readonly Section[] = ['DISC', 'PKI', 'SELF', 'BIND', 'REG
 export const CATALOG: readonly Scenario[] = [
   ...discScenarios,
   ...pkiScenarios,
+  ...pkiDepthScenarios,
   ...selfScenarios,
+  ...selfDepthScenarios,
   ...bindScenarios,
   ...regScenarios,
   ...pubScenarios,

@@ -1,0 +1,172 @@
+import type { Identity } from '../../tls/identity.js';
+import type { ScenarioContext } from '../context.js';
+import { ScenarioSkip } from '../outcome.js';
+import { needs, type Requirement } from '../requirements.js';
+import { otherPkiClient, sanClients, victimClient } from '../roles.js';
+import { defineScenario, type Scenario } from '../scenario.js';
+import { requireWorkingClient } from '../steps/control.js';
+import { expectEquivalentDnsAuthenticate } from '../steps/pki-dn-equivalence.js';
+import { expectEachRejected, type RejectionCase } from '../steps/pki-each-rejected.js';
+import { expectLeafSubjectMatched } from '../steps/pki-leaf-subject.js';
+import { expectTokenRequestRejected } from '../steps/rejected-token-request.js';
+import { requestToken } from '../steps/token.js';
+
+/** PKI-18…23 of ../shared/CATALOG.md ("PKI, SELF — validation depth"). */
+
+function victim(ctx: ScenarioContext) {
+  const who = victimClient(ctx.target);
+  if (!who) throw new ScenarioSkip('no tls_client_auth client registered by subject_dn');
+  return who;
+}
+
+/** Minted from test_ca for the victim: its issuer must be test_ca for a rejection to mean much. */
+const VICTIM_FROM_TEST_CA: readonly Requirement[] = [
+  needs.token,
+  needs.victim,
+  needs.testCa,
+  needs.victimIssuedByTestCa,
+];
+
+/** The victim's client_id with `certificate` (one thing wrong with it) is rejected. */
+function rejectsForVictim(opts: {
+  id: string;
+  title: string;
+  level: 'MUST' | 'SHOULD';
+  spec: string;
+  requires: readonly Requirement[];
+  expected: string;
+  certificate: (ctx: ScenarioContext) => Promise<Identity>;
+  /** The issuing client's certificate must itself be one the target accepts (PKI-19). */
+  issuerMustWork?: boolean;
+  caveat?: string;
+}): Scenario {
+  return defineScenario({
+    id: opts.id,
+    title: opts.title,
+    section: 'PKI',
+    level: opts.level,
+    spec: opts.spec,
+    requires: opts.requires,
+    expected: opts.expected,
+    async run(ctx) {
+      const who = victim(ctx);
+      const other = otherPkiClient(ctx.target);
+      if (opts.issuerMustWork && other) await requireWorkingClient(ctx, other, 'PKI-01');
+      const identity = await opts.certificate(ctx);
+      await expectTokenRequestRejected(ctx, {
+        who,
+        control: 'PKI-01',
+        label: `${who.client.name}'s client_id with ${identity.name} (${identity.subject}, issued by ${identity.issuer})`,
+        identity,
+      });
+      if (opts.caveat) ctx.note(opts.caveat);
+    },
+  });
+}
+
+export const pkiDepthScenarios: readonly Scenario[] = [
+  defineScenario({
+    id: 'PKI-18',
+    title:
+      "the leaf's subject is what matches: a leaf sent with an intermediate named as registered is rejected",
+    section: 'PKI',
+    level: 'MUST',
+    spec: 'RFC 8705 §2.1.2',
+    requires: [needs.token, needs.victim, needs.testCa],
+    expected:
+      "rejected, no token: for a client registered with an intermediate CA's subject DN, a valid leaf of another subject sent with that intermediate (while a leaf of the registered subject itself authenticates)",
+    run: (ctx) => expectLeafSubjectMatched(ctx, victim(ctx)),
+  }),
+  rejectsForVictim({
+    id: 'PKI-19',
+    title: "the victim's subject issued by another client's leaf (not a CA) is rejected",
+    level: 'MUST',
+    spec: 'RFC 8705 §2.1, RFC 5280 §4.2.1.9',
+    requires: [needs.token, needs.victim, needs.otherPkiClient],
+    expected:
+      'rejected (invalid_client or a TLS refusal), no token: an issuer with basicConstraints CA:false cannot issue certificates, even when its own certificate is trusted',
+    certificate: (ctx) => ctx.identities.depth.victimIssuedByLeaf(),
+    issuerMustWork: true,
+  }),
+  rejectsForVictim({
+    id: 'PKI-20',
+    title: 'an otherwise valid certificate with an unknown critical extension is rejected',
+    level: 'SHOULD',
+    spec: 'RFC 5280 §4.2',
+    requires: VICTIM_FROM_TEST_CA,
+    expected:
+      'rejected (invalid_client or a TLS refusal), no token: a critical extension the server does not recognise makes the certificate invalid',
+    certificate: (ctx) => ctx.identities.depth.victimWithUnknownCriticalExtension(),
+  }),
+  defineScenario({
+    id: 'PKI-21',
+    title: 'NUL and look-alike characters in the CN or dNSName are rejected for the victim',
+    section: 'PKI',
+    level: 'MUST',
+    spec: 'RFC 8705 §2.1.2, §7.5',
+    requires: VICTIM_FROM_TEST_CA,
+    expected:
+      "each rejected, no token: a CN with a NUL and a suffix after the victim's name, a CN with a Cyrillic look-alike letter, and (for a san_dns client) a dNSName with a NUL and a suffix after the registered one",
+    async run(ctx) {
+      const who = victim(ctx);
+      await requireWorkingClient(ctx, who, 'PKI-01');
+      const depth = ctx.identities.depth;
+      const asVictim = (what: string, identity: () => Promise<Identity>): RejectionCase => ({
+        what,
+        send: async () => {
+          const certificate = await identity();
+          return requestToken(ctx, {
+            label: `${who.client.name}'s client_id with ${what} (${certificate.subject})`,
+            client: who.client,
+            identity: certificate,
+          });
+        },
+      });
+      const cases = [
+        asVictim('a NUL in the CN', () => depth.victimWithNulInCn()),
+        asVictim('a Cyrillic look-alike in the CN', () => depth.victimWithHomoglyphCn()),
+      ];
+      const sanDns = sanClients(ctx.target).find((c) => c.client.subject?.kind === 'san_dns');
+      if (sanDns) {
+        await requireWorkingClient(ctx, sanDns, 'PKI-15');
+        cases.push({
+          what: 'a NUL in the dNSName',
+          send: async () =>
+            requestToken(ctx, {
+              label: `${sanDns.client.name}'s client_id with a dNSName that has a NUL after the registered one`,
+              client: sanDns.client,
+              identity: await depth.sanWithNul(sanDns),
+            }),
+        });
+      } else {
+        ctx.note('no tls_client_auth client registered by san_dns: the dNSName case was not run');
+      }
+      await expectEachRejected(ctx, cases);
+    },
+  }),
+  rejectsForVictim({
+    id: 'PKI-22',
+    title:
+      "a faithful look-alike of the victim's certificate under an untrusted CA with the trusted CA's name is rejected",
+    level: 'MUST',
+    spec: 'RFC 8705 §7.5, RFC 5280 §6.1.3',
+    requires: [needs.token, needs.victim],
+    expected:
+      "rejected (invalid_client or a TLS refusal), no token: subject, issuer name, serial, validity and extensions copied over a new key prove nothing without the issuer's signature",
+    certificate: (ctx) => ctx.identities.depth.victimLookAlike(),
+    caveat:
+      "the look-alike CA is minted for this run (it claims the name and key identifier of the victim's issuer), so no trust store can hold it",
+  }),
+  defineScenario({
+    id: 'PKI-23',
+    title:
+      "a client registered with the victim's subject DN spelled otherwise authenticates with the victim's certificate",
+    section: 'PKI',
+    level: 'SHOULD',
+    spec: 'RFC 8705 §2.1.2, RFC 4517 §4.2.15',
+    requires: [needs.token, needs.victim, needs.dnSpellingClients],
+    expected:
+      'HTTP 200 with an access_token for each spelling (other spacing, lower-case attribute types, an OID with a #hex value): distinguishedNameMatch compares names, not strings',
+    run: (ctx) => expectEquivalentDnsAuthenticate(ctx, victim(ctx)),
+  }),
+];
