@@ -20,6 +20,7 @@ import {
   readManifest,
 } from '../../lib/certs/manifest.js';
 import { x5tS256 } from '../../lib/certs/thumbprint.js';
+import { certificateSubjectMatchesAnywhereInChain } from './chain-subject-hook.js';
 import {
   certificateAuthorized,
   certificateSubjectMatches,
@@ -36,6 +37,11 @@ export interface OidcProviderServerOptions {
   port?: number;
   /** Where server errors go (default stderr). */
   onServerError?: (err: unknown) => void;
+  /**
+   * Where the registered subject DN is looked for: the client's own certificate (the careful
+   * hook, default), or any certificate of its chain (chain-subject-hook.ts, a deployer's mistake).
+   */
+  subjectMatching?: 'leaf' | 'any-chain-certificate';
 }
 
 export interface OidcProviderServer {
@@ -107,7 +113,10 @@ async function clientRegistrations(
   return clients;
 }
 
-function providerConfiguration(clients: Record<string, unknown>[]): Record<string, unknown> {
+function providerConfiguration(
+  clients: Record<string, unknown>[],
+  subjectMatching: OidcProviderServerOptions['subjectMatching'],
+): Record<string, unknown> {
   // ES256 only: an RSA key would cost up to half a second to generate and nothing here needs it.
   const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
     format: 'jwk',
@@ -140,7 +149,10 @@ function providerConfiguration(clients: Record<string, unknown>[]): Record<strin
         tlsClientAuth: true,
         getCertificate,
         certificateAuthorized,
-        certificateSubjectMatches,
+        certificateSubjectMatches:
+          subjectMatching === 'any-chain-certificate'
+            ? certificateSubjectMatchesAnywhereInChain
+            : certificateSubjectMatches,
       },
     },
   };
@@ -215,7 +227,7 @@ export async function startOidcProviderServer(
   const issuer = `https://127.0.0.1:${port}`;
   const provider = new Provider(
     issuer,
-    providerConfiguration(await clientRegistrations(opts.certsDir, manifest)),
+    providerConfiguration(await clientRegistrations(opts.certsDir, manifest), opts.subjectMatching),
   );
   provider.on('server_error', (_ctx: unknown, err: unknown) => onServerError(err));
   const callback = provider.callback();

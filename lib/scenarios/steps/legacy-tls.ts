@@ -26,7 +26,9 @@ const METADATA_ENDPOINTS: ReadonlyArray<[string, string]> = [
 export function legacyTlsOrigins(target: Target): MtlsOrigin[] {
   const named: Array<[string, string | undefined]> = [];
   for (const name of ['token', 'introspection', 'revocation', 'registration'] as const) {
-    named.push([name, target.endpoints[name]], [`${name} (mTLS)`, target.mtlsEndpoints[name]]);
+    named.push([name, target.endpoints[name]]);
+    const alias = target.mtlsEndpoints[name];
+    if (alias !== target.endpoints[name]) named.push([`${name} (alias)`, alias]);
   }
   for (const [name, field] of METADATA_ENDPOINTS) {
     const url = target.metadata?.[field];

@@ -9,7 +9,7 @@
 import type { Identity } from '../../tls/identity.js';
 import type { ScenarioContext } from '../context.js';
 import { LEAF_UNDER_VICTIM_NAMED_CA } from '../depth-identities.js';
-import { ScenarioSkip } from '../outcome.js';
+import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
 import type { ClientWithIdentity } from '../roles.js';
 import { requireWorkingClient } from './control.js';
 import { describeResult } from './describe.js';
@@ -40,6 +40,21 @@ export async function expectLeafSubjectMatched(
   const second = await victimNamedIntermediate(ctx, victim, first.why);
   if (second.judged) return;
   throw new ScenarioSkip(`${first.why}; ${second.why}`);
+}
+
+/** expectTokenRejected, with what was tried in the verdict rather than only the answer. */
+function expectRefused(
+  ctx: ScenarioContext,
+  attack: TokenAttempt,
+  words: { observed: string; breach: string },
+): void {
+  try {
+    expectTokenRejected(ctx, attack);
+  } catch (err) {
+    if (!(err instanceof ScenarioFailure)) throw err;
+    throw new ScenarioFailure(`${err.message}: ${words.breach}`, { observed: words.observed });
+  }
+  ctx.observed = words.observed;
 }
 
 function issued(attempt: TokenAttempt): boolean {
@@ -102,8 +117,10 @@ async function intermediateSubjectClient(
         client: asClient(chained.identity),
         identity: chained.identity,
       });
-      expectTokenRejected(ctx, attack);
-      ctx.observed = `${who}, registered with the intermediate CA's subject ${dn}: a leaf of its own subject got a token; the leaf ${chained.identity.subject} sent with that intermediate → ${describeResult(attack.result)}`;
+      expectRefused(ctx, attack, {
+        observed: `${who}, registered with the intermediate CA's subject ${dn}: a leaf of its own subject got a token; the leaf ${chained.identity.subject} sent with that intermediate → ${describeResult(attack.result)}`,
+        breach: `the leaf ${chained.identity.subject}, sent with the intermediate ${dn}, authenticated as ${who}, which is registered with the intermediate's subject: a certificate of the chain other than the leaf was matched`,
+      });
       return { judged: true };
     },
   );
@@ -138,10 +155,12 @@ async function victimNamedIntermediate(
     client: victim.client,
     identity: other,
   });
-  expectTokenRejected(ctx, attack);
   ctx.note(
     `tested with an intermediate CA minted with ${name}'s DN as its subject, since a client registered with an intermediate's DN could not be used: ${whyNotFirst}`,
   );
-  ctx.observed = `${name}'s subject under an intermediate named ${victim.identity.subject} got a token; the leaf ${LEAF_UNDER_VICTIM_NAMED_CA} under it → ${describeResult(attack.result)}`;
+  expectRefused(ctx, attack, {
+    observed: `${name}'s subject under an intermediate named ${victim.identity.subject} got a token; the leaf ${LEAF_UNDER_VICTIM_NAMED_CA} under it → ${describeResult(attack.result)}`,
+    breach: `the leaf ${LEAF_UNDER_VICTIM_NAMED_CA} authenticated as ${name} because its issuer's subject is ${name}'s DN: a certificate of the chain other than the leaf was matched`,
+  });
   return { judged: true };
 }
