@@ -8,8 +8,8 @@ import { requireWorkingClient } from '../steps/control.js';
 import { expectEquivalentDnsAuthenticate } from '../steps/pki-dn-equivalence.js';
 import { expectEachRejected, type RejectionCase } from '../steps/pki-each-rejected.js';
 import { expectLeafSubjectMatched } from '../steps/pki-leaf-subject.js';
-import { expectTokenRequestRejected } from '../steps/rejected-token-request.js';
 import { requestToken } from '../steps/token.js';
+import { rejectsVictimCertificate } from './victim-certificate.js';
 
 /** PKI-18…23 of ../shared/CATALOG.md ("PKI, SELF — validation depth"). */
 
@@ -27,43 +27,6 @@ const VICTIM_FROM_TEST_CA: readonly Requirement[] = [
   needs.victimIssuedByTestCa,
 ];
 
-/** The victim's client_id with `certificate` (one thing wrong with it) is rejected. */
-function rejectsForVictim(opts: {
-  id: string;
-  title: string;
-  level: 'MUST' | 'SHOULD';
-  spec: string;
-  requires: readonly Requirement[];
-  expected: string;
-  certificate: (ctx: ScenarioContext) => Promise<Identity>;
-  /** The issuing client's certificate must itself be one the target accepts (PKI-19). */
-  issuerMustWork?: boolean;
-  caveat?: string;
-}): Scenario {
-  return defineScenario({
-    id: opts.id,
-    title: opts.title,
-    section: 'PKI',
-    level: opts.level,
-    spec: opts.spec,
-    requires: opts.requires,
-    expected: opts.expected,
-    async run(ctx) {
-      const who = victim(ctx);
-      const other = otherPkiClient(ctx.target);
-      if (opts.issuerMustWork && other) await requireWorkingClient(ctx, other, 'PKI-01');
-      const identity = await opts.certificate(ctx);
-      await expectTokenRequestRejected(ctx, {
-        who,
-        control: 'PKI-01',
-        label: `${who.client.name}'s client_id with ${identity.name} (${identity.subject}, issued by ${identity.issuer})`,
-        identity,
-      });
-      if (opts.caveat) ctx.note(opts.caveat);
-    },
-  });
-}
-
 export const pkiDepthScenarios: readonly Scenario[] = [
   defineScenario({
     id: 'PKI-18',
@@ -77,7 +40,7 @@ export const pkiDepthScenarios: readonly Scenario[] = [
       "rejected, no token: for a client registered with an intermediate CA's subject DN, a valid leaf of another subject sent with that intermediate (while a leaf of the registered subject itself authenticates)",
     run: (ctx) => expectLeafSubjectMatched(ctx, victim(ctx)),
   }),
-  rejectsForVictim({
+  rejectsVictimCertificate({
     id: 'PKI-19',
     title: "the victim's subject issued by another client's leaf (not a CA) is rejected",
     level: 'MUST',
@@ -86,9 +49,13 @@ export const pkiDepthScenarios: readonly Scenario[] = [
     expected:
       'rejected (invalid_client or a TLS refusal), no token: an issuer with basicConstraints CA:false cannot issue certificates, even when its own certificate is trusted',
     certificate: (ctx) => ctx.identities.depth.victimIssuedByLeaf(),
-    issuerMustWork: true,
+    // The issuing client's own certificate must be one the target accepts.
+    precondition: async (ctx) => {
+      const issuer = otherPkiClient(ctx.target);
+      if (issuer) await requireWorkingClient(ctx, issuer, 'PKI-01');
+    },
   }),
-  rejectsForVictim({
+  rejectsVictimCertificate({
     id: 'PKI-20',
     title: 'an otherwise valid certificate with an unknown critical extension is rejected',
     level: 'SHOULD',
@@ -144,7 +111,7 @@ export const pkiDepthScenarios: readonly Scenario[] = [
       await expectEachRejected(ctx, cases);
     },
   }),
-  rejectsForVictim({
+  rejectsVictimCertificate({
     id: 'PKI-22',
     title:
       "a faithful look-alike of the victim's certificate under an untrusted CA with the trusted CA's name is rejected",
