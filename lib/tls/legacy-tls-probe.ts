@@ -23,8 +23,8 @@ export const LEGACY_TLS_NAMES: Readonly<Record<LegacyTlsVersion, string>> = {
   'TLSv1.1': 'TLS 1.1',
 };
 
-/** Every cipher OpenSSL has, at security level 0: the SHA-1 suites TLS 1.0/1.1 need included. */
-export const LEGACY_CIPHERS = 'ALL:@SECLEVEL=0';
+/** Every authenticated cipher OpenSSL has, at security level 0: the SHA-1 suites TLS 1.0/1.1 need. */
+export const LEGACY_CIPHERS = 'ALL:!aNULL:@SECLEVEL=0';
 
 export type ProbeOutcome =
   /** The server completed the handshake at the legacy version. */

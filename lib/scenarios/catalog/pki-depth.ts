@@ -1,14 +1,12 @@
-import type { Identity } from '../../tls/identity.js';
 import type { ScenarioContext } from '../context.js';
 import { ScenarioSkip } from '../outcome.js';
 import { needs, type Requirement } from '../requirements.js';
-import { otherPkiClient, sanClients, victimClient } from '../roles.js';
+import { otherPkiClient, victimClient } from '../roles.js';
 import { defineScenario, type Scenario } from '../scenario.js';
 import { requireWorkingClient } from '../steps/control.js';
 import { expectEquivalentDnsAuthenticate } from '../steps/pki-dn-equivalence.js';
-import { expectEachRejected, type RejectionCase } from '../steps/pki-each-rejected.js';
 import { expectLeafSubjectMatched } from '../steps/pki-leaf-subject.js';
-import { requestToken } from '../steps/token.js';
+import { expectLookAlikeNamesRejected } from '../steps/pki-look-alike-names.js';
 import { rejectsVictimCertificate } from './victim-certificate.js';
 
 /** PKI-18…23 of ../shared/CATALOG.md ("PKI, SELF — validation depth"). */
@@ -74,42 +72,7 @@ export const pkiDepthScenarios: readonly Scenario[] = [
     requires: VICTIM_FROM_TEST_CA,
     expected:
       "each rejected, no token: a CN with a NUL and a suffix after the victim's name, a CN with a Cyrillic look-alike letter, and (for a san_dns client) a dNSName with a NUL and a suffix after the registered one",
-    async run(ctx) {
-      const who = victim(ctx);
-      await requireWorkingClient(ctx, who, 'PKI-01');
-      const depth = ctx.identities.depth;
-      const asVictim = (what: string, identity: () => Promise<Identity>): RejectionCase => ({
-        what,
-        send: async () => {
-          const certificate = await identity();
-          return requestToken(ctx, {
-            label: `${who.client.name}'s client_id with ${what} (${certificate.subject})`,
-            client: who.client,
-            identity: certificate,
-          });
-        },
-      });
-      const cases = [
-        asVictim('a NUL in the CN', () => depth.victimWithNulInCn()),
-        asVictim('a Cyrillic look-alike in the CN', () => depth.victimWithHomoglyphCn()),
-      ];
-      const sanDns = sanClients(ctx.target).find((c) => c.client.subject?.kind === 'san_dns');
-      if (sanDns) {
-        await requireWorkingClient(ctx, sanDns, 'PKI-15');
-        cases.push({
-          what: 'a NUL in the dNSName',
-          send: async () =>
-            requestToken(ctx, {
-              label: `${sanDns.client.name}'s client_id with a dNSName that has a NUL after the registered one`,
-              client: sanDns.client,
-              identity: await depth.sanWithNul(sanDns),
-            }),
-        });
-      } else {
-        ctx.note('no tls_client_auth client registered by san_dns: the dNSName case was not run');
-      }
-      await expectEachRejected(ctx, cases);
-    },
+    run: (ctx) => expectLookAlikeNamesRejected(ctx, victim(ctx)),
   }),
   rejectsVictimCertificate({
     id: 'PKI-22',

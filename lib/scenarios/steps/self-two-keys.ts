@@ -96,6 +96,7 @@ function judge(
       problems.push(`the unregistered certificate: ${err.message}`);
     }
   }
+  // expectTokenRejected recorded only the third answer.
   ctx.observed = observed;
   if (problems.length > 0) {
     throw new ScenarioFailure(
