@@ -9,8 +9,8 @@ import type { Identity } from '../tls/identity.js';
 import {
   type LegacyTlsVersion,
   type ProbeResult,
+  probeEvidence,
   probeLegacyTls,
-  probeTranscript,
 } from '../tls/legacy-tls-probe.js';
 import { IdentityPool } from './identity-pool.js';
 import { SetupProblem } from './setup-problem.js';
@@ -104,8 +104,8 @@ export class ScenarioContext {
   }
 
   /**
-   * One handshake at a legacy TLS version and nothing after it (EP-06), recorded like an
-   * exchange. The certificate is presented only where exchange() would present it; to any
+   * One handshake at a legacy TLS version and nothing after it (EP-06), recorded as a note
+   * (there is no HTTP exchange to show). The certificate is presented only where exchange() would present it; to any
    * other origin the handshake goes without one.
    */
   async legacyTlsHandshake(
@@ -124,9 +124,7 @@ export class ScenarioContext {
       ...(this.target.serverCaPem !== undefined ? { serverCaPem: this.target.serverCaPem } : {}),
     };
     const result = await probeLegacyTls(probe);
-    this.evidence.push(
-      probeTranscript({ label: req.label, probe, result, secrets: this.#secrets }),
-    );
+    this.evidence.push(probeEvidence({ label: req.label, probe, result }));
     return result;
   }
 

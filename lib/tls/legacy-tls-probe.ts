@@ -9,11 +9,8 @@
  */
 import { isIP } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
-import type { SecretRegistry } from '../output/secret-registry.js';
-import type { TranscriptEvidence } from '../report/run-result.js';
-import type { ClassifiedFailure } from './classify-failure.js';
+import type { NoteEvidence } from '../report/run-result.js';
 import type { Identity } from './identity.js';
-import { buildTranscript } from './transcript.js';
 
 export type LegacyTlsVersion = 'TLSv1' | 'TLSv1.1';
 
@@ -142,38 +139,25 @@ function errorOutcome(err: unknown, fallback?: 'cannot-offer'): ProbeOutcome {
   return { kind: fallback ?? 'refused', ...withCode };
 }
 
-/** What a probe shows in a report: a transcript with no HTTP in it, only the handshake. */
-export function probeTranscript(opts: {
+/**
+ * What a probe shows in a report. A note, not a transcript: there is no HTTP request in it, and
+ * whatever reads transcripts as requests (the bench's replay, request counts) must not see one.
+ */
+export function probeEvidence(opts: {
   label: string;
   probe: LegacyTlsProbe;
   result: ProbeResult;
-  secrets?: SecretRegistry;
-}): TranscriptEvidence {
+}): NoteEvidence {
   const { outcome, durationMs } = opts.result;
-  const failure: ClassifiedFailure | undefined =
+  const who = opts.probe.identity
+    ? `presenting ${opts.probe.identity.name}`
+    : 'without a client certificate';
+  const what =
     outcome.kind === 'accepted'
-      ? undefined
-      : {
-          class: outcome.kind === 'refused' ? 'tls-rejected' : 'connection-error',
-          ...(outcome.code === undefined ? {} : { code: outcome.code }),
-          message:
-            outcome.kind === 'cannot-offer'
-              ? `not offered: this Node.js/OpenSSL cannot offer ${LEGACY_TLS_NAMES[opts.probe.version]} (${outcome.message})`
-              : outcome.message,
-        };
-  return buildTranscript({
-    label: opts.label,
-    identity: opts.probe.identity,
-    request: {
-      method: `${LEGACY_TLS_NAMES[opts.probe.version]} handshake`,
-      url: opts.probe.url,
-      headers: {},
-    },
-    ...(failure ? { failure } : {}),
-    ...(outcome.kind === 'accepted'
-      ? { tls: { protocol: outcome.protocol, cipher: outcome.cipher } }
-      : {}),
-    durationMs,
-    secrets: opts.secrets,
-  });
+      ? `accepted: ${outcome.protocol} ${outcome.cipher}${outcome.serverVerified ? '' : ' (server certificate not verified)'}`
+      : `${outcome.kind === 'cannot-offer' ? `not offered: this Node.js/OpenSSL cannot offer ${LEGACY_TLS_NAMES[opts.probe.version]}` : outcome.kind === 'unreachable' ? 'not reached' : 'refused'} (${outcome.code === undefined ? '' : `${outcome.code}: `}${outcome.message.trim()})`;
+  return {
+    kind: 'note',
+    text: `${opts.label}, ${who}, handshake only: ${what}, ${durationMs} ms`,
+  };
 }

@@ -6,8 +6,8 @@ import { expect } from 'chai';
 import {
   LEGACY_CIPHERS,
   type LegacyTlsProbe,
+  probeEvidence,
   probeLegacyTls,
-  probeTranscript,
 } from '../../lib/tls/legacy-tls-probe.js';
 import { mintTestPki, type TestPki } from './test-pki.js';
 
@@ -82,15 +82,16 @@ describe('legacy TLS probe (lib/tls/legacy-tls-probe.ts)', function () {
     const tls11 = await probe(url, { version: 'TLSv1.1' });
     expect(tls11.outcome).to.deep.include({ kind: 'accepted', protocol: 'TLSv1.1' });
     expect(tls11.outcome.kind === 'accepted' && tls11.outcome.serverVerified).to.equal(true);
-    // The transcript says what was offered and what was agreed, and is no HTTP exchange.
-    const transcript = probeTranscript({
-      label: 'offer TLS 1.1',
-      probe: { url, version: 'TLSv1.1', identity: null, timeoutMs: 3_000 },
+    // The evidence says what was offered and what was agreed, and is no HTTP exchange.
+    const evidence = probeEvidence({
+      label: 'offer only TLS 1.1',
+      probe: { url, version: 'TLSv1.1', identity: pki.clients[0] ?? null, timeoutMs: 3_000 },
       result: tls11,
     });
-    expect(transcript.request.method).to.equal('TLS 1.1 handshake');
-    expect(transcript.tls?.protocol).to.equal('TLSv1.1');
-    expect(transcript.failure).to.equal(undefined);
+    expect(evidence).to.deep.equal({
+      kind: 'note',
+      text: `offer only TLS 1.1, presenting client-a, handshake only: accepted: TLSv1.1 ${tls11.outcome.kind === 'accepted' ? tls11.outcome.cipher : ''}, ${tls11.durationMs} ms`,
+    });
   });
 
   it('a server that requires a client certificate finishes the handshake when given one', async () => {
