@@ -91,5 +91,6 @@ export async function resolveTarget(
   if (config.certSet) target.certSet = config.certSet;
   if (resource) target.resource = resource;
   if (registration) target.registration = registration;
+  if (config.scenarioClients) target.scenarioClients = config.scenarioClients;
   return target;
 }

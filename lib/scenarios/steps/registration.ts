@@ -192,7 +192,7 @@ export function jwkWithoutX5c(): Record<string, unknown> {
 
 /** The registered client as a TargetClient, so the token steps can authenticate as it. */
 export function registeredTargetClient(
-  registered: RegisteredClient,
+  registered: Pick<RegisteredClient, 'clientId'>,
   opts: { name: string; auth: AuthMethod; identity: Identity; subject?: SubjectMatch },
 ): TargetClient {
   const client: TargetClient = {
