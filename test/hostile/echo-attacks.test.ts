@@ -247,8 +247,14 @@ describe('hostile targets: what they echo into errors', function () {
   });
 
   it('sends a 900 KB `error`: console, reports and memory stay bounded', async () => {
+    // Every other answer is 200 KB instead: under the reader's cap, so it is parsed, and the
+    // output caps what it shows of it; the 900 KB ones are cut where they are read.
     const huge = 'E'.repeat(900_000);
-    const run = await runEchoing((reply) => withError(reply, { error: huge }));
+    const large = 'E'.repeat(200_000);
+    let answers = 0;
+    const run = await runEchoing((reply) =>
+      withError(reply, { error: answers++ % 2 === 0 ? huge : large }),
+    );
     expect(run.cli.code, run.cli.stderr).to.equal(1);
     expect(run.cli.stdout.length, 'stdout').to.be.below(512 * 1024);
     for (const name of REPORT_FILES) {
@@ -257,6 +263,7 @@ describe('hostile targets: what they echo into errors', function () {
     // Before the cap: 34 MB of console, 38 MB per report file, 790 MB RSS.
     expect(run.cli.maxRssKb ?? 0, 'peak RSS (KiB)').to.be.below(300 * 1024);
     expect(run.cli.stdout).to.match(/E{100}…\[\d+ more characters\]/);
+    expect(run.outputs.get('summary.json')).to.match(/response body larger than the \d+-byte cap/);
   });
 });
 

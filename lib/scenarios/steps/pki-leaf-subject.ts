@@ -77,6 +77,8 @@ async function intermediateSubjectClient(
     configured ? { intermediateDn: configured.subjectDn } : {},
   );
   const dn = configured?.subjectDn ?? chained.intermediateDn;
+  // The control leaf: it is the client, so it is also what deletes the client again.
+  const own = await ctx.identities.issued('intermediate-subject-leaf', dn);
   return withScenarioClient(
     ctx,
     {
@@ -84,6 +86,7 @@ async function intermediateSubjectClient(
       label: `register a tls_client_auth client with the intermediate CA's subject DN (${dn})`,
       metadata: { token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: dn },
       purpose: 'PKI-18',
+      manageAs: own,
     },
     async (client): Promise<Attempted> => {
       if (client.kind === 'refused') {
@@ -100,7 +103,6 @@ async function intermediateSubjectClient(
           identity,
           subject: { kind: 'subject_dn', value: dn },
         });
-      const own = await ctx.identities.issued('intermediate-subject-leaf', dn);
       const control = await requestToken(ctx, {
         label: `control: a leaf whose own subject is ${dn} (from test_ca) as ${who}`,
         client: asClient(own),

@@ -1,3 +1,4 @@
+import type { Identity } from '../../tls/identity.js';
 import type { ScenarioContext } from '../context.js';
 import { victimClient } from '../roles.js';
 import {
@@ -31,6 +32,8 @@ export async function withScenarioClient<T>(
     metadata: Record<string, unknown>;
     /** Which scenario, for the registered client's name. */
     purpose: string;
+    /** A certificate that authenticates as the client, to delete it with (RFC 7592). */
+    manageAs?: Identity;
   },
   use: (client: ScenarioClient) => Promise<T>,
 ): Promise<T> {
@@ -43,6 +46,7 @@ export async function withScenarioClient<T>(
       metadata: { ...baseClientMetadata(ctx, { tag, purpose: req.purpose }), ...req.metadata },
       // A certificate the target trusts, for a registration endpoint behind mTLS.
       identity: victimClient(ctx.target)?.identity ?? null,
+      ...(req.manageAs !== undefined ? { manageAs: req.manageAs } : {}),
     },
     (attempt) =>
       use(

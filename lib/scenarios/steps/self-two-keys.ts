@@ -36,6 +36,8 @@ export async function expectEachRegisteredCertificateAuthenticates(
       label: 'register a self_signed_tls_client_auth client with two certificates in its jwks',
       metadata: { token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks: pair.jwks },
       purpose: 'SELF-08',
+      // One of its own certificates: what authenticates as it for RFC 7592 management.
+      manageAs: pair.registered[0],
     },
     async (client) => {
       if (client.kind === 'refused') {
