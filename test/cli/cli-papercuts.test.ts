@@ -67,3 +67,39 @@ describe('CLI papercuts', function () {
     expect([...names].sort()).to.deep.equal([...COMMAND_NAMES].sort());
   });
 });
+
+describe("the README's command table", () => {
+  it('lists every option of every command', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const yargs = (await import('yargs')).default;
+    const readme = await readFile(
+      fileURLToPath(new URL('../../../README.md', import.meta.url)),
+      'utf8',
+    );
+    const missing: string[] = [];
+    for (const command of commands) {
+      const name = String(command.command).split(' ')[0] ?? '';
+      const row = readme
+        .split('\n')
+        .find((line) => line.startsWith(`| \`${name} `) || line.startsWith(`| \`${name}\``));
+      if (row === undefined) {
+        missing.push(`${name}: no row`);
+        continue;
+      }
+      const parser = yargs([]);
+      (command.builder as (y: typeof parser) => unknown)(parser);
+      const { key, demandedCommands } = (
+        parser as unknown as {
+          getOptions(): { key: Record<string, unknown>; demandedCommands?: unknown };
+        }
+      ).getOptions();
+      void demandedCommands;
+      const positionals = [...String(command.command).matchAll(/<([a-z-]+)>/g)].map((m) => m[1]);
+      for (const option of Object.keys(key)) {
+        if (['help', 'version', ...positionals].includes(option)) continue;
+        if (!row.includes(`--${option}`)) missing.push(`${name} --${option}`);
+      }
+    }
+    expect(missing).to.deep.equal([]);
+  });
+});

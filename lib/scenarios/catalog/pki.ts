@@ -14,6 +14,7 @@ import { expectEachRejected } from '../steps/pki-each-rejected.js';
 import { expectForwardedCertRejected } from '../steps/pki-forwarded-cert-injection.js';
 import { expectSanMatchedExactly } from '../steps/pki-san-matching.js';
 import { expectTokenRequestRejected } from '../steps/rejected-token-request.js';
+import { likelySetupCauses } from '../steps/setup-diagnosis.js';
 import { expectTokenIssued, requestToken } from '../steps/token.js';
 import { rejectsVictimCertificate } from './victim-certificate.js';
 
@@ -82,7 +83,11 @@ export const pkiScenarios: readonly Scenario[] = [
         client: who.client,
         identity: who.identity,
       });
-      expectTokenIssued(attempt, `${who.client.name} with its registered certificate`);
+      expectTokenIssued(
+        attempt,
+        `${who.client.name} with its registered certificate`,
+        likelySetupCauses({ target: ctx.target, ...who, result: attempt.result }),
+      );
     },
   }),
   defineScenario({
