@@ -1,12 +1,11 @@
 import 'reflect-metadata';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import type { DefectName } from '../../lib/reference/defects.js';
-import { startReferenceServer } from '../../lib/reference/server.js';
 import type { ScenarioResult } from '../../lib/report/run-result.js';
-import { runTarget } from '../../lib/runner/run-target.js';
+import { runEditedReference } from '../support/edited-reference-run.js';
 
 const DEPTH = ['PKI-18', 'PKI-19', 'PKI-20', 'PKI-21', 'PKI-22', 'PKI-23', 'SELF-08', 'EP-06'];
 
@@ -26,28 +25,8 @@ describe('validation-depth scenarios (PKI-18…23, SELF-08, EP-06) against the r
     await rm(stateDir, { recursive: true, force: true });
   });
 
-  /** The reference's own target config, changed by `edit`, written next to it. */
-  async function run(opts: {
-    only: string[];
-    defects?: DefectName[];
-    edit?: (config: Record<string, unknown>) => void;
-  }): Promise<Map<string, ScenarioResult>> {
-    const server = await startReferenceServer({ stateDir, port: 0, defects: opts.defects ?? [] });
-    try {
-      const config = JSON.parse(await readFile(server.targetConfigPath, 'utf8'));
-      opts.edit?.(config);
-      const file = join(dirname(server.targetConfigPath), 'edited-target.json');
-      await writeFile(file, JSON.stringify(config), { mode: 0o600 });
-      const { run } = await runTarget({
-        targetFile: file,
-        selection: { only: opts.only },
-        timeoutMs: 5_000,
-      });
-      return new Map(run.scenarios.map((s) => [s.id, s]));
-    } finally {
-      await server.close();
-    }
-  }
+  const run = (opts: Omit<Parameters<typeof runEditedReference>[0], 'stateDir'>) =>
+    runEditedReference({ stateDir, ...opts });
 
   function get(results: Map<string, ScenarioResult>, id: string): ScenarioResult {
     const result = results.get(id);

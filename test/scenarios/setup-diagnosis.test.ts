@@ -1,12 +1,10 @@
 import 'reflect-metadata';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import type { DefectName } from '../../lib/reference/defects.js';
-import { startReferenceServer } from '../../lib/reference/server.js';
-import type { ScenarioResult } from '../../lib/report/run-result.js';
-import { runTarget } from '../../lib/runner/run-target.js';
+import { runEditedReference } from '../support/edited-reference-run.js';
 
 /**
  * A failed positive control names the set-up causes the harness can see: the CA that may not be
@@ -23,26 +21,11 @@ describe('set-up diagnosis of failed positive controls', function () {
     await rm(work, { recursive: true, force: true });
   });
 
-  async function run(
+  const run = (
     defects: DefectName[],
     only: string[],
     edit?: (config: { clients: Array<Record<string, unknown>> }) => void,
-  ): Promise<Map<string, ScenarioResult>> {
-    const server = await startReferenceServer({ stateDir: work, port: 0, defects });
-    try {
-      let file = server.targetConfigPath;
-      if (edit) {
-        const config = JSON.parse(await readFile(file, 'utf8'));
-        edit(config);
-        file = join(dirname(file), 'edited.json');
-        await writeFile(file, JSON.stringify(config), { mode: 0o600 });
-      }
-      const { run: result } = await runTarget({ targetFile: file, selection: { only } });
-      return new Map(result.scenarios.map((s) => [s.id, s]));
-    } finally {
-      await server.close();
-    }
-  }
+  ) => runEditedReference({ stateDir: work, only, defects, ...(edit ? { edit } : {}) });
 
   it('PKI-01 and REG-01 refused with invalid_client: is test_ca trusted? its thumbprint', async () => {
     const results = await run(['dn-order-reversed'], ['PKI-01', 'REG-01']);
