@@ -14,6 +14,8 @@ import { registerCommand } from './commands/register.js';
 import { runCommand } from './commands/run.js';
 import { serveReferenceCommand } from './commands/serve-reference.js';
 import { verifyReportCommand } from './commands/verify-report.js';
+import { withInvocation } from './hint-command.js';
+import { currentInvocation } from './invocation.js';
 import { unknownOptionsError } from './unknown-options.js';
 
 /** Exit status for a bug in the harness itself (not the user's input, not the target's verdict). */
@@ -85,7 +87,8 @@ function rejectUnknownOptions(
 
 function reportError(err: unknown): ExitCode | typeof EXIT_INTERNAL_ERROR {
   if (err instanceof HarnessError) {
-    process.stderr.write(`mtls-conformance: ${terminalLine(err.message)}\n`);
+    const message = withInvocation(err.message, currentInvocation().here);
+    process.stderr.write(`mtls-conformance: ${terminalLine(message)}\n`);
     return err.exitCode;
   }
   process.stderr.write(

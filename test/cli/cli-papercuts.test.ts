@@ -17,7 +17,11 @@ function cli(
     execFile(
       process.execPath,
       [BIN, ...args],
-      { timeout: 30_000, env: { ...process.env, ...env } },
+      {
+        timeout: 30_000,
+        cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+        env: { ...process.env, ...env },
+      },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -34,6 +38,12 @@ describe('CLI papercuts', function () {
     );
     const short = await cli(['list', '-z']);
     expect(short.stderr).to.equal('mtls-conformance: unknown option -z (see --help)\n');
+  });
+
+  it("an error's hint names the command the way it was started", async () => {
+    const run = await cli(['run', '--target', 'nowhere.yaml', '--grep', 'zzz']);
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.include('(see `node dist/bin/mtls-conformance.js list`)');
   });
 
   it('usage lines show what a required option takes; the exit codes list 130', async () => {
