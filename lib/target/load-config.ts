@@ -9,6 +9,7 @@ import { checkConfigShape } from './config-schema.js';
 import { httpsUrlProblem } from './http-url.js';
 import type { RawClient, RawEndpointName, RawTargetConfig } from './raw-config.js';
 import { ReferencedFiles } from './referenced-files.js';
+import { scenarioClients } from './scenario-clients.js';
 import type { Endpoints, TargetClient, TargetConfig } from './target.js';
 
 /** Where the server is and how to trust it: known before the client identities are read. */
@@ -59,6 +60,7 @@ export async function loadTargetConfig(
       ...(mtls === undefined ? {} : { managementRequiresMtls: mtls }),
     };
   }
+  if (raw.scenario_clients) config.scenarioClients = scenarioClients(file, raw.scenario_clients);
   if (raw.server_ca !== undefined) config.serverCaPem = await loadServerCa(files, raw.server_ca);
   opts.onServer?.({
     discovery,

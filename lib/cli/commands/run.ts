@@ -41,6 +41,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
   builder: (y) =>
     signingOptions(
       y
+        .usage(
+          '$0 run --target FILE [options]\n\nRuns the conformance catalog against the target the config describes and writes the report package.',
+        )
         .option('target', {
           type: 'string',
           array: true,
@@ -227,12 +230,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
           initialAccessToken: args['initial-access-token'],
         })
       : runOnce;
-    await runInterruptibly((signal) =>
+    await runInterruptibly((signal, started) =>
       runTarget({
         ...prepared.opts,
         targetFile: single,
-        onStart: ({ issuer, scenarios }) =>
-          process.stdout.write(`Running ${scenarios} scenarios against ${issuer ?? single}\n`),
+        onStart: ({ issuer, scenarios }) => {
+          started();
+          process.stdout.write(`Running ${scenarios} scenarios against ${issuer ?? single}\n`);
+        },
         onResult: (r) => process.stdout.write(`${progressLine(r)}\n`),
         signal,
         ...(deadlineMs !== undefined ? { deadlineMs } : {}),
