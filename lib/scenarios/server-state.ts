@@ -38,6 +38,13 @@ export const stateKeys = {
    * not a burst.
    */
   failures: (clientName: string): StateKey => `failures:${clientName}`,
+  /**
+   * Clients registered for a while with this client's subject DN in another spelling (PKI-23):
+   * while they exist, a server that looks the client up by its certificate rather than by
+   * client_id finds several, so a scenario that sends the certificate without a client_id
+   * (PKI-02) could be answered otherwise than in a sequential run.
+   */
+  namesakes: (clientName: string): StateKey => `namesakes:${clientName}`,
   /** A client the run registers under a name more than one scenario uses (REG-02…04, REG-06). */
   registration: (purpose: string): StateKey => `registration:${purpose}`,
 } as const;

@@ -3,7 +3,7 @@ import type { RunResult } from '../../lib/report/run-result.js';
 /**
  * A run's scenarios as text that two runs of the same catalog against the same server can be
  * compared by, evidence included: what differs from run to run by nature is taken out or
- * renamed. Timings (every durationMs, the Date header, timestamps) are dropped or collapsed;
+ * renamed. Timings (every durationMs, a probe note's duration, the Date header, timestamps) are dropped or collapsed;
  * values that are random per run (tokens and secrets as redacted, UUIDs, the registration tag,
  * certificate thumbprints and other random base64url strings) are renamed by first appearance
  * (`<v1>`, `<v2>` …), so the same value still has to stand in the same places in both runs.
@@ -19,6 +19,7 @@ export function runShape(run: RunResult): string {
   const names = new Map<string, string>();
   return text
     .replace(TIMESTAMP, '<time>')
+    .replace(NOTE_DURATION, ', <n> ms"')
     .replace(EPOCH_SECONDS, '<epoch>')
     .replace(RANDOM, (value) => {
       let name = names.get(value);
@@ -32,6 +33,8 @@ export function runShape(run: RunResult): string {
 
 /** ISO 8601 instants (certificate validity, issued-at) and RFC 7231 dates. */
 const TIMESTAMP = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z/g;
+/** How long a handshake took, where a note ends with it (EP-06's legacy TLS probes). */
+const NOTE_DURATION = /, \d+ ms"/g;
 /** Seconds since the epoch in JSON bodies (iat, exp, client_id_issued_at). */
 const EPOCH_SECONDS = /(?<![\d.])1[6-9]\d{8}(?![\d.])/g;
 const RANDOM = new RegExp(

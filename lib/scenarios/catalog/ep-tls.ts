@@ -14,6 +14,8 @@ export const epTlsScenarios: readonly Scenario[] = [
     requires: [needs.token],
     expected:
       'every origin of the token, introspection, revocation, registration, PAR and userinfo endpoints, their aliases and the resource refuses a handshake offering only TLS 1.0, and one offering only TLS 1.1',
+    // Handshakes only: no request is sent, nothing is authenticated.
+    serverState: [],
     async run(ctx) {
       await expectLegacyTlsRefused(ctx, {
         sites: legacyTlsOrigins(ctx.target),

@@ -1,8 +1,9 @@
 import type { ScenarioContext } from '../context.js';
 import { ScenarioSkip } from '../outcome.js';
 import { needs, type Requirement } from '../requirements.js';
-import { otherPkiClient, victimClient } from '../roles.js';
+import { otherPkiClient, sanClients, victimClient } from '../roles.js';
 import { defineScenario, type Scenario } from '../scenario.js';
+import { keysOf, stateKeys } from '../server-state.js';
 import { requireWorkingClient } from '../steps/control.js';
 import { expectEquivalentDnsAuthenticate } from '../steps/pki-dn-equivalence.js';
 import { expectLeafSubjectMatched } from '../steps/pki-leaf-subject.js';
@@ -36,6 +37,9 @@ export const pkiDepthScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.victim, needs.testCa],
     expected:
       "rejected, no token: for a client registered with an intermediate CA's subject DN, a valid leaf of another subject sent with that intermediate (while a leaf of the registered subject itself authenticates)",
+    // Its own client (configured, or registered for it alone) and one failing attempt each for
+    // that client and the victim: nothing another scenario relies on.
+    serverState: [],
     run: (ctx) => expectLeafSubjectMatched(ctx, victim(ctx)),
   }),
   rejectsVictimCertificate({
@@ -72,6 +76,13 @@ export const pkiDepthScenarios: readonly Scenario[] = [
     requires: VICTIM_FROM_TEST_CA,
     expected:
       "each rejected, no token: a CN with a NUL and a suffix after the victim's name, a CN with a Cyrillic look-alike letter, and (for a san_dns client) a dNSName with a NUL and a suffix after the registered one",
+    // Two failing attempts for the victim and one for the san_dns client, one after another:
+    // paced with the other bursts for those clients.
+    serverState: (t) =>
+      keysOf(stateKeys.failures, [
+        victimClient(t),
+        sanClients(t).find((c) => c.client.subject?.kind === 'san_dns'),
+      ]),
     run: (ctx) => expectLookAlikeNamesRejected(ctx, victim(ctx)),
   }),
   rejectsVictimCertificate({
@@ -97,6 +108,8 @@ export const pkiDepthScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.victim, needs.dnSpellingClients],
     expected:
       'HTTP 200 with an access_token for each spelling (other spacing, lower-case attribute types, an OID with a #hex value): distinguishedNameMatch compares names, not strings',
+    // Clients with the victim's DN exist while it runs (registered for it, or configured).
+    serverState: (t) => keysOf(stateKeys.namesakes, [victimClient(t)]),
     run: (ctx) => expectEquivalentDnsAuthenticate(ctx, victim(ctx)),
   }),
 ];

@@ -100,7 +100,8 @@ export const pkiScenarios: readonly Scenario[] = [
     spec: 'RFC 8705 §2',
     requires: [needs.token, needs.victim],
     expected: 'rejected (invalid_request or invalid_client), no token',
-    serverState: [],
+    // The certificate alone names the client: not while PKI-23's namesakes exist.
+    serverState: (t) => keysOf(stateKeys.namesakes, [victimClient(t)]),
     async run(ctx) {
       const who = victim(ctx);
       await expectTokenRequestRejected(ctx, {

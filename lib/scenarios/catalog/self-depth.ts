@@ -14,6 +14,9 @@ export const selfDepthScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.selfSignedTwoKeysClient],
     expected:
       'HTTP 200 with an access_token for each of the two certificates in the jwks (x5c); a third self-signed certificate with the same subject rejected, no token',
+    // A client of its own (configured, or registered for it alone) with certificates no other
+    // scenario presents; one failing attempt, for that client.
+    serverState: [],
     run: expectEachRegisteredCertificateAuthenticates,
   }),
 ];
