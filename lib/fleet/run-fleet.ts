@@ -23,6 +23,8 @@ import {
   type SharedAcrossRuns,
 } from '../runner/run-target.js';
 import { CertFileProofs } from '../scenarios/cert-set-certificates.js';
+import { loadTargetConfig } from '../target/load-config.js';
+import type { TargetConfig } from '../target/target.js';
 import { SecureContexts } from '../tls/secure-contexts.js';
 import { prepareFleetFolder } from './fleet-folder.js';
 import {
@@ -61,14 +63,18 @@ export interface FleetOutcome {
 }
 
 /**
- * Checks every local input first (the fleet folder, each target's report folder, the signer,
- * the selection and baselines), before any target is contacted; then runs the targets.
+ * Checks every local input first (the fleet folder, each target's config and report folder,
+ * the signer, the selection and baselines), before any target is contacted; then runs the
+ * targets.
  */
 export async function runFleet(opts: FleetOptions): Promise<FleetOutcome> {
   const folder = await prepareFleetFolder(opts.reportDir, '--report-dir');
   const signer = await resolveSigner(opts.inputs.signer ?? { kind: 'per-run' });
   const prepared: PreparedRun[] = [];
+  const configs: TargetConfig[] = [];
   for (const target of opts.targets) {
+    // A bad config is the user's mistake, named before any target is contacted, as for one run.
+    configs.push(await loadTargetConfig(target.file));
     prepared.push(
       await prepareRun(
         { ...opts.inputs, reportDir: join(opts.reportDir, target.name) },
@@ -90,14 +96,15 @@ export async function runFleet(opts: FleetOptions): Promise<FleetOutcome> {
     const jobs = opts.targets.map((target, i) => ({
       target,
       prepared: prepared[i] as PreparedRun,
+      config: configs[i] as TargetConfig,
       touches: [],
     }));
     const rows = await Promise.all(
       runInLanes(jobs, {
         concurrency: opts.parallelTargets,
         signal,
-        start: async ({ target, prepared: run }) => {
-          const row = await runOne(target, run, { signal, shared });
+        start: async ({ target, prepared: run, config }) => {
+          const row = await runOne(target, run, { signal, shared, config });
           opts.onTarget?.(row);
           return row;
         },
@@ -123,13 +130,14 @@ export async function runFleet(opts: FleetOptions): Promise<FleetOutcome> {
 async function runOne(
   target: FleetTarget,
   prepared: PreparedRun,
-  control: { signal: AbortSignal; shared: SharedAcrossRuns },
+  control: { signal: AbortSignal; shared: SharedAcrossRuns; config: TargetConfig },
 ): Promise<FleetRow> {
   try {
     const outcome = await runPrepared(prepared, {
       targetFile: target.file,
       signal: control.signal,
       shared: control.shared,
+      config: control.config,
     });
     const strict = prepared.opts.strict ?? false;
     const summary = toSummary(outcome.run, {
@@ -143,7 +151,8 @@ async function runOne(
       summary: packaged ? `${target.name}/summary.json` : null,
     });
   } catch (err) {
-    // What stops one target (its config, an unreachable server) is its row, not the fleet's end.
+    // What stops one target once running (an unreachable server, discovery that contradicts
+    // the config) is its row, not the fleet's end.
     // The message may quote what the target sent: shown as the console would show it.
     const line = (text: string) => capText(escapeControls(text), LINE_CAP);
     if (err instanceof HarnessError) {

@@ -14,6 +14,7 @@ import { createRunServices } from '../scenarios/context.js';
 import { IdentityPool } from '../scenarios/identity-pool.js';
 import type { Scenario } from '../scenarios/scenario.js';
 import { loadTarget } from '../target/load-target.js';
+import type { TargetConfig } from '../target/target.js';
 import type { SecureContexts } from '../tls/secure-contexts.js';
 import { loadBaselineFile } from './baseline-file.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_MS } from './defaults.js';
@@ -55,6 +56,8 @@ export interface RunTargetOptions {
   deadlineMs?: number;
   /** What the runs of one process share (a fleet, lib/fleet): nothing that carries identity. */
   shared?: SharedAcrossRuns;
+  /** `targetFile`, already loaded and checked (a fleet checks every config before any traffic). */
+  config?: TargetConfig;
 }
 
 /**
@@ -83,7 +86,7 @@ export { DEFAULT_TIMEOUT_MS };
 /** What the run itself is given: the target, and how it is driven and watched. */
 export type RunControl = Pick<
   RunTargetOptions,
-  'targetFile' | 'signal' | 'deadlineMs' | 'onStart' | 'onResult' | 'shared'
+  'targetFile' | 'signal' | 'deadlineMs' | 'onStart' | 'onResult' | 'shared' | 'config'
 >;
 /** Everything else: the inputs prepareRun checks. */
 export type RunInputs = Omit<RunTargetOptions, keyof RunControl>;
@@ -173,6 +176,7 @@ async function runWithin(
         ? {}
         : { maxRequestsPerSecond: opts.maxRequestsPerSecond }),
       ...(run.shared?.contexts ? { contexts: run.shared.contexts } : {}),
+      ...(run.config ? { config: run.config } : {}),
     });
   } catch (err) {
     // Without a Target there is nothing to report on; say why discovery stopped.

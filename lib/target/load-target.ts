@@ -1,9 +1,9 @@
 import { IdentityDispatchers, type Timeouts } from '../tls/dispatchers.js';
 import type { SecureContexts } from '../tls/secure-contexts.js';
-import { loadTargetConfig } from './load-config.js';
+import { loadTargetConfig, type ServerLocation } from './load-config.js';
 import { fetchMetadata, type MetadataFetchResult } from './metadata-fetch.js';
 import { resolveTarget } from './resolve-target.js';
-import type { Target } from './target.js';
+import type { Target, TargetConfig } from './target.js';
 import { targetOrigins } from './target-origins.js';
 
 /**
@@ -27,6 +27,8 @@ export async function loadTarget(
     maxRequestsPerSecond?: number;
     /** TLS contexts shared by the runs of a fleet (secure-contexts.ts). */
     contexts?: SecureContexts;
+    /** The file, already loaded (a fleet checks every config before any traffic). */
+    config?: TargetConfig;
   } = {},
 ): Promise<{ target: Target; dispatchers: IdentityDispatchers }> {
   let dispatchers: IdentityDispatchers | undefined;
@@ -34,25 +36,26 @@ export async function loadTarget(
   const abandon = () => void dispatchers?.close({ graceMs: 0 });
   opts.signal?.addEventListener('abort', abandon, { once: true });
   try {
-    const config = await loadTargetConfig(file, {
-      onServer: (server) => {
-        dispatchers = new IdentityDispatchers({
-          serverCa: server.serverCaPem,
-          ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
-          maxRequestsPerSecond: opts.maxRequestsPerSecond,
-          contexts: opts.contexts,
-        });
-        if (!server.discovery || server.issuer === undefined) return;
-        discovery = fetchMetadata({
-          configFile: file,
-          issuer: server.issuer,
-          dispatchers,
-          serverCaConfigured: server.serverCaPem !== undefined,
-        });
-        // Awaited below once the config has loaded; until then a failure must not go unhandled.
-        discovery.catch(() => undefined);
-      },
-    });
+    const onServer = (server: ServerLocation) => {
+      dispatchers = new IdentityDispatchers({
+        serverCa: server.serverCaPem,
+        ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
+        maxRequestsPerSecond: opts.maxRequestsPerSecond,
+        contexts: opts.contexts,
+      });
+      if (!server.discovery || server.issuer === undefined) return;
+      discovery = fetchMetadata({
+        configFile: file,
+        issuer: server.issuer,
+        dispatchers,
+        serverCaConfigured: server.serverCaPem !== undefined,
+      });
+      // Awaited below once the config has loaded; until then a failure must not go unhandled.
+      discovery.catch(() => undefined);
+    };
+    let config = opts.config;
+    if (config === undefined) config = await loadTargetConfig(file, { onServer });
+    else onServer(config);
     if (dispatchers === undefined) throw new Error('the config loaded without a server location');
     const target = await resolveTarget(config, { dispatchers, discovery });
     opts.signal?.throwIfAborted();

@@ -89,10 +89,12 @@ describe("the README's command table", () => {
     const missing: string[] = [];
     for (const command of commands) {
       const name = String(command.command).split(' ')[0] ?? '';
+      // A command may have several rows (run: one target, and a fleet).
       const row = readme
         .split('\n')
-        .find((line) => line.startsWith(`| \`${name} `) || line.startsWith(`| \`${name}\``));
-      if (row === undefined) {
+        .filter((line) => line.startsWith(`| \`${name} `) || line.startsWith(`| \`${name}\``))
+        .join('\n');
+      if (row === '') {
         missing.push(`${name}: no row`);
         continue;
       }
@@ -104,7 +106,9 @@ describe("the README's command table", () => {
         }
       ).getOptions();
       void demandedCommands;
-      const positionals = [...String(command.command).matchAll(/<([a-z-]+)>/g)].map((m) => m[1]);
+      const positionals = [...String(command.command).matchAll(/<([a-z-]+)(?:\.\.)?>/g)].map(
+        (m) => m[1],
+      );
       for (const option of Object.keys(key)) {
         if (['help', 'version', ...positionals].includes(option)) continue;
         if (!row.includes(`--${option}`)) missing.push(`${name} --${option}`);

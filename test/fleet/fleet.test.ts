@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -22,16 +23,22 @@ describe('fleets (run --target … --target …, merge-reports)', function () {
   /** Three targets: two conformant, one with a defect (BIND-03…06 and PUB-01 fail). */
   let configs: string;
   let names: string[];
+  /** Replies each server has sent so far. */
+  const replies: number[] = [];
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'mtls-fleet-'));
     const certsDir = join(work, 'certs');
     for (const [i, defects] of [[], [], ['rs-ignore-binding']].entries()) {
+      replies.push(0);
       servers.push(
         await startReferenceServer({
           stateDir: join(work, `server-${i}`),
           certsDir,
           defects: defects as ['rs-ignore-binding'],
+          onReply: () => {
+            replies[i] = (replies[i] ?? 0) + 1;
+          },
         }),
       );
     }
@@ -47,6 +54,15 @@ describe('fleets (run --target … --target …, merge-reports)', function () {
     for (const server of servers) await server.close();
     await rm(work, { recursive: true, force: true });
   });
+
+  /** A loopback port nothing listens on (bound, then closed). */
+  const closedPort = async (): Promise<number> => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  };
 
   const readIndex = async (dir: string) =>
     JSON.parse(await readFile(join(dir, 'fleet.json'), 'utf8')) as FleetIndex;
@@ -110,10 +126,11 @@ describe('fleets (run --target … --target …, merge-reports)', function () {
     expect(await readFile(join(reports, 'index.html'), 'utf8')).to.equal('<p>my own index</p>');
   });
 
-  it('--target repeated; a config that cannot load is its own row, the others still run', async () => {
+  it('a bad config among them: named, exit 2, before any traffic; nothing written', async () => {
     const broken = join(work, 'broken.yaml');
     await writeFile(broken, 'issuer: https://127.0.0.1:1\nclients: []\n');
-    const reports = join(work, 'reports-mixed');
+    const reports = join(work, 'reports-broken');
+    const before = replies.slice();
     const run = await runCli(
       [
         'run',
@@ -121,23 +138,66 @@ describe('fleets (run --target … --target …, merge-reports)', function () {
         join(configs, `${names[0]}.json`),
         '--target',
         broken,
+        '--target',
+        join(configs, `${names[1]}.json`),
         '--report-dir',
         reports,
         '--per-run-key',
-        '--only',
-        'PKI-01',
       ],
       { killAfterMs: 60_000 },
     );
     expect(run.code, run.stderr).to.equal(2);
+    expect(run.stdout).to.equal('');
+    expect(run.stderr.trim().split('\n')).to.have.length(1);
+    expect(run.stderr).to.include('broken.yaml').and.include('clients');
+    expect(await readdir(reports).catch(() => 'absent')).to.equal('absent');
+    expect(replies, 'replies of each server').to.deep.equal(before);
+  });
+
+  it('--target repeated: the worst exit code wins (an unreachable target, 3)', async () => {
+    // The first server's config, pointed at a port nothing listens on.
+    const config = JSON.parse(await readFile(join(configs, `${names[0]}.json`), 'utf8'));
+    const closed = await closedPort();
+    const origin = new URL(config.issuer).origin;
+    const moved = JSON.parse(
+      JSON.stringify(config).replaceAll(origin, `https://127.0.0.1:${closed}`),
+    );
+    const gone = join(work, 'gone.json');
+    await writeFile(gone, JSON.stringify(moved), { mode: 0o600 });
+    const reports = join(work, 'reports-repeated');
+    const run = await runCli(
+      [
+        'run',
+        '--target',
+        gone,
+        '--target',
+        join(configs, `${names[2]}.json`),
+        '--target',
+        join(configs, `${names[0]}.json`),
+        '--report-dir',
+        reports,
+        '--per-run-key',
+        '--only',
+        'PKI-01,BIND-03',
+      ],
+      { killAfterMs: 60_000 },
+    );
+    expect(run.code, run.stderr).to.equal(3);
     const index = await readIndex(reports);
+    expect(index.exitCode).to.equal(3);
     expect(index.targets.map((t) => [t.name, t.verdict.headline, t.exitCode])).to.deep.equal([
+      ['gone', 'UNREACHABLE', 3],
+      [names[2], 'FAIL', 1],
       [names[0], 'PASS', 0],
-      ['broken', 'NOT TESTED', 2],
     ]);
-    expect(index.targets[1]?.verdict.detail).to.include('broken.yaml').and.include('clients');
-    expect(index.targets[1]?.report).to.equal(null);
-    expect(await readdir(reports)).to.not.include('broken');
+    expect(index.targets[0]?.report).to.equal(null);
+    expect(index.targets[1]?.failed).to.deep.equal(['BIND-03']);
+    expect((await readdir(reports)).sort()).to.deep.equal(
+      ['fleet.json', 'index.html', names[0], names[2]].sort(),
+    );
+    const html = await readFile(join(reports, 'index.html'), 'utf8');
+    expect(html).to.include('UNREACHABLE').and.include(`href="${names[0]}/report.html"`);
+    expect(html).to.not.include('href="gone/');
   });
 
   it('refuses, before any traffic, names that clash and folders without configs (exit 2)', async () => {

@@ -42,7 +42,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     signingOptions(
       y
         .usage(
-          '$0 run --target FILE [options]\n\nRuns the conformance catalog against the target the config describes and writes the report package.',
+          '$0 run --target FILE [options]\n\nRuns the conformance catalog against the target the config describes and writes the report package. With several --target (or a folder of configs), a fleet: a package per target and an index over them.',
         )
         .option('target', {
           type: 'string',
