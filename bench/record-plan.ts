@@ -12,11 +12,9 @@
 import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { writeFile } from 'node:fs/promises';
-import type { San } from '../lib/certs/mint.js';
 import { runCatalog } from '../lib/runner/run-catalog.js';
 import { selectScenarios } from '../lib/runner/selection.js';
 import { createRunServices, ScenarioContext } from '../lib/scenarios/context.js';
-import { IdentityPool, type MintedKind } from '../lib/scenarios/identity-pool.js';
 import { touchedState } from '../lib/scenarios/server-state.js';
 import { loadTarget } from '../lib/target/load-target.js';
 import type { Identity } from '../lib/tls/identity.js';
@@ -27,11 +25,19 @@ import type { BaselinePlan, PlannedScenario, PlannedStep } from './plan.js';
  * of an inParallel. The benchmark's own instrumentation of ScenarioContext, in this process only.
  */
 const flow = new AsyncLocalStorage<PlannedStep[]>();
+/**
+ * Every identity an exchange presented, by the name its transcript gives: whichever part of the
+ * pool minted or loaded it (victim variants, depth certificates, SAN near-misses …).
+ */
+const presented = new Map<string, Identity>();
 const { exchange, inParallel } = ScenarioContext.prototype;
 ScenarioContext.prototype.exchange = async function (this: ScenarioContext, identity, req) {
   const steps = flow.getStore();
   const result = await exchange.call(this, identity, req);
   const t = result.transcript;
+  if (identity !== null && t.identity !== null && !presented.has(t.identity)) {
+    presented.set(t.identity, identity);
+  }
   steps?.push({
     identity: t.identity,
     method: t.request.method,
@@ -56,36 +62,6 @@ ScenarioContext.prototype.inParallel = function <T>(
   ) as Promise<T[]>;
 };
 
-/** Remembers every identity the catalog mints, by name, so the baseline can present the same certificates. */
-class RecordingPool extends IdentityPool {
-  readonly seen = new Map<string, Identity>();
-
-  #keep(pending: Promise<Identity>): Promise<Identity> {
-    pending.then(
-      (identity) => {
-        if (!this.seen.has(identity.name)) this.seen.set(identity.name, identity);
-      },
-      () => undefined,
-    );
-    return pending;
-  }
-  override victimVariant(kind: MintedKind): Promise<Identity> {
-    return this.#keep(super.victimVariant(kind));
-  }
-  override selfSignedRekeyed(identity: Identity): Promise<Identity> {
-    return this.#keep(super.selfSignedRekeyed(identity));
-  }
-  override selfSignedReissued(identity: Identity): Promise<Identity> {
-    return this.#keep(super.selfSignedReissued(identity));
-  }
-  override withSans(name: string, subject: string, sans: San[]): Promise<Identity> {
-    return this.#keep(super.withSans(name, subject, sans));
-  }
-  override issued(name: string, subject: string): Promise<Identity> {
-    return this.#keep(super.issued(name, subject));
-  }
-}
-
 const [targetFile, planFile] = process.argv.slice(2);
 if (targetFile === undefined || planFile === undefined) {
   process.stderr.write('usage: record-plan.js <target.json> <plan.json>\n');
@@ -93,7 +69,6 @@ if (targetFile === undefined || planFile === undefined) {
 }
 
 const { target, dispatchers } = await loadTarget(targetFile);
-const pool = new RecordingPool(target);
 try {
   const planned: PlannedScenario[] = [];
   const scenarios = selectScenarios({}).map((scenario) => {
@@ -106,14 +81,10 @@ try {
     return { ...scenario, run: (ctx: ScenarioContext) => flow.run(steps, () => scenario.run(ctx)) };
   });
   const { result } = await runCatalog({
-    services: createRunServices({ target, dispatchers, identities: pool, concurrency: 1 }),
+    services: createRunServices({ target, dispatchers, concurrency: 1 }),
     scenarios,
     scenarioDeadlineMs: 120_000,
   });
-  const known = new Map<string, Identity>(pool.seen);
-  for (const client of target.clients) {
-    if (client.identity) known.set(client.identity.name, client.identity);
-  }
   const used = new Set<string>();
   const collect = (steps: readonly PlannedStep[]): void => {
     for (const step of steps) {
@@ -122,13 +93,13 @@ try {
     }
   };
   for (const scenario of planned) collect(scenario.steps);
-  const missing = [...used].filter((name) => !known.has(name));
+  const missing = [...used].filter((name) => !presented.has(name));
   if (missing.length > 0) throw new Error(`no certificate recorded for ${missing.join(', ')}`);
   const plan: BaselinePlan = {
     serverCaPem: target.serverCaPem ?? null,
     identities: Object.fromEntries(
       [...used].map((name) => {
-        const identity = known.get(name) as Identity;
+        const identity = presented.get(name) as Identity;
         return [name, { certPem: identity.certPem, keyPem: identity.keyPem }];
       }),
     ),
