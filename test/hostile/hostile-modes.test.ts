@@ -75,6 +75,7 @@ describe('hostile targets (fast variants)', function () {
       timeoutMs?: number;
       deadlineMs?: number;
       selection?: Selection;
+      concurrency?: number;
     } = {},
   ): Promise<HostileRun> {
     const server = await fx.startHostile(mode, extra);
@@ -91,6 +92,7 @@ describe('hostile targets (fast variants)', function () {
           extra.deadlineMs ?? (extra.timeoutMs === undefined ? ANSWERING_DEADLINE_MS : DEADLINE_MS),
         onResult: (r) => console.push(progressLine(r)),
         ...(extra.selection ? { selection: extra.selection } : {}),
+        ...(extra.concurrency === undefined ? {} : { concurrency: extra.concurrency }),
       });
       const elapsedMs = Math.round(performance.now() - started);
       return { outcome, elapsedMs, server, console, reportDir };
@@ -159,7 +161,9 @@ describe('hostile targets (fast variants)', function () {
   }
 
   it('accepts and never answers: each request times out, the run deadline ends the run', async () => {
-    const run = await runAgainst('never-answers', { timeoutMs: TIMEOUT_MS });
+    // One scenario at a time: side by side, every scenario's requests time out at once and the
+    // run ends before its deadline.
+    const run = await runAgainst('never-answers', { timeoutMs: TIMEOUT_MS, concurrency: 1 });
     const pki01 = scenario(run.outcome.run, 'PKI-01');
     expect(pki01.status).to.equal('failed');
     expect(shown(pki01), shown(pki01)).to.match(

@@ -129,6 +129,13 @@ describe('report: signed package (manifest.json + manifest.jws) and verifyReport
         problems: [],
         notes: [],
         fileCount: 5,
+        files: [
+          'assets/app.js',
+          'assets/fonts/font.woff2',
+          'junit.xml',
+          'report.html',
+          'summary.json',
+        ],
         signerThumbprint: signed.signer.thumbprint,
       });
       expect(signed.signer.thumbprint).to.equal(await calculateJwkThumbprint(publicJwk));
