@@ -5,13 +5,15 @@ import {
   type ReportFolder,
   type ReportStaging,
 } from '../report/report-folder.js';
+import { stagedAttachments } from '../report/report-attachments.js';
 import { type ReportSigner, resolveSigner, type SignerChoice } from '../report/report-signer.js';
 import { type ReportOutputs, writeReports } from '../report/report-writer.js';
 import type { RunResult, ScenarioResult } from '../report/run-result.js';
 import { type VerdictWords, verdictWords } from '../report/verdict-words.js';
-import { createRunServices } from '../scenarios/context.js';
+import { createRunServices, type RunServices } from '../scenarios/context.js';
 import type { Scenario } from '../scenarios/scenario.js';
 import { loadTarget } from '../target/load-target.js';
+import type { ConfigEnvironment } from '../target/login-config.js';
 import { loadBaselineFile } from './baseline-file.js';
 import { DEFAULT_TIMEOUT_MS } from './defaults.js';
 import { runExitCode } from './exit-code.js';
@@ -46,6 +48,8 @@ export interface RunTargetOptions {
    * interrupted as by `signal`, and the partial report is written, marked interrupted.
    */
   deadlineMs?: number;
+  /** What a login's `${NAME}` values read (the CLI passes process.env); default none. */
+  env?: ConfigEnvironment;
 }
 
 export interface RunTargetOutcome {
@@ -61,7 +65,7 @@ export { DEFAULT_TIMEOUT_MS };
 /** What the run itself is given: the target, and how it is driven and watched. */
 export type RunControl = Pick<
   RunTargetOptions,
-  'targetFile' | 'signal' | 'deadlineMs' | 'onStart' | 'onResult'
+  'targetFile' | 'signal' | 'deadlineMs' | 'onStart' | 'onResult' | 'env'
 >;
 /** Everything else: the inputs prepareRun checks. */
 export type RunInputs = Omit<RunTargetOptions, keyof RunControl>;
@@ -143,6 +147,7 @@ async function runWithin(
         totalMs: 3 * timeoutMs,
       },
       signal,
+      ...(run.env === undefined ? {} : { env: run.env }),
     });
   } catch (err) {
     // Without a Target there is nothing to report on; say why discovery stopped.
@@ -159,9 +164,14 @@ async function runWithin(
   const abandon = () => void dispatchers.close({ graceMs: 0 });
   signal.addEventListener('abort', abandon, { once: true });
   let staging: ReportStaging | undefined;
+  let services: RunServices | undefined;
   try {
     staging = reports === undefined ? undefined : await reports.folder.stage();
-    const services = createRunServices({ target, dispatchers });
+    services = createRunServices({
+      target,
+      dispatchers,
+      ...(staging === undefined ? {} : { attachments: stagedAttachments(staging.path) }),
+    });
     const { issuer } = services.sanitizer.runTarget({ issuer: target.issuer ?? null });
     const plan = planRun(scenarios, target);
     run.onStart?.({ issuer, scenarios: plan.scenarios.length });
@@ -197,6 +207,8 @@ async function runWithin(
     return { run: result, exitCode, verdict, reports: outputs };
   } finally {
     signal.removeEventListener('abort', abandon);
+    // The browser first: its pages may still hold connections to the target.
+    await services?.logins.close();
     await Promise.all([dispatchers.close(), staging?.discard()]);
   }
 }

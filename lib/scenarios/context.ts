@@ -1,5 +1,7 @@
+import { LoginService } from '../login/login-service.js';
 import { ResultSanitizer } from '../output/sanitize-result.js';
 import { SecretRegistry } from '../output/secret-registry.js';
+import type { ReportAttachments } from '../report/report-attachments.js';
 import type { Evidence } from '../report/run-result.js';
 import type { Target } from '../target/target.js';
 import { configuredSecrets } from '../target/target-secrets.js';
@@ -38,6 +40,8 @@ export interface RunServices {
   readonly secrets: SecretRegistry;
   /** Redacts, escapes and caps each finished result with `secrets` (one per run). */
   readonly sanitizer: ResultSanitizer;
+  /** Browser logins (started on first use); whoever creates the services closes it. */
+  readonly logins: LoginService;
 }
 
 /** The services of one run: a fresh memo and a redactor that already knows the config's secrets. */
@@ -45,6 +49,8 @@ export function createRunServices(opts: {
   target: Target;
   dispatchers: IdentityDispatchers;
   identities?: IdentityPool;
+  /** The report package's extra files (a failed login's screenshot); none without a report. */
+  attachments?: ReportAttachments;
 }): RunServices {
   const secrets = new SecretRegistry(configuredSecrets(opts.target));
   return {
@@ -54,6 +60,10 @@ export function createRunServices(opts: {
     memo: new RunMemo(),
     secrets,
     sanitizer: new ResultSanitizer(secrets),
+    logins: new LoginService({
+      target: opts.target,
+      ...(opts.attachments ? { attachments: opts.attachments } : {}),
+    }),
   };
 }
 
@@ -65,6 +75,7 @@ export class ScenarioContext {
   readonly target: Target;
   readonly identities: IdentityPool;
   readonly memo: RunMemo;
+  readonly logins: LoginService;
   readonly evidence: Evidence[] = [];
   readonly notes: string[] = [];
   /** What an INFO scenario recorded, or a passing scenario wants the reader to see. */
@@ -77,6 +88,7 @@ export class ScenarioContext {
     this.target = services.target;
     this.identities = services.identities;
     this.memo = services.memo;
+    this.logins = services.logins;
     this.#dispatchers = services.dispatchers;
     this.#secrets = services.secrets;
   }
@@ -138,6 +150,19 @@ export class ScenarioContext {
       notBefore: identity.notBefore.toISOString(),
       notAfter: identity.notAfter.toISOString(),
     });
+  }
+
+  /**
+   * A value the harness holds that no exchange carried under a secret name (an authorization
+   * code read from the browser, a state): redacted wherever it appears from now on.
+   */
+  secret(value: string): void {
+    this.#secrets.add(value);
+  }
+
+  /** Evidence in words: what happened outside an HTTP exchange (a browser login). */
+  record(text: string): void {
+    this.evidence.push({ kind: 'note', text });
   }
 
   note(text: string): void {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { clientCredentials } from '../../lib/client-auth/credentials.js';
+import { LoginService } from '../../lib/login/login-service.js';
 import { ResultSanitizer } from '../../lib/output/sanitize-result.js';
 import { SecretRegistry } from '../../lib/output/secret-registry.js';
 import { RunMemo, ScenarioContext } from '../../lib/scenarios/context.js';
@@ -29,6 +30,7 @@ function offlineContext(memo = new RunMemo()): ScenarioContext {
     memo,
     secrets: new SecretRegistry(),
     sanitizer: new ResultSanitizer(new SecretRegistry()),
+    logins: new LoginService({ target: {} as Target }),
   });
 }
 

@@ -166,6 +166,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
         onResult: (r) => process.stdout.write(`${progressLine(r)}\n`),
         signal,
         ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+        // A login's ${NAME} values (MTLS_LOGIN_USER, MTLS_LOGIN_PASSWORD) are read from here.
+        env: process.env,
       }),
     );
   },
