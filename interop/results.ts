@@ -16,8 +16,10 @@ export const RESULTS_DIR = fileURLToPath(new URL('../../interop/results/', impor
 /** The runs, in the docs table's column order. */
 export const INTEROP_RUNS = [
   { name: 'oidc-provider', column: 'oidc-provider 8' },
+  { name: 'oidc-provider-chain-subject', column: 'oidc-provider 8, subject matched on the chain' },
   { name: 'nginx-overwrite', column: 'nginx, header overwritten' },
   { name: 'nginx-client-fallback', column: 'nginx, client header passed' },
+  { name: 'nginx-legacy-tls', column: 'nginx, TLS 1.0/1.1 left on' },
 ] as const;
 
 export type InteropRunName = (typeof INTEROP_RUNS)[number]['name'];

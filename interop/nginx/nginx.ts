@@ -26,7 +26,12 @@ export interface NginxProxyOptions {
   clientCa: string;
   backendUrl: string;
   forwarding: CertForwarding;
+  /** Lower OpenSSL's security level to 0 for old clients: TLS 1.0 and 1.1 then work (EP-06). */
+  legacyTls?: boolean;
 }
+
+/** nginx's default ssl_ciphers. */
+const DEFAULT_CIPHERS = 'HIGH:!aNULL:!MD5';
 
 export interface NginxProxy {
   url: string;
@@ -105,6 +110,7 @@ async function startOnce(binary: string, opts: NginxProxyOptions, port: number) 
     CLIENT_CA: opts.clientCa,
     BACKEND: opts.backendUrl,
     FORWARDING: join(CONFIG_DIR, FORWARDING_FILES[opts.forwarding]),
+    SSL_CIPHERS: opts.legacyTls === true ? `${DEFAULT_CIPHERS}:@SECLEVEL=0` : DEFAULT_CIPHERS,
   };
   const config = template.replace(/\{\{([A-Z_]+)\}\}/g, (_, name: string) => {
     const value = values[name];

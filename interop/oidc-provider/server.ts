@@ -23,6 +23,7 @@ import {
   readManifest,
 } from '../../lib/certs/manifest.js';
 import { x5tS256 } from '../../lib/certs/thumbprint.js';
+import { certificateSubjectMatchesAnywhereInChain } from './chain-subject-hook.js';
 import {
   certificateAuthorized,
   certificateSubjectMatches,
@@ -39,6 +40,11 @@ export interface OidcProviderServerOptions {
   port?: number;
   /** Where server errors go (default stderr). */
   onServerError?: (err: unknown) => void;
+  /**
+   * Where the registered subject DN is looked for: the client's own certificate (the careful
+   * hook, default), or any certificate of its chain (chain-subject-hook.ts, a deployer's mistake).
+   */
+  subjectMatching?: 'leaf' | 'any-chain-certificate';
 }
 
 export interface OidcProviderServer {
@@ -185,7 +191,10 @@ async function issueRefreshToken(provider: Provider, clientId: string): Promise<
   }).save();
 }
 
-function providerConfiguration(clients: Record<string, unknown>[]): Record<string, unknown> {
+function providerConfiguration(
+  clients: Record<string, unknown>[],
+  subjectMatching: OidcProviderServerOptions['subjectMatching'],
+): Record<string, unknown> {
   // ES256 only: an RSA key would cost up to half a second to generate and nothing here needs it.
   const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
     format: 'jwk',
@@ -225,7 +234,10 @@ function providerConfiguration(clients: Record<string, unknown>[]): Record<strin
         tlsClientAuth: true,
         getCertificate,
         certificateAuthorized,
-        certificateSubjectMatches,
+        certificateSubjectMatches:
+          subjectMatching === 'any-chain-certificate'
+            ? certificateSubjectMatchesAnywhereInChain
+            : certificateSubjectMatches,
       },
     },
   };
@@ -301,10 +313,13 @@ export async function startOidcProviderServer(
   const secret = randomBytes(24).toString('base64url');
   const provider = new Provider(
     issuer,
-    providerConfiguration([
-      ...(await clientRegistrations(opts.certsDir, manifest)),
-      ...(await boundClientRegistrations(opts.certsDir, manifest, secret)),
-    ]),
+    providerConfiguration(
+      [
+        ...(await clientRegistrations(opts.certsDir, manifest)),
+        ...(await boundClientRegistrations(opts.certsDir, manifest, secret)),
+      ],
+      opts.subjectMatching,
+    ),
   );
   provider.on('server_error', (_ctx: unknown, err: unknown) => onServerError(err));
   const callback = provider.callback();

@@ -7,6 +7,7 @@
  * with it). PKI-23's DN spellings are strings (dn-spellings.ts), not certificates.
  */
 import type { CertSetIdentity } from './cert-set.js';
+import { SELF_SIGNED_TWO_KEYS } from './depth-names.js';
 import { mintLookAlike } from './look-alike.js';
 import {
   withHomoglyphInCommonName,
@@ -17,11 +18,7 @@ import type { IdentityRole } from './manifest.js';
 import { type KeyType, type MintedCert, type MintLeafOptions, mintLeaf, type San } from './mint.js';
 import { dnsNamesExtension, unknownCriticalExtension } from './odd-extensions.js';
 
-export const SELF_SIGNED_TWO_KEYS = {
-  first: 'self-signed-two-keys-1',
-  second: 'self-signed-two-keys-2',
-  unregistered: 'self-signed-two-keys-unregistered',
-} as const;
+export { SELF_SIGNED_TWO_KEYS };
 
 /** Names of the identities that are not named after the victim. */
 export const DEPTH_BUILT_IN_NAMES = ['look-alike-ca', ...Object.values(SELF_SIGNED_TWO_KEYS)];

@@ -60,6 +60,16 @@ export function withHomoglyphInCommonName(dn: string): string | undefined {
   });
 }
 
+/**
+ * `text` with each Cyrillic letter of the look-alike set above replaced by its Latin twin: what
+ * a transliterating ("ASCII-folding") normaliser makes of a look-alike name.
+ */
+export function latinForLookAlikes(text: string): string {
+  let folded = text;
+  for (const [latin, cyrillic] of CYRILLIC_LOOK_ALIKES) folded = folded.replaceAll(cyrillic, latin);
+  return folded;
+}
+
 /** The registered dNSName, a NUL, then NUL_DNS_SUFFIX. */
 export function withNulInDnsName(dnsName: string): string {
   return `${dnsName}\0${NUL_DNS_SUFFIX}`;

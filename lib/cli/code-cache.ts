@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Script, constants as vmConstants } from 'node:vm';
+import { COMMAND_NAMES } from './command-names.js';
 
 /** How the cache served this process: off (disabled or unusable), none yet, used, rejected. */
 export type CodeCacheState = 'off' | 'none' | 'used' | 'rejected';
@@ -106,7 +107,9 @@ export function codeCacheFile(opts: {
   } catch {
     return undefined;
   }
-  const command = /^[a-z][a-z-]{0,31}$/.test(opts.command) ? opts.command : 'other';
+  // --help and --version share one file; a mistyped command gets none (it would only pile up).
+  if (opts.command !== '' && !COMMAND_NAMES.includes(opts.command)) return undefined;
+  const command = opts.command === '' ? 'other' : opts.command;
   const node = `${process.version}-${process.arch}`;
   return join(dir, `${command}.${node}.${opts.bundleId}.v8`);
 }

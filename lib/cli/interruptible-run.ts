@@ -8,16 +8,22 @@ import { printRunOutcome } from './run-output.js';
  * marked interrupted, the outcome printed, and the exit code is 130; otherwise the run's own.
  */
 export async function runInterruptibly(
-  run: (signal: AbortSignal) => Promise<RunTargetOutcome>,
+  run: (signal: AbortSignal, started: () => void) => Promise<RunTargetOutcome>,
 ): Promise<void> {
+  // Until the first scenario starts (discovery, registration) there is no report to write.
+  let started = false;
   const signals = interruptOnSignals({
     onFirst: (name) =>
       process.stderr.write(
-        `\nmtls-conformance: ${name}: stopping, writing the partial report (again to quit at once)\n`,
+        started
+          ? `\nmtls-conformance: ${name}: stopping, writing the partial report (again to quit at once)\n`
+          : `\nmtls-conformance: ${name}: stopping before the first scenario: no report is written (again to quit at once)\n`,
       ),
   });
   try {
-    const outcome = await run(signals.signal);
+    const outcome = await run(signals.signal, () => {
+      started = true;
+    });
     printRunOutcome(outcome);
     if (outcome.run.interrupted === true) {
       process.stdout.write(

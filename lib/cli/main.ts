@@ -1,7 +1,8 @@
-import yargs, { type CommandModule } from 'yargs';
+import yargs, { type CommandModule, type MiddlewareFunction } from 'yargs';
 import { EXIT, type ExitCode, HarnessError, UsageError } from '../errors.js';
 import { escapeControls } from '../output/escape.js';
 import { terminalLine } from '../output/terminal.js';
+import { EXIT_INTERRUPTED } from '../runner/process-signals.js';
 import { harnessVersion } from '../version.js';
 import { certsCommand } from './commands/certs.js';
 import { demoCommand } from './commands/demo.js';
@@ -13,12 +14,15 @@ import { registerCommand } from './commands/register.js';
 import { runCommand } from './commands/run.js';
 import { serveReferenceCommand } from './commands/serve-reference.js';
 import { verifyReportCommand } from './commands/verify-report.js';
+import { withInvocation } from './hint-command.js';
+import { currentInvocation } from './invocation.js';
+import { unknownOptionsError } from './unknown-options.js';
 
 /** Exit status for a bug in the harness itself (not the user's input, not the target's verdict). */
 export const EXIT_INTERNAL_ERROR = 4;
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types.
-const commands: CommandModule<any, any>[] = [
+export const commands: CommandModule<any, any>[] = [
   certsCommand,
   discoverCommand,
   runCommand,
@@ -51,8 +55,11 @@ export async function main(argv: string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .epilogue(
       'Exit codes: 0 ok, 1 verdict failures, 2 usage or config error, 3 target unreachable,\n' +
-        `${EXIT_INTERNAL_ERROR} internal error (a bug in the harness: please report it).`,
+        `${EXIT_INTERNAL_ERROR} internal error (a bug in the harness: please report it), ` +
+        `${EXIT_INTERRUPTED} interrupted (Ctrl-C or SIGTERM).`,
     )
+    // Before yargs validates: a mistyped option is named, not reported as a missing one.
+    .middleware(rejectUnknownOptions as unknown as MiddlewareFunction, true)
     .fail((msg, err) => {
       // Throwing here stops yargs before the handler runs with arguments it has rejected.
       if (err) throw err;
@@ -69,9 +76,19 @@ export async function main(argv: string[]): Promise<number> {
   return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
 }
 
+/** yargs calls middleware with the parsed arguments and itself (not in @types/yargs' signature). */
+function rejectUnknownOptions(
+  argv: Record<string, unknown>,
+  parser: { getOptions(): Parameters<typeof unknownOptionsError>[1] },
+): void {
+  const problem = unknownOptionsError(argv, parser.getOptions());
+  if (problem !== undefined) throw problem;
+}
+
 function reportError(err: unknown): ExitCode | typeof EXIT_INTERNAL_ERROR {
   if (err instanceof HarnessError) {
-    process.stderr.write(`mtls-conformance: ${terminalLine(err.message)}\n`);
+    const message = withInvocation(err.message, currentInvocation().here);
+    process.stderr.write(`mtls-conformance: ${terminalLine(message)}\n`);
     return err.exitCode;
   }
   process.stderr.write(

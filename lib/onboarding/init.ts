@@ -3,6 +3,7 @@
  * server advertises for mTLS, mints (or takes) the CA and the client certificates, and writes
  * target.yaml and REGISTER.md. Nothing is written until discovery and minting have succeeded.
  */
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { importMinted, type KeyType, type MintedCert } from '../certs/mint.js';
 import { x509 } from '../certs/x509.js';
@@ -151,9 +152,36 @@ export async function initOnboarding(opts: InitOptions): Promise<InitResult> {
 
   await privateFolder(files.certs);
   for (const file of written) await writeOutputFile(file);
+  if (opts.force === true)
+    await removeReplaced(opts, written, [
+      certFile('test-ca'),
+      keyFile('test-ca'),
+      join(out, SERVER_CA_FILE),
+    ]);
   // The promise to the user: the file loads as written. A failure here is a harness bug.
   await loadTargetConfig(files.target);
   return { plan, findings: describeMtlsSupport(support), files, warnings: given?.warnings ?? [] };
+}
+
+/**
+ * --force over an earlier init: the CA files it wrote and this one does not (a minted test CA
+ * replaced by --ca-cert, a server CA no longer given) would lie about the set-up, and a stale CA
+ * key is key material nobody uses. Files this init reads (--ca-cert naming the old test CA) stay.
+ */
+async function removeReplaced(
+  opts: InitOptions,
+  written: readonly OutputFile[],
+  candidates: readonly string[],
+): Promise<void> {
+  const kept = new Set([
+    ...written.map((f) => resolve(f.path)),
+    ...[opts.caCert, opts.caKey, opts.serverCa].flatMap((p) =>
+      p === undefined ? [] : [resolve(p)],
+    ),
+  ]);
+  for (const path of candidates) {
+    if (!kept.has(resolve(path))) await rm(path, { force: true });
+  }
 }
 
 function checkOptions(opts: InitOptions): void {

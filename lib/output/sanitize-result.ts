@@ -23,7 +23,7 @@ const MAX_NOTES = 50;
 
 export class ResultSanitizer {
   readonly #secrets: SecretRegistry;
-  /** Shared evidence (the same transcript in many scenarios) is sanitized once per registry size. */
+  /** Shared evidence (the same transcript in many scenarios) stays one object, sanitized once per registry size. */
   readonly #transcripts = new WeakMap<
     TranscriptEvidence,
     { size: number; clean: TranscriptEvidence }
@@ -96,11 +96,20 @@ export class ResultSanitizer {
           issuer: this.line(e.issuer, FIELD_CAP),
         };
       case 'transcript': {
+        // One clean object per exchange, however many scenarios show it (shared steps): the
+        // report counts an exchange once. Should the registry have grown since, the same object
+        // is redacted again in place, so earlier results holding it see that too.
         const known = this.#transcripts.get(e);
-        if (known !== undefined && known.size === this.#secrets.size) return known.clean;
-        const clean = this.#transcript(e);
-        this.#transcripts.set(e, { size: this.#secrets.size, clean });
-        return clean;
+        if (known === undefined) {
+          const clean = this.#transcript(e);
+          this.#transcripts.set(e, { size: this.#secrets.size, clean });
+          return clean;
+        }
+        if (known.size !== this.#secrets.size) {
+          Object.assign(known.clean, this.#transcript(e));
+          known.size = this.#secrets.size;
+        }
+        return known.clean;
       }
     }
   }

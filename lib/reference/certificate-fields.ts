@@ -9,7 +9,14 @@ import {
   Certificate,
   ExtendedKeyUsage,
   type GeneralName,
+  id_ce_basicConstraints,
+  id_ce_certificatePolicies,
   id_ce_extKeyUsage,
+  id_ce_inhibitAnyPolicy,
+  id_ce_keyUsage,
+  id_ce_nameConstraints,
+  id_ce_policyConstraints,
+  id_ce_policyMappings,
   id_ce_subjectAltName,
   SubjectAlternativeName,
 } from '@peculiar/asn1-x509';
@@ -32,7 +39,25 @@ export interface CertificateFields {
   /** The extended key usage OIDs; undefined when the extension is absent (any purpose). */
   extendedKeyUsages: string[] | undefined;
   sans: SubjectAltName[];
+  /** OIDs of the extensions marked critical that this server does not process (RFC 5280 §4.2). */
+  unhandledCriticalExtensions: string[];
 }
+
+/**
+ * The extensions the server (with OpenSSL's path validation under it) acts on; a critical one
+ * outside this list makes the certificate one it MUST reject (RFC 5280 §4.2).
+ */
+const HANDLED_EXTENSIONS: ReadonlySet<string> = new Set([
+  id_ce_basicConstraints,
+  id_ce_keyUsage,
+  id_ce_extKeyUsage,
+  id_ce_subjectAltName,
+  id_ce_nameConstraints,
+  id_ce_certificatePolicies,
+  id_ce_policyMappings,
+  id_ce_policyConstraints,
+  id_ce_inhibitAnyPolicy,
+]);
 
 /** The SAN types the server matches, in the library's decoding (IP addresses as text). */
 function subjectAltName(name: GeneralName): SubjectAltName | undefined {
@@ -50,7 +75,11 @@ export function certificateFields(der: Uint8Array): CertificateFields {
   const { tbsCertificate: tbs } = AsnConvert.parse(der, Certificate);
   let extendedKeyUsages: string[] | undefined;
   const sans: SubjectAltName[] = [];
+  const unhandledCriticalExtensions: string[] = [];
   for (const extension of tbs.extensions ?? []) {
+    if (extension.critical && !HANDLED_EXTENSIONS.has(extension.extnID)) {
+      unhandledCriticalExtensions.push(extension.extnID);
+    }
     if (extension.extnID === id_ce_extKeyUsage) {
       extendedKeyUsages = [...AsnConvert.parse(extension.extnValue, ExtendedKeyUsage)];
     } else if (extension.extnID === id_ce_subjectAltName) {
@@ -70,5 +99,6 @@ export function certificateFields(der: Uint8Array): CertificateFields {
     notAfter: tbs.validity.notAfter.getTime(),
     extendedKeyUsages,
     sans,
+    unhandledCriticalExtensions,
   };
 }

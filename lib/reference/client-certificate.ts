@@ -1,8 +1,11 @@
+import { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { Dn } from '../certs/rfc4514.js';
 import { x5tS256 } from '../certs/thumbprint.js';
 import { type CertificateFacts, CertificateFactsCache } from './certificate-facts.js';
 import { certificateFields, type SubjectAltName } from './certificate-fields.js';
+import { chainWalkFor, type WalkChecks, walkChain } from './chain-walk.js';
+import type { Defects } from './defects.js';
 
 export type { SanType, SubjectAltName } from './certificate-fields.js';
 
@@ -31,6 +34,10 @@ export interface PresentedCertificate {
   /** No EKU extension, or one that lists clientAuth (or anyExtendedKeyUsage). */
   clientAuthEku: boolean;
   sans: SubjectAltName[];
+  /** Critical extensions the server does not process: the certificate must be refused. */
+  unhandledCriticalExtensions: readonly string[];
+  /** Subjects of the certificates the chain was built with above the leaf, anchor included. */
+  chainSubjects: readonly Dn[];
 }
 
 export type VerifyErrorClass = 'trust' | 'validity' | 'purpose';
@@ -59,6 +66,7 @@ interface TlsVerdict {
   trusted: boolean;
   trustProblem?: string;
   viaIntermediate: boolean;
+  chainSubjects?: readonly Dn[];
 }
 
 /** The application-level checks on a leaf whose facts are known. */
@@ -84,6 +92,8 @@ function presentCertificate(
       fields.extendedKeyUsages === undefined ||
       fields.extendedKeyUsages.some((oid) => oid === CLIENT_AUTH || oid === ANY_EXTENDED_KEY_USAGE),
     sans: fields.sans,
+    unhandledCriticalExtensions: fields.unhandledCriticalExtensions,
+    chainSubjects: verdict.chainSubjects ?? [],
   };
   if (verdict.trustProblem !== undefined) presented.trustProblem = verdict.trustProblem;
   return presented;
@@ -121,9 +131,12 @@ export class ClientCertificateReader {
   private readonly anchors: readonly Uint8Array[];
   private readonly bySocket = new WeakMap<TLSSocket, PresentedCertificate | null>();
   private readonly facts = new CertificateFactsCache(FACTS_CACHE_CAPACITY);
+  private readonly defects: Defects;
+  private anchorCertificates: X509Certificate[] | undefined;
 
-  constructor(trustAnchorsDer: readonly Uint8Array[]) {
+  constructor(trustAnchorsDer: readonly Uint8Array[], defects: Defects = new Set()) {
     this.anchors = trustAnchorsDer;
+    this.defects = defects;
   }
 
   read(socket: TLSSocket): PresentedCertificate | null {
@@ -162,10 +175,40 @@ export class ClientCertificateReader {
       source: 'tls',
       trusted: anchored && !trustError,
       viaIntermediate: chain.length > 2,
+      chainSubjects: chain
+        .slice(1)
+        .map((der) => this.facts.get(new Uint8Array(der)).fields.subject),
     };
     if (trustError) verdict.trustProblem = error;
     else if (!anchored) verdict.trustProblem = 'no path to a trust anchor';
+    const walk = chainWalkFor(this.defects);
+    if (walk !== undefined) {
+      // The defect: the server's own chain check decides instead of OpenSSL's.
+      const path = this.walk(socket, walk);
+      verdict.trusted = path !== undefined;
+      verdict.chainSubjects = (path ?? []).map(
+        (cert) => this.facts.get(new Uint8Array(cert.raw)).fields.subject,
+      );
+      if (path) delete verdict.trustProblem;
+      else verdict.trustProblem = 'no trusted chain (own chain check)';
+    }
     const der = new Uint8Array(peer.raw);
     return presentCertificate(der, this.facts.get(der), verdict, new Date());
+  }
+
+  private walk(socket: TLSSocket, checks: WalkChecks): X509Certificate[] | undefined {
+    const leaf = socket.getPeerX509Certificate();
+    if (leaf === undefined) return undefined;
+    // On a server, a peer certificate's issuerCertificate is the next one the client sent.
+    const sent: X509Certificate[] = [];
+    for (
+      let cert = leaf.issuerCertificate;
+      cert && sent.length < 8;
+      cert = cert.issuerCertificate
+    ) {
+      sent.push(cert);
+    }
+    this.anchorCertificates ??= this.anchors.map((der) => new X509Certificate(der));
+    return walkChain({ leaf, sent, anchors: this.anchorCertificates, checks });
   }
 }

@@ -46,9 +46,9 @@ export interface RegisteredClient {
   /** tls_client_auth: what the certificate must match; absent only under a registration defect. */
   subject?: RegisteredSubject;
   /**
-   * tls_client_auth: the CAs whose certificates may authenticate this client. A subject DN is
-   * only unique under its issuer (RFC 8705 §7.4), so the same DN from another trusted CA is
-   * someone else.
+   * tls_client_auth: the CAs whose certificates may authenticate this client, issued by one of
+   * them directly or through intermediates. A subject DN is only unique under its issuer (RFC
+   * 8705 §7.4), so the same DN from another trusted CA is someone else.
    */
   acceptedIssuers: Dn[];
   selfSignedCertificates: RegisteredSelfSignedCertificate[];

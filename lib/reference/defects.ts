@@ -35,7 +35,17 @@ const DEFECT_TABLE = [
     name: 'identify-client-by-cert-only',
     description:
       'client_id is ignored when a certificate identifies a client: the first client the certificate matches is authenticated',
-    fails: ['PKI-02', 'PKI-04', 'PKI-09', 'SELF-02', 'SELF-05', 'HOK-06', 'EP-03'],
+    fails: [
+      'PKI-02',
+      'PKI-04',
+      'PKI-09',
+      'PKI-18',
+      'PKI-21',
+      'SELF-02',
+      'SELF-05',
+      'HOK-06',
+      'EP-03',
+    ],
   },
   {
     name: 'fallback-to-client-id-only',
@@ -48,7 +58,7 @@ const DEFECT_TABLE = [
     name: 'skip-chain-validation',
     description:
       'tls_client_auth compares the subject but never validates the chain or its issuer (validity and EKU still checked)',
-    fails: ['PKI-05', 'PKI-06', 'PKI-16', 'EP-04'],
+    fails: ['PKI-05', 'PKI-06', 'PKI-16', 'PKI-19', 'PKI-22', 'EP-04'],
   },
   {
     name: 'accept-self-signed-for-pki',
@@ -106,13 +116,13 @@ const DEFECT_TABLE = [
     name: 'ignore-subject',
     description:
       'any trusted client certificate authenticates any tls_client_auth client: subject and SANs are not compared',
-    fails: ['PKI-04', 'PKI-10', 'PKI-11', 'PKI-15', 'EP-01', 'EP-03'],
+    fails: ['PKI-04', 'PKI-10', 'PKI-11', 'PKI-15', 'PKI-18', 'PKI-21', 'EP-01', 'EP-03'],
   },
   {
     name: 'san-suffix-match',
     description:
       'a registered SAN matches any presented SAN of the same type that contains it (client.example matches client.example.evil)',
-    fails: ['PKI-15'],
+    fails: ['PKI-15', 'PKI-21'],
   },
   {
     name: 'allow-two-auth-methods',
@@ -137,7 +147,7 @@ const DEFECT_TABLE = [
     name: 'self-signed-match-by-subject',
     description:
       'a self-signed certificate matches a registered x5c by subject DN instead of by the certificate itself',
-    fails: ['SELF-04'],
+    fails: ['SELF-04', 'SELF-08'],
   },
   {
     name: 'self-signed-accept-any-trusted',
@@ -359,6 +369,61 @@ const DEFECT_TABLE = [
     description:
       'RFC 7592 DELETE answers 204 but the deleted client still authenticates at the token endpoint',
     fails: ['EP-05'],
+  },
+  // --- validation depth (issue 16) ---
+  {
+    name: 'subject-matched-against-chain',
+    description:
+      'tls_client_auth_subject_dn matches when any certificate of the chain (an intermediate, the CA) has that subject, not only the leaf',
+    fails: ['PKI-18'],
+  },
+  {
+    name: 'no-basic-constraints-check',
+    description:
+      'the server walks the client chain itself (issuer names and signatures up to a trust anchor) and never checks that an issuer is a CA (basicConstraints)',
+    fails: ['PKI-19'],
+  },
+  {
+    name: 'ignore-critical-extensions',
+    description:
+      'unknown critical extensions are ignored: the server walks the chain itself and does not look at them (RFC 5280 §4.2 says reject)',
+    fails: ['PKI-20'],
+  },
+  {
+    name: 'names-cut-at-nul',
+    description:
+      'names are compared as C strings: a subject attribute or SAN value ends at its first NUL byte',
+    fails: ['PKI-21'],
+  },
+  {
+    name: 'names-folded-to-ascii',
+    description:
+      'names are transliterated to ASCII before comparing (a lax normaliser), so a Cyrillic look-alike letter matches its Latin twin',
+    fails: ['PKI-21'],
+  },
+  {
+    name: 'trust-by-issuer-name',
+    description:
+      'the server walks the client chain itself by issuer and subject names up to a trust anchor and never verifies a signature',
+    fails: ['PKI-22'],
+  },
+  {
+    name: 'dn-string-compare',
+    description:
+      "tls_client_auth_subject_dn is compared as a string with the certificate subject's RFC 4514 rendering, so an equivalent spelling never matches",
+    fails: ['PKI-23'],
+  },
+  {
+    name: 'self-signed-first-cert-only',
+    description:
+      'a self_signed_tls_client_auth client is matched only against the first certificate in its jwks',
+    fails: ['SELF-08'],
+  },
+  {
+    name: 'legacy-tls-enabled',
+    description:
+      'the listeners still accept TLS 1.0 and 1.1 (minVersion TLSv1 at OpenSSL security level 0, "for old clients")',
+    fails: ['EP-06'],
   },
 ] as const satisfies readonly DefectEntry[];
 

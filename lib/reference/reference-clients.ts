@@ -1,10 +1,14 @@
 import { X509Certificate } from 'node:crypto';
+import { SELF_SIGNED_TWO_KEYS } from '../certs/depth-names.js';
+import { equivalentDnSpellings } from '../certs/dn-spellings.js';
 import type { ManifestIdentity } from '../certs/manifest.js';
 import { parseDn } from '../certs/rfc4514.js';
+import { jwkWithX5c } from '../onboarding/client-metadata.js';
 import { boundReferenceClients } from './bound-reference-clients.js';
 import { baseClient, type RegisteredClient, type RegisteredSubject } from './clients.js';
 import {
   manifestIdentity,
+  REFERENCE_IDENTITIES,
   type ReferenceMaterial,
   readIdentityFile,
 } from './reference-material.js';
@@ -154,4 +158,71 @@ function allowPushedAuthorization(client: ReferenceClient): void {
   client.registered.metadata.grant_types = client.registered.grantTypes;
   client.registered.metadata.redirect_uris = client.registered.redirectUris;
   client.target.redirect_uri = PUBLIC_CLIENT_REDIRECT_URI;
+}
+
+/**
+ * The clients the validation-depth scenarios need registered (PKI-18, PKI-23, SELF-08), and the
+ * `scenario_clients` section that names them in the reference's target config. None has a
+ * certificate of its own: each scenario brings the certificates it presents.
+ */
+export interface ReferenceScenarioClients {
+  registered: RegisteredClient[];
+  /** The target config's `scenario_clients`. */
+  config: Record<string, unknown>;
+}
+
+export async function referenceScenarioClients(
+  material: ReferenceMaterial,
+): Promise<ReferenceScenarioClients> {
+  const { manifest } = material;
+  const victim = manifestIdentity(material, manifest.victim);
+  const root = manifestIdentity(material, REFERENCE_IDENTITIES.rootCa);
+  const intermediate = manifestIdentity(material, REFERENCE_IDENTITIES.intermediateCa);
+  const registered: RegisteredClient[] = [];
+  const dnClient = (clientId: string, dn: string, issuers: string[]) => {
+    const client = baseClient(clientId, 'tls_client_auth');
+    client.subject = { kind: 'subject_dn', value: dn, dn: parseDn(dn) };
+    client.acceptedIssuers = issuers.map((issuer) => parseDn(issuer));
+    client.metadata.tls_client_auth_subject_dn = dn;
+    registered.push(client);
+    return { client_id: clientId, subject_dn: dn };
+  };
+
+  // PKI-18: named after the intermediate, registered under the root the intermediate chains
+  // to, so that only the subject check can turn the intermediate's own leaves away.
+  const intermediateSubject = dnClient('intermediate-ca-subject', intermediate.subject, [
+    root.subject,
+  ]);
+
+  // PKI-23: the victim's DN spelled otherwise, one client per spelling.
+  const victimDer = new X509Certificate(await readIdentityFile(material, victim.cert)).raw;
+  const dnSpellings = equivalentDnSpellings(new Uint8Array(victimDer)).map((spelling) =>
+    dnClient(`${victim.name}-dn-${spelling.trick}`, spelling.dn, [victim.issuer]),
+  );
+
+  // SELF-08: one self-signed client, two certificates in its jwks.
+  const twoKeys = baseClient('self-signed-two-keys', 'self_signed_tls_client_auth');
+  const keys: Record<string, unknown>[] = [];
+  for (const name of [SELF_SIGNED_TWO_KEYS.first, SELF_SIGNED_TWO_KEYS.second]) {
+    const identity = manifestIdentity(material, name);
+    const der = new Uint8Array(
+      new X509Certificate(await readIdentityFile(material, identity.cert)).raw,
+    );
+    keys.push(jwkWithX5c(der));
+    twoKeys.selfSignedCertificates.push({
+      x5tS256: identity.x5tS256,
+      subject: parseDn(identity.subject),
+    });
+  }
+  twoKeys.metadata.jwks = { keys };
+  registered.push(twoKeys);
+
+  return {
+    registered,
+    config: {
+      intermediate_subject: intermediateSubject,
+      dn_spellings: dnSpellings,
+      self_signed_two_keys: { client_id: twoKeys.clientId },
+    },
+  };
 }

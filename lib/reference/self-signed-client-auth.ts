@@ -23,7 +23,10 @@ export function selfSignedClientAuthProblem(
   ) {
     return undefined;
   }
-  const registered = client.selfSignedCertificates;
+  // The defect: only `jwks.keys[0]` is looked at, as code written for one key does.
+  const registered = defects.has('self-signed-first-cert-only')
+    ? client.selfSignedCertificates.slice(0, 1)
+    : client.selfSignedCertificates;
   const matches = defects.has('self-signed-match-by-subject')
     ? registered.some((r) => dnEquals(r.subject, certificate.subject))
     : registered.some((r) => r.x5tS256 === certificate.x5tS256);

@@ -12,14 +12,14 @@ import { authorizationEndpoint } from './authorization-endpoint.js';
 import { ClientCertificateReader } from './client-certificate.js';
 import { clientConfigurationEndpoint } from './client-configuration.js';
 import { ClientRegistry } from './clients.js';
-import type { DefectName } from './defects.js';
+import type { DefectName, Defects } from './defects.js';
 import { json, OAuthProblem, type Reply, writeReply } from './http.js';
 import { introspectionEndpoint } from './introspection.js';
 import { jwksEndpoint } from './jwks.js';
 import { metadataEndpoint } from './metadata.js';
 import { pushedAuthorizationEndpoint } from './pushed-authorization.js';
 import { RecentlyUsed } from './recently-used.js';
-import { referenceClients } from './reference-clients.js';
+import { referenceClients, referenceScenarioClients } from './reference-clients.js';
 import {
   loadReferenceMaterial,
   manifestIdentity,
@@ -50,6 +50,8 @@ export interface ReferenceServerOptions {
   keyType?: KeyType;
   /** Use a certificate set elsewhere (default `<stateDir>/certs`); lets servers share one set. */
   certsDir?: string;
+  /** What the server tells its operator while starting, e.g. that it re-minted its set (default stderr). */
+  onNotice?: (message: string) => void;
   /** Where unexpected handler errors go (default stderr); OAuth errors are answers, not logged. */
   onInternalError?: (err: unknown) => void;
   /**
@@ -132,7 +134,7 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-function tlsServer(material: ReferenceMaterial, requestCert: boolean): Server {
+function tlsServer(material: ReferenceMaterial, requestCert: boolean, defects: Defects): Server {
   return createServer({
     key: material.serverKeyPem,
     cert: material.serverCertPem,
@@ -141,6 +143,11 @@ function tlsServer(material: ReferenceMaterial, requestCert: boolean): Server {
     // The application judges the certificate itself: chain, validity, EKU and subject are
     // separate checks there, and a self-signed certificate is legitimate for some clients.
     rejectUnauthorized: false,
+    // Node's defaults (TLS 1.2 and up) are the conformant setting; the defect is the classic
+    // "for old clients" configuration (OpenSSL 3 needs security level 0 for TLS 1.0/1.1).
+    ...(defects.has('legacy-tls-enabled')
+      ? { minVersion: 'TLSv1' as const, ciphers: 'DEFAULT:@SECLEVEL=0' }
+      : {}),
   });
 }
 
@@ -164,16 +171,19 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
   const [material, signingKey] = await Promise.all([
     loadReferenceMaterial({
       certsDir: resolve(opts.certsDir ?? join(stateDir, 'certs')),
+      ownSet: opts.certsDir === undefined,
+      onNotice: opts.onNotice ?? ((message) => process.stderr.write(`${message}\n`)),
       ...(opts.keyType ? { keyType: opts.keyType } : {}),
     }),
     SigningKey.generate(),
   ]);
 
-  const main = tlsServer(material, !aliases);
-  const mtls = aliases ? tlsServer(material, true) : main;
+  const defects: Defects = new Set(opts.defects ?? []);
+  const main = tlsServer(material, !aliases, defects);
+  const mtls = aliases ? tlsServer(material, true, defects) : main;
   const servers = aliases ? [main, mtls] : [main];
   let router: Router | undefined;
-  const reader = new ClientCertificateReader(material.trustAnchorsDer);
+  const reader = new ClientCertificateReader(material.trustAnchorsDer, defects);
   const onInternalError =
     opts.onInternalError ??
     ((err: unknown) => {
@@ -218,7 +228,6 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
     main.on('request', (req, res) => void handle(mainListener, req, res));
     if (aliases) mtls.on('request', (req, res) => void handle(mtlsListener, req, res));
 
-    const defects = new Set(opts.defects ?? []);
     const store = new TokenStore();
     const clients = new ClientRegistry();
     const reference = await referenceClients(material, { mintSecret: randomToken });
@@ -233,6 +242,8 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
         revoked: false,
       });
     }
+    const scenarioClients = await referenceScenarioClients(material);
+    for (const client of scenarioClients.registered) clients.add(client);
     const services: ReferenceServices = {
       issuer,
       mtlsBaseUrl: mtlsUrl,
@@ -265,6 +276,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
         mtlsBaseUrl: mtlsUrl,
         material,
         clients: reference.map((client) => client.target),
+        scenarioClients: scenarioClients.config,
       }),
     );
     return {

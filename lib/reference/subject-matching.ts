@@ -1,8 +1,9 @@
 import { isIP } from 'node:net';
-import { type Dn, dnEquals } from '../certs/rfc4514.js';
+import { type Dn, dnEquals, formatDn } from '../certs/rfc4514.js';
 import type { SanType, SubjectAltName } from './client-certificate.js';
 import type { RegisteredSubject } from './clients.js';
 import type { Defects } from './defects.js';
+import { comparedDn, comparedText } from './name-comparison.js';
 
 /** The rendering a naive server compares: `type=value` joined by `,` and `+`, nothing escaped. */
 export function naiveDnRendering(dn: Dn): string {
@@ -20,7 +21,14 @@ function rdnsAppearInOrder(registered: Dn, presented: Dn): boolean {
 }
 
 /** RFC 8705 §2.1.2 `tls_client_auth_subject_dn`: RFC 4514 semantics on parsed RDNs. */
-export function subjectDnMatches(registered: Dn, presented: Dn, defects: Defects): boolean {
+export function subjectDnMatches(
+  registeredSubject: { value: string; dn: Dn },
+  presentedDn: Dn,
+  defects: Defects,
+): boolean {
+  const registered = registeredSubject.dn;
+  const presented = comparedDn(presentedDn, defects);
+  if (defects.has('dn-string-compare')) return formatDn(presented) === registeredSubject.value;
   if (defects.has('naive-dn-string-match')) {
     return naiveDnRendering(presented) === naiveDnRendering(registered);
   }
@@ -59,21 +67,27 @@ export function sanMatches(
 ): boolean {
   return presented.some((san) => {
     if (san.type !== type) return false;
+    const value = comparedText(san.value, defects);
     if (defects.has('san-suffix-match')) {
-      return san.value.toLowerCase().includes(registered.toLowerCase());
+      return value.toLowerCase().includes(registered.toLowerCase());
     }
-    return sanValuesEqual(type, registered, san.value);
+    return sanValuesEqual(type, registered, value);
   });
 }
 
 export function registeredSubjectMatches(
   subject: RegisteredSubject,
-  presented: { subject: Dn; sans: readonly SubjectAltName[] },
+  presented: { subject: Dn; sans: readonly SubjectAltName[]; chainSubjects?: readonly Dn[] },
   defects: Defects,
 ): boolean {
   switch (subject.kind) {
-    case 'subject_dn':
-      return subjectDnMatches(subject.dn, presented.subject, defects);
+    case 'subject_dn': {
+      // The defect: "is this subject in the certificate chain?" instead of "is it the leaf's?".
+      const candidates = defects.has('subject-matched-against-chain')
+        ? [presented.subject, ...(presented.chainSubjects ?? [])]
+        : [presented.subject];
+      return candidates.some((dn) => subjectDnMatches(subject, dn, defects));
+    }
     case 'san_dns':
       return sanMatches('dns', subject.value, presented.sans, defects);
     case 'san_uri':

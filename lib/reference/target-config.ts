@@ -21,6 +21,8 @@ export function targetConfig(opts: {
   mtlsBaseUrl: string;
   material: ReferenceMaterial;
   clients: TargetClientEntry[];
+  /** The config's `scenario_clients`: clients registered for one scenario each. */
+  scenarioClients?: Record<string, unknown>;
 }): Record<string, unknown> {
   const { material } = opts;
   const from = dirname(opts.file);
@@ -40,6 +42,7 @@ export function targetConfig(opts: {
     test_ca: root,
     second_trusted_ca: ca(REFERENCE_IDENTITIES.secondCa),
     clients: opts.clients,
+    ...(opts.scenarioClients ? { scenario_clients: opts.scenarioClients } : {}),
     resource: { url: `${opts.mtlsBaseUrl}${PATHS.resource}`, method: 'GET', expected_status: 200 },
     // The reference asks mTLS clients for their certificate at RFC 7592 management (EP-04).
     registration: { management_requires_mtls: true },

@@ -14,6 +14,12 @@ export function tlsClientAuthProblem(
   client: RegisteredClient,
   defects: Defects,
 ): string | undefined {
+  if (
+    certificate.unhandledCriticalExtensions.length > 0 &&
+    !defects.has('ignore-critical-extensions')
+  ) {
+    return `client certificate has a critical extension this server does not process (${certificate.unhandledCriticalExtensions.join(', ')}; RFC 5280 §4.2)`;
+  }
   const selfSignedWaived = defects.has('accept-self-signed-for-pki') && certificate.selfIssued;
   const chainChecked = !defects.has('skip-chain-validation') && !selfSignedWaived;
   if (chainChecked) {
@@ -33,10 +39,12 @@ export function tlsClientAuthProblem(
   if (!certificate.clientAuthEku && !defects.has('no-eku-check')) {
     return 'client certificate extended key usage does not include clientAuth';
   }
+  // Registered under a CA: that CA issued the leaf, or is on its chain to a trust anchor.
+  const issuers = [certificate.issuer, ...certificate.chainSubjects];
   if (
     chainChecked &&
     !defects.has('ignore-issuer') &&
-    !client.acceptedIssuers.some((issuer) => dnEquals(issuer, certificate.issuer))
+    !client.acceptedIssuers.some((accepted) => issuers.some((dn) => dnEquals(accepted, dn)))
   ) {
     return 'client certificate is issued by a CA this client is not registered under (RFC 8705 §7.4)';
   }

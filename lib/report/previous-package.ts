@@ -89,7 +89,7 @@ export async function surveyReportFolder(
       throw notOurs(
         dir,
         path,
-        `the report would replace this file, but no earlier mtls-conformance run wrote it (it is not in ${MANIFEST_FILE}, or has changed since)`,
+        `the report would replace this file, but no earlier run of mtls-conformance wrote it (it is not in ${MANIFEST_FILE}, or has changed since)`,
       );
     }
     files.push(path);

@@ -8,6 +8,12 @@ import { configuredSecrets } from '../target/target-secrets.js';
 import type { IdentityDispatchers } from '../tls/dispatchers.js';
 import { type ExchangeRequest, type ExchangeResult, exchange } from '../tls/exchange.js';
 import type { Identity } from '../tls/identity.js';
+import {
+  type LegacyTlsVersion,
+  type ProbeResult,
+  probeEvidence,
+  probeLegacyTls,
+} from '../tls/legacy-tls-probe.js';
 import { IdentityPool } from './identity-pool.js';
 import { SetupProblem } from './setup-problem.js';
 
@@ -106,6 +112,31 @@ export class ScenarioContext {
         `cannot verify the server certificate of ${new URL(req.url).origin} (${result.failure.message}); set server_ca in the target config`,
       );
     }
+    return result;
+  }
+
+  /**
+   * One handshake at a legacy TLS version and nothing after it (EP-06), recorded as a note
+   * (there is no HTTP exchange to show). The certificate is presented only where exchange() would present it; to any
+   * other origin the handshake goes without one.
+   */
+  async legacyTlsHandshake(
+    identity: Identity | null,
+    req: { label: string; url: string; version: LegacyTlsVersion },
+  ): Promise<ProbeResult> {
+    const presented = this.#dispatchers.mayPresent(identity, new URL(req.url).origin)
+      ? identity
+      : null;
+    if (presented) this.showCertificate(presented);
+    const probe = {
+      url: req.url,
+      version: req.version,
+      identity: presented,
+      timeoutMs: this.#dispatchers.timeouts.connectMs,
+      ...(this.target.serverCaPem !== undefined ? { serverCaPem: this.target.serverCaPem } : {}),
+    };
+    const result = await probeLegacyTls(probe);
+    this.evidence.push(probeEvidence({ label: req.label, probe, result }));
     return result;
   }
 

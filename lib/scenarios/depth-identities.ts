@@ -77,6 +77,9 @@ export interface SelfSignedTwoKeys {
   minted: boolean;
 }
 
+/** PKI-18: the subject of a leaf whose issuer, not itself, carries the victim's DN. */
+export const LEAF_UNDER_VICTIM_NAMED_CA = 'CN=mtls-conformance PKI-18 leaf,O=mtls-conformance';
+
 export class DepthIdentities {
   readonly #services: DepthServices;
 
@@ -109,6 +112,28 @@ export class DepthIdentities {
           ? await this.#services.victimVariant('intermediate-chain')
           : await this.#leafUnder(intermediateDn);
       return { identity, intermediateDn: identity.issuer, minted: true };
+    });
+  }
+
+  /**
+   * PKI-18 with no client of its own to register: an intermediate CA under test_ca whose subject
+   * IS the victim's registered DN, and two leaves it issued, sent with it: `other` with a subject
+   * of its own (must not authenticate as the victim) and `control` with the victim's subject
+   * (authenticates wherever such a chain is accepted at all). Always minted for the run.
+   */
+  leavesUnderVictimNamedCa(): Promise<{ other: Identity; control: Identity }> {
+    return this.#services.once('leaves-under-victim-named-ca', async () => {
+      const subject = this.#services.victimSubject();
+      const { keyType } = this.#services;
+      const issuer = await mintCa({ subject, issuer: this.#services.testCa(), keyType });
+      const [other, control] = await Promise.all([
+        mintLeaf({ subject: LEAF_UNDER_VICTIM_NAMED_CA, issuer, keyType }),
+        mintLeaf({ subject, issuer, keyType }),
+      ]);
+      return {
+        other: identityFromMinted('leaf-under-victim-named-ca', other),
+        control: identityFromMinted('victim-under-victim-named-ca', control),
+      };
     });
   }
 

@@ -121,6 +121,17 @@ export const needs = {
     },
     "the victim client's certificate was not issued by test_ca: a rejection could come from the issuer mismatch, not the defect under test",
   ),
+  // --- validation depth (issue 16) ---
+  dnSpellingClients: present(
+    'dn-spelling-clients',
+    (t) => t.scenarioClients?.dnSpellings ?? t.mtlsEndpoints.registration,
+    'no scenario_clients.dn_spellings in the config and no registration endpoint to register such clients at',
+  ),
+  selfSignedTwoKeysClient: present(
+    'self-signed-two-keys-client',
+    (t) => t.scenarioClients?.selfSignedTwoKeys ?? t.mtlsEndpoints.registration,
+    'no scenario_clients.self_signed_two_keys in the config and no registration endpoint to register such a client at',
+  ),
 } as const satisfies Record<string, Requirement>;
 
 export function firstMissing(

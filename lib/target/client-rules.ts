@@ -170,16 +170,21 @@ function clientSubject(file: string, at: string, raw: RawClient): SubjectMatch |
 
 function checkSubjectValue(file: string, at: string, kind: SubjectMatch['kind'], value: string) {
   if (kind === 'subject_dn') {
-    try {
-      parseDn(value);
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      throw configProblem(file, at, `not an RFC 4514 distinguished name: ${reason}`, {
-        cause: err,
-      });
-    }
+    checkDistinguishedName(file, at, value);
   } else if (kind === 'san_ip' && isIP(value) === 0) {
     throw configProblem(file, at, `not an IPv4 or IPv6 address: ${JSON.stringify(value)}`);
+  }
+}
+
+/** A DN the config gives as registered: it must parse as RFC 4514. */
+export function checkDistinguishedName(file: string, at: string, value: string): void {
+  try {
+    parseDn(value);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw configProblem(file, at, `not an RFC 4514 distinguished name: ${reason}`, {
+      cause: err,
+    });
   }
 }
 

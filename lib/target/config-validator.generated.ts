@@ -6,13 +6,14 @@
  */
 
 /** Which schema text and options this validator was compiled from (see schemaDigest). */
-export const SCHEMA_DIGEST = '7c0b6e6b95ae4949369fdd20631dd6fbac05aadd665922d50c99cbf42203569b';
+export const SCHEMA_DIGEST = '63ac387bed3941aba5515953b58691d732e0443e4d4adf68d3d69d4f375fc2b4';
 
 // biome-ignore format: generated code
 export const validate = (() => {
-const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/mtls-conformance/mtls-conformance/schema/target.schema.json","title":"mtls-conformance target","description":"An OAuth 2.0 authorization server (and optionally a resource server) to test for RFC 8705 mutual-TLS conformance. Relative file paths resolve against the directory of this file.","type":"object","additionalProperties":false,"required":["clients"],"properties":{"$schema":{"description":"The JSON Schema this file follows (editors use it for completion); ignored by the harness.","type":"string"},"issuer":{"description":"The authorization server's issuer identifier (RFC 8414 §2), an https URL: the base for metadata discovery at /.well-known/oauth-authorization-server (falling back to /.well-known/openid-configuration). Metadata whose issuer is not identical to this one is not used (RFC 8414 §3.3). Required unless endpoints.token is given.","$ref":"#/$defs/httpsUrl"},"endpoints":{"description":"Explicit endpoint URLs. Each one overrides what discovery reports, both the conventional endpoint and its mtls_endpoint_aliases entry.","type":"object","additionalProperties":false,"properties":{"token":{"description":"Token endpoint (RFC 6749 §3.2).","$ref":"#/$defs/httpsUrl"},"introspection":{"description":"Token introspection endpoint (RFC 7662).","$ref":"#/$defs/httpsUrl"},"revocation":{"description":"Token revocation endpoint (RFC 7009).","$ref":"#/$defs/httpsUrl"},"registration":{"description":"Dynamic client registration endpoint (RFC 7591).","$ref":"#/$defs/httpsUrl"},"authorization":{"description":"Authorization endpoint (RFC 6749 §3.1), used for the authorization_code grant.","$ref":"#/$defs/httpsUrl"},"jwks":{"description":"The authorization server's JWK Set (jwks_uri), used to verify JWT access tokens.","$ref":"#/$defs/httpsUrl"},"userinfo":{"description":"OpenID Connect UserInfo endpoint (userinfo_endpoint): a protected endpoint of the AS itself, which must honour the token binding (HOK-05).","$ref":"#/$defs/httpsUrl"},"par":{"description":"Pushed authorization request endpoint (RFC 9126, pushed_authorization_request_endpoint), for EP-03.","$ref":"#/$defs/httpsUrl"}}},"discovery":{"description":"Fetch the authorization server metadata from the issuer (default true when issuer is set). false: use only the endpoints given here.","type":"boolean"},"server_ca":{"description":"Path to a PEM bundle of CA certificates trusted for the target's server certificates. Omitted: the system's root CAs.","$ref":"#/$defs/path"},"certs_manifest":{"description":"Path to a manifest.json written by `mtls-conformance certs`; lets clients[].identity name a certificate from it.","$ref":"#/$defs/path"},"test_ca":{"description":"A CA (certificate and private key) that the target trusts for client certificates. The harness mints negative certificates from it (expired, not yet valid, DN tricks); scenarios that need it are skipped without it.","$ref":"#/$defs/keyPair"},"second_trusted_ca":{"description":"Another CA the target also trusts for client certificates (PKI-16: the same subject from a second trusted CA must not authenticate the client).","$ref":"#/$defs/keyPair"},"clients":{"description":"The clients registered at the authorization server that the harness may use, at least one.","type":"array","minItems":1,"items":{"$ref":"#/$defs/client"}},"resource":{"description":"A protected resource that accepts the access tokens, for the certificate-binding (BIND) scenarios.","type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"The resource URL.","$ref":"#/$defs/httpsUrl"},"method":{"description":"HTTP method for the resource request (default GET).","enum":["GET","POST","PUT","PATCH","DELETE","HEAD","OPTIONS"]},"expected_status":{"description":"The status the resource answers a valid, correctly bound token with (default 200).","type":"integer","minimum":200,"maximum":299}}},"token_request":{"description":"Extra parameters sent on every token request.","type":"object","additionalProperties":false,"properties":{"scope":{"description":"scope parameter (RFC 6749 §3.3); a client's own scope takes precedence.","type":"string","minLength":1},"resource":{"description":"resource parameter (RFC 8707 resource indicator): servers that issue JWT access tokens often put it in the token's aud, which the resource may check.","type":"string","minLength":1},"audience":{"description":"audience parameter, as some servers expect it.","type":"string","minLength":1}}},"forwarded_headers":{"description":"More request header names that a proxy in front of the target might use to forward a client certificate; the harness tries to spoof each one (BIND-06, PKI-17) besides the common ones.","type":"array","items":{"description":"An HTTP header name.","type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"}},"registration":{"description":"Settings for dynamic client registration (RFC 7591) scenarios.","type":"object","additionalProperties":false,"properties":{"initial_access_token":{"description":"Bearer token sent to the registration endpoint when it requires one (RFC 7591 §3).","type":"string","minLength":1},"management_requires_mtls":{"description":"The operator's profile (e.g. open banking) requires the client's own certificate for RFC 7592 client management (GET/PUT/DELETE of registration_client_uri) on top of the registration access token: EP-04 then checks that a request without it, or with a look-alike, changes nothing. Default false (RFC 7592 itself asks only for the token).","type":"boolean"}}},"login":{"description":"How a person logs in at the authorization endpoint, for every client that has no login of its own: the authorization code flows (CODE, and the refresh tokens BIND-08, PUB-01, HOK-03/04 use) drive these steps in a headless Chromium. Values name environment variables (${MTLS_LOGIN_USER}); secrets come only from there.","$ref":"#/$defs/login"}},"$defs":{"url":{"description":"An absolute http(s) URL that the harness compares but never requests.","type":"string","minLength":1},"httpsUrl":{"description":"An absolute https URL: the harness sends credentials and client certificates there, never over plain HTTP.","type":"string","pattern":"^[Hh][Tt][Tt][Pp][Ss]://"},"path":{"description":"A file path, relative to this file's directory unless absolute.","type":"string","minLength":1},"keyPair":{"description":"A certificate and its private key, as PEM files.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM certificate.","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"}}},"urlGlob":{"description":"A glob over the whole URL: ** matches any characters, * any but /, everything else (? included) itself. E.g. https://as.example.com/login* or **/interaction/**.","type":"string","minLength":1},"urlRegex":{"description":"A regular expression (JavaScript syntax) searched in the whole URL.","type":"string","minLength":1},"selector":{"description":"A CSS selector (or any Playwright selector, e.g. text=Sign in); its first match is used.","type":"string","minLength":1},"login":{"description":"A scripted login: ordered steps, each waiting for its page (url or url_regex) and then filling fields, clicking, and waiting. The login ends when the authorization server redirects to the client's redirect_uri, which is captured, never followed; steps left then were not needed (a session from an earlier login).","type":"object","additionalProperties":false,"required":["steps"],"properties":{"steps":{"description":"The steps, in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/loginStep"}},"origins":{"description":"Origins (https://host[:port]) the browser may load besides the authorization endpoint's, e.g. a login page on another host. Every other request of the browser is refused, and nothing is typed into a page outside these origins.","type":"array","items":{"$ref":"#/$defs/httpsUrl"}},"step_timeout_ms":{"description":"How long one step may take: its page to appear, each field, the click and what it waits for (default 20000).","type":"integer","minimum":1000,"maximum":600000},"timeout_ms":{"description":"How long the whole login may take, to the captured redirect (default 60000, at least step_timeout_ms).","type":"integer","minimum":1000,"maximum":1800000},"browser":{"description":"The Chromium (or Chrome) executable. Default: the first of /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome-stable, /usr/bin/google-chrome that exists.","$ref":"#/$defs/path"}}},"loginStep":{"description":"One step: wait until the page matches url / url_regex (when given), then fill each field, click, and wait for wait_for (a click without wait_for waits for the page it loads).","type":"object","additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/urlGlob"},"url_regex":{"$ref":"#/$defs/urlRegex"},"fill":{"description":"Fields to type into, in order.","type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["selector","value"],"properties":{"selector":{"$ref":"#/$defs/selector"},"value":{"description":"The text to type. ${NAME} is replaced by the environment variable NAME (e.g. ${MTLS_LOGIN_PASSWORD}); a password field only takes a value from the environment, never one written here.","type":"string"}}}},"click":{"$ref":"#/$defs/selector"},"wait_for":{"description":"What the step waits for after its click: a URL (url / url_regex) or an element (selector).","type":"object","additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/urlGlob"},"url_regex":{"$ref":"#/$defs/urlRegex"},"selector":{"$ref":"#/$defs/selector"}}}}},"client":{"description":"One client registered at the authorization server.","type":"object","additionalProperties":false,"required":["name","client_id","auth"],"properties":{"name":{"description":"A label for reports, unique in this file; letters, digits, '.', '_' and '-'.","type":"string","pattern":"^[A-Za-z0-9._-]+$"},"client_id":{"description":"The client_id as registered at the authorization server.","type":"string","minLength":1},"auth":{"description":"The client's token_endpoint_auth_method: tls_client_auth (RFC 8705 §2.1, PKI), self_signed_tls_client_auth (§2.2), none (a public client using mTLS only for certificate-bound tokens, §4), client_secret_basic or client_secret_post (a secret, RFC 6749 §2.3.1), or private_key_jwt (a signed client assertion, RFC 7523); the last three with a certificate for binding only.","enum":["tls_client_auth","self_signed_tls_client_auth","none","client_secret_basic","client_secret_post","private_key_jwt"]},"bound":{"description":"true: the client is registered with tls_client_certificate_bound_access_tokens (RFC 8705 §3.4), so its tokens are bound to its certificate whatever its auth; the HOK scenarios use such clients (they need an identity). Default false.","type":"boolean"},"identity":{"description":"The client's certificate: the name of an identity in certs_manifest, or { cert, key, chain? } file paths. Required for tls_client_auth, self_signed_tls_client_auth, none and bound clients; for private_key_jwt without assertion_key its key also signs the client assertions.","type":["string","object"],"minLength":1,"additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM client certificate (may be followed by its intermediates).","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"},"chain":{"description":"Path to a PEM file with the intermediate certificates sent after the leaf.","$ref":"#/$defs/path"}}},"subject_dn":{"description":"tls_client_auth_subject_dn as registered (RFC 8705 §2.1.2), an RFC 4514 string such as CN=client-a,OU=clients,O=Example,C=US. For auth tls_client_auth give exactly one of subject_dn, san_dns, san_uri, san_ip, san_email.","type":"string","minLength":1},"san_dns":{"description":"tls_client_auth_san_dns as registered: the dNSName SAN the certificate must carry.","type":"string","minLength":1},"san_uri":{"description":"tls_client_auth_san_uri as registered: the uniformResourceIdentifier SAN the certificate must carry.","type":"string","minLength":1},"san_ip":{"description":"tls_client_auth_san_ip as registered: the iPAddress SAN (IPv4 or IPv6) the certificate must carry.","type":"string","minLength":1},"san_email":{"description":"tls_client_auth_san_email as registered: the rfc822Name SAN the certificate must carry.","type":"string","minLength":1},"client_secret":{"description":"The client secret: required for client_secret_basic and client_secret_post, not allowed for none and private_key_jwt. Never printed or written to a report.","type":"string","minLength":1},"assertion_key":{"description":"private_key_jwt: the key that signs the client assertions, a PEM private key (PKCS#8), or a private JWK in a file named *.json or *.jwk. Default: the identity's key. Keep it mode 0600; it is never printed.","$ref":"#/$defs/path"},"token_endpoint_auth_signing_alg":{"description":"private_key_jwt: the JWS algorithm of the client assertions, as registered (RFC 7591 §2). Default: RS256 for an RSA key, ES256/ES384/ES512 for an EC key by curve, EdDSA for Ed25519.","enum":["RS256","RS384","RS512","PS256","PS384","PS512","ES256","ES384","ES512","EdDSA"]},"assertion_audience":{"description":"private_key_jwt: the aud of the client assertions. token_endpoint (default: the token_endpoint URL as the metadata publishes it, RFC 7523 §3), issuer (what FAPI 2 servers accept), endpoint (the URL each request goes to, alias included), or an absolute URL.","type":"string","minLength":1},"jwks_uri":{"description":"private_key_jwt: where the client's public keys are published; `register` then registers this jwks_uri instead of the key itself as jwks.","$ref":"#/$defs/url"},"grant":{"description":"How the harness gets this client's tokens: client_credentials (default), refresh_token (with refresh_token below), or authorization_code (a code flow with PKCE: the authorization endpoint redirects straight back to redirect_uri with a code, or a login block scripts its login page in a browser).","enum":["client_credentials","refresh_token","authorization_code"]},"refresh_token":{"description":"A refresh token issued to this client, for grant refresh_token. Never printed or written to a report.","type":"string","minLength":1},"redirect_uri":{"description":"The registered redirect URI: required for grant authorization_code; with another grant it is used for pushed authorization requests (EP-03, RFC 9126).","$ref":"#/$defs/url"},"scope":{"description":"scope for this client's token requests (overrides token_request.scope).","type":"string","minLength":1},"login":{"description":"This client's login at the authorization endpoint (overrides the target's login).","$ref":"#/$defs/login"}}}}};
+const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/mtls-conformance/mtls-conformance/schema/target.schema.json","title":"mtls-conformance target","description":"An OAuth 2.0 authorization server (and optionally a resource server) to test for RFC 8705 mutual-TLS conformance. Relative file paths resolve against the directory of this file.","type":"object","additionalProperties":false,"required":["clients"],"properties":{"$schema":{"description":"The JSON Schema this file follows (editors use it for completion); ignored by the harness.","type":"string"},"issuer":{"description":"The authorization server's issuer identifier (RFC 8414 §2), an https URL: the base for metadata discovery at /.well-known/oauth-authorization-server (falling back to /.well-known/openid-configuration). Metadata whose issuer is not identical to this one is not used (RFC 8414 §3.3). Required unless endpoints.token is given.","$ref":"#/$defs/httpsUrl"},"endpoints":{"description":"Explicit endpoint URLs. Each one overrides what discovery reports, both the conventional endpoint and its mtls_endpoint_aliases entry.","type":"object","additionalProperties":false,"properties":{"token":{"description":"Token endpoint (RFC 6749 §3.2).","$ref":"#/$defs/httpsUrl"},"introspection":{"description":"Token introspection endpoint (RFC 7662).","$ref":"#/$defs/httpsUrl"},"revocation":{"description":"Token revocation endpoint (RFC 7009).","$ref":"#/$defs/httpsUrl"},"registration":{"description":"Dynamic client registration endpoint (RFC 7591).","$ref":"#/$defs/httpsUrl"},"authorization":{"description":"Authorization endpoint (RFC 6749 §3.1), used for the authorization_code grant.","$ref":"#/$defs/httpsUrl"},"jwks":{"description":"The authorization server's JWK Set (jwks_uri), used to verify JWT access tokens.","$ref":"#/$defs/httpsUrl"},"userinfo":{"description":"OpenID Connect UserInfo endpoint (userinfo_endpoint): a protected endpoint of the AS itself, which must honour the token binding (HOK-05).","$ref":"#/$defs/httpsUrl"},"par":{"description":"Pushed authorization request endpoint (RFC 9126, pushed_authorization_request_endpoint), for EP-03.","$ref":"#/$defs/httpsUrl"}}},"discovery":{"description":"Fetch the authorization server metadata from the issuer (default true when issuer is set). false: use only the endpoints given here.","type":"boolean"},"server_ca":{"description":"Path to a PEM bundle of CA certificates trusted for the target's server certificates. Omitted: the system's root CAs.","$ref":"#/$defs/path"},"certs_manifest":{"description":"Path to a manifest.json written by `mtls-conformance certs`; lets clients[].identity name a certificate from it.","$ref":"#/$defs/path"},"test_ca":{"description":"A CA (certificate and private key) that the target trusts for client certificates. The harness mints negative certificates from it (expired, not yet valid, DN tricks); scenarios that need it are skipped without it.","$ref":"#/$defs/keyPair"},"second_trusted_ca":{"description":"Another CA the target also trusts for client certificates (PKI-16: the same subject from a second trusted CA must not authenticate the client).","$ref":"#/$defs/keyPair"},"clients":{"description":"The clients registered at the authorization server that the harness may use, at least one.","type":"array","minItems":1,"items":{"$ref":"#/$defs/client"}},"resource":{"description":"A protected resource that accepts the access tokens, for the certificate-binding (BIND) scenarios.","type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"The resource URL.","$ref":"#/$defs/httpsUrl"},"method":{"description":"HTTP method for the resource request (default GET).","enum":["GET","POST","PUT","PATCH","DELETE","HEAD","OPTIONS"]},"expected_status":{"description":"The status the resource answers a valid, correctly bound token with (default 200).","type":"integer","minimum":200,"maximum":299}}},"token_request":{"description":"Extra parameters sent on every token request.","type":"object","additionalProperties":false,"properties":{"scope":{"description":"scope parameter (RFC 6749 §3.3); a client's own scope takes precedence.","type":"string","minLength":1},"resource":{"description":"resource parameter (RFC 8707 resource indicator): servers that issue JWT access tokens often put it in the token's aud, which the resource may check.","type":"string","minLength":1},"audience":{"description":"audience parameter, as some servers expect it.","type":"string","minLength":1}}},"forwarded_headers":{"description":"More request header names that a proxy in front of the target might use to forward a client certificate; the harness tries to spoof each one (BIND-06, PKI-17) besides the common ones.","type":"array","items":{"description":"An HTTP header name.","type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"}},"registration":{"description":"Settings for dynamic client registration (RFC 7591) scenarios.","type":"object","additionalProperties":false,"properties":{"initial_access_token":{"description":"Bearer token sent to the registration endpoint when it requires one (RFC 7591 §3).","type":"string","minLength":1},"management_requires_mtls":{"description":"The operator's profile (e.g. open banking) requires the client's own certificate for RFC 7592 client management (GET/PUT/DELETE of registration_client_uri) on top of the registration access token: EP-04 then checks that a request without it, or with a look-alike, changes nothing. Default false (RFC 7592 itself asks only for the token).","type":"boolean"}}},"login":{"description":"How a person logs in at the authorization endpoint, for every client that has no login of its own: the authorization code flows (CODE, and the refresh tokens BIND-08, PUB-01, HOK-03/04 use) drive these steps in a headless Chromium. Values name environment variables (${MTLS_LOGIN_USER}); secrets come only from there.","$ref":"#/$defs/login"},"scenario_clients":{"description":"Clients registered at the authorization server for one validation-depth scenario each. They have no certificate of their own: the scenario brings the certificates. Each is optional: without it the scenario registers a client of its own for the run at the registration endpoint (RFC 7591) and deletes it afterwards (RFC 7592), or, with no registration endpoint, takes another way or is skipped with the reason.","type":"object","additionalProperties":false,"properties":{"intermediate_subject":{"description":"PKI-18: a tls_client_auth client registered with tls_client_auth_subject_dn set to the subject DN of an intermediate CA that test_ca issued (in a set from `mtls-conformance certs`: intermediate-ca). A valid leaf sent with that intermediate must not authenticate as this client.","type":"object","additionalProperties":false,"required":["client_id","subject_dn"],"properties":{"client_id":{"description":"The client_id as registered at the authorization server.","$ref":"#/$defs/clientId"},"subject_dn":{"description":"The intermediate CA's subject DN exactly as registered (RFC 4514).","type":"string","minLength":1}}},"dn_spellings":{"description":"PKI-23: tls_client_auth clients registered with the first tls_client_auth client's subject DN (the victim's) spelled otherwise: other spacing, lower-case attribute types, an OID with a #hex value (RFC 4514). The victim's certificate must authenticate as each of them.","type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["client_id","subject_dn"],"properties":{"client_id":{"description":"The client_id as registered at the authorization server.","$ref":"#/$defs/clientId"},"subject_dn":{"description":"The spelling exactly as registered, e.g. cn=client-a,ou=clients,o=Example,c=US.","type":"string","minLength":1}}}},"self_signed_two_keys":{"description":"SELF-08: a self_signed_tls_client_auth client whose jwks holds two keys, each with its certificate in x5c: the certificates self-signed-two-keys-1 and self-signed-two-keys-2 of the certs_manifest set. Both must authenticate; self-signed-two-keys-unregistered must not.","type":"object","additionalProperties":false,"required":["client_id"],"properties":{"client_id":{"description":"The client_id as registered at the authorization server.","$ref":"#/$defs/clientId"}}}}}},"$defs":{"url":{"description":"An absolute http(s) URL that the harness compares but never requests.","type":"string","minLength":1},"httpsUrl":{"description":"An absolute https URL: the harness sends credentials and client certificates there, never over plain HTTP.","type":"string","pattern":"^[Hh][Tt][Tt][Pp][Ss]://"},"clientId":{"description":"The client_id as registered at the authorization server.","type":"string","minLength":1},"path":{"description":"A file path, relative to this file's directory unless absolute.","type":"string","minLength":1},"keyPair":{"description":"A certificate and its private key, as PEM files.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM certificate.","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"}}},"urlGlob":{"description":"A glob over the whole URL: ** matches any characters, * any but /, everything else (? included) itself. E.g. https://as.example.com/login* or **/interaction/**.","type":"string","minLength":1},"urlRegex":{"description":"A regular expression (JavaScript syntax) searched in the whole URL.","type":"string","minLength":1},"selector":{"description":"A CSS selector (or any Playwright selector, e.g. text=Sign in); its first match is used.","type":"string","minLength":1},"login":{"description":"A scripted login: ordered steps, each waiting for its page (url or url_regex) and then filling fields, clicking, and waiting. The login ends when the authorization server redirects to the client's redirect_uri, which is captured, never followed; steps left then were not needed (a session from an earlier login).","type":"object","additionalProperties":false,"required":["steps"],"properties":{"steps":{"description":"The steps, in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/loginStep"}},"origins":{"description":"Origins (https://host[:port]) the browser may load besides the authorization endpoint's, e.g. a login page on another host. Every other request of the browser is refused, and nothing is typed into a page outside these origins.","type":"array","items":{"$ref":"#/$defs/httpsUrl"}},"step_timeout_ms":{"description":"How long one step may take: its page to appear, each field, the click and what it waits for (default 20000).","type":"integer","minimum":1000,"maximum":600000},"timeout_ms":{"description":"How long the whole login may take, to the captured redirect (default 60000, at least step_timeout_ms).","type":"integer","minimum":1000,"maximum":1800000},"browser":{"description":"The Chromium (or Chrome) executable. Default: the first of /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome-stable, /usr/bin/google-chrome that exists.","$ref":"#/$defs/path"}}},"loginStep":{"description":"One step: wait until the page matches url / url_regex (when given), then fill each field, click, and wait for wait_for (a click without wait_for waits for the page it loads).","type":"object","additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/urlGlob"},"url_regex":{"$ref":"#/$defs/urlRegex"},"fill":{"description":"Fields to type into, in order.","type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["selector","value"],"properties":{"selector":{"$ref":"#/$defs/selector"},"value":{"description":"The text to type. ${NAME} is replaced by the environment variable NAME (e.g. ${MTLS_LOGIN_PASSWORD}); a password field only takes a value from the environment, never one written here.","type":"string"}}}},"click":{"$ref":"#/$defs/selector"},"wait_for":{"description":"What the step waits for after its click: a URL (url / url_regex) or an element (selector).","type":"object","additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/urlGlob"},"url_regex":{"$ref":"#/$defs/urlRegex"},"selector":{"$ref":"#/$defs/selector"}}}}},"client":{"description":"One client registered at the authorization server.","type":"object","additionalProperties":false,"required":["name","client_id","auth"],"properties":{"name":{"description":"A label for reports, unique in this file; letters, digits, '.', '_' and '-'.","type":"string","pattern":"^[A-Za-z0-9._-]+$"},"client_id":{"description":"The client_id as registered at the authorization server.","type":"string","minLength":1},"auth":{"description":"The client's token_endpoint_auth_method: tls_client_auth (RFC 8705 §2.1, PKI), self_signed_tls_client_auth (§2.2), none (a public client using mTLS only for certificate-bound tokens, §4), client_secret_basic or client_secret_post (a secret, RFC 6749 §2.3.1), or private_key_jwt (a signed client assertion, RFC 7523); the last three with a certificate for binding only.","enum":["tls_client_auth","self_signed_tls_client_auth","none","client_secret_basic","client_secret_post","private_key_jwt"]},"bound":{"description":"true: the client is registered with tls_client_certificate_bound_access_tokens (RFC 8705 §3.4), so its tokens are bound to its certificate whatever its auth; the HOK scenarios use such clients (they need an identity). Default false.","type":"boolean"},"identity":{"description":"The client's certificate: the name of an identity in certs_manifest, or { cert, key, chain? } file paths. Required for tls_client_auth, self_signed_tls_client_auth, none and bound clients; for private_key_jwt without assertion_key its key also signs the client assertions.","type":["string","object"],"minLength":1,"additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM client certificate (may be followed by its intermediates).","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"},"chain":{"description":"Path to a PEM file with the intermediate certificates sent after the leaf.","$ref":"#/$defs/path"}}},"subject_dn":{"description":"tls_client_auth_subject_dn as registered (RFC 8705 §2.1.2), an RFC 4514 string such as CN=client-a,OU=clients,O=Example,C=US. For auth tls_client_auth give exactly one of subject_dn, san_dns, san_uri, san_ip, san_email.","type":"string","minLength":1},"san_dns":{"description":"tls_client_auth_san_dns as registered: the dNSName SAN the certificate must carry.","type":"string","minLength":1},"san_uri":{"description":"tls_client_auth_san_uri as registered: the uniformResourceIdentifier SAN the certificate must carry.","type":"string","minLength":1},"san_ip":{"description":"tls_client_auth_san_ip as registered: the iPAddress SAN (IPv4 or IPv6) the certificate must carry.","type":"string","minLength":1},"san_email":{"description":"tls_client_auth_san_email as registered: the rfc822Name SAN the certificate must carry.","type":"string","minLength":1},"client_secret":{"description":"The client secret: required for client_secret_basic and client_secret_post, not allowed for none and private_key_jwt. Never printed or written to a report.","type":"string","minLength":1},"assertion_key":{"description":"private_key_jwt: the key that signs the client assertions, a PEM private key (PKCS#8), or a private JWK in a file named *.json or *.jwk. Default: the identity's key. Keep it mode 0600; it is never printed.","$ref":"#/$defs/path"},"token_endpoint_auth_signing_alg":{"description":"private_key_jwt: the JWS algorithm of the client assertions, as registered (RFC 7591 §2). Default: RS256 for an RSA key, ES256/ES384/ES512 for an EC key by curve, EdDSA for Ed25519.","enum":["RS256","RS384","RS512","PS256","PS384","PS512","ES256","ES384","ES512","EdDSA"]},"assertion_audience":{"description":"private_key_jwt: the aud of the client assertions. token_endpoint (default: the token_endpoint URL as the metadata publishes it, RFC 7523 §3), issuer (what FAPI 2 servers accept), endpoint (the URL each request goes to, alias included), or an absolute URL.","type":"string","minLength":1},"jwks_uri":{"description":"private_key_jwt: where the client's public keys are published; `register` then registers this jwks_uri instead of the key itself as jwks.","$ref":"#/$defs/url"},"grant":{"description":"How the harness gets this client's tokens: client_credentials (default), refresh_token (with refresh_token below), or authorization_code (a code flow with PKCE: the authorization endpoint redirects straight back to redirect_uri with a code, or a login block scripts its login page in a browser).","enum":["client_credentials","refresh_token","authorization_code"]},"refresh_token":{"description":"A refresh token issued to this client, for grant refresh_token. Never printed or written to a report.","type":"string","minLength":1},"redirect_uri":{"description":"The registered redirect URI: required for grant authorization_code; with another grant it is used for pushed authorization requests (EP-03, RFC 9126).","$ref":"#/$defs/url"},"scope":{"description":"scope for this client's token requests (overrides token_request.scope).","type":"string","minLength":1},"login":{"description":"This client's login at the authorization endpoint (overrides the target's login).","$ref":"#/$defs/login"}}}}};
 const schema1 = {"description":"An absolute https URL: the harness sends credentials and client certificates there, never over plain HTTP.","type":"string","pattern":"^[Hh][Tt][Tt][Pp][Ss]://"};
 const schema10 = {"description":"A file path, relative to this file's directory unless absolute.","type":"string","minLength":1};
+const schema34 = {"description":"The client_id as registered at the authorization server.","type":"string","minLength":1};
 const func0 = Object.prototype.hasOwnProperty;
 const func1 = (function ucs2length(str) {
     const len = str.length;
@@ -2373,14 +2374,367 @@ else {
 }
 var valid0 = _errs76 === errors;
 }
-}
-else {
-const err55 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+if(data.scenario_clients !== undefined){
+let data32 = data.scenario_clients;
+const _errs77 = errors;
+const _errs78 = errors;
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+const _errs79 = errors;
+for(const key5 in data32){
+if(!(((key5 === "intermediate_subject") || (key5 === "dn_spellings")) || (key5 === "self_signed_two_keys"))){
+const err55 = {instancePath:instancePath+"/scenario_clients",schemaPath:"#/properties/scenario_clients/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.scenario_clients,data:data32};
 if(vErrors === null){
 vErrors = [err55];
 }
 else {
 vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data32.intermediate_subject !== undefined){
+let data33 = data32.intermediate_subject;
+const _errs80 = errors;
+const _errs81 = errors;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+if(data33.client_id === undefined){
+const err56 = {instancePath:instancePath+"/scenario_clients/intermediate_subject",schemaPath:"#/properties/scenario_clients/properties/intermediate_subject/required",keyword:"required",params:{missingProperty: "client_id"},message:"must have required property '"+"client_id"+"'",schema:schema0.properties.scenario_clients.properties.intermediate_subject.required,parentSchema:schema0.properties.scenario_clients.properties.intermediate_subject,data:data33};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+if(data33.subject_dn === undefined){
+const err57 = {instancePath:instancePath+"/scenario_clients/intermediate_subject",schemaPath:"#/properties/scenario_clients/properties/intermediate_subject/required",keyword:"required",params:{missingProperty: "subject_dn"},message:"must have required property '"+"subject_dn"+"'",schema:schema0.properties.scenario_clients.properties.intermediate_subject.required,parentSchema:schema0.properties.scenario_clients.properties.intermediate_subject,data:data33};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+const _errs82 = errors;
+for(const key6 in data33){
+if(!((key6 === "client_id") || (key6 === "subject_dn"))){
+const err58 = {instancePath:instancePath+"/scenario_clients/intermediate_subject",schemaPath:"#/properties/scenario_clients/properties/intermediate_subject/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.scenario_clients.properties.intermediate_subject,data:data33};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data33.client_id !== undefined){
+let data34 = data33.client_id;
+const _errs83 = errors;
+const _errs84 = errors;
+const _errs85 = errors;
+if(typeof data34 === "string"){
+if(func1(data34) < 1){
+const err59 = {instancePath:instancePath+"/scenario_clients/intermediate_subject/client_id",schemaPath:"#/$defs/clientId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34,data:data34};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+else {
+const err60 = {instancePath:instancePath+"/scenario_clients/intermediate_subject/client_id",schemaPath:"#/$defs/clientId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data:data34};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+var valid23 = _errs84 === errors;
+var valid22 = _errs83 === errors;
+}
+if(data33.subject_dn !== undefined){
+let data35 = data33.subject_dn;
+const _errs86 = errors;
+const _errs87 = errors;
+if(typeof data35 === "string"){
+if(func1(data35) < 1){
+const err61 = {instancePath:instancePath+"/scenario_clients/intermediate_subject/subject_dn",schemaPath:"#/properties/scenario_clients/properties/intermediate_subject/properties/subject_dn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.scenario_clients.properties.intermediate_subject.properties.subject_dn,data:data35};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/scenario_clients/intermediate_subject/subject_dn",schemaPath:"#/properties/scenario_clients/properties/intermediate_subject/properties/subject_dn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.scenario_clients.properties.intermediate_subject.properties.subject_dn.type,parentSchema:schema0.properties.scenario_clients.properties.intermediate_subject.properties.subject_dn,data:data35};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+var valid22 = _errs86 === errors;
+}
+}
+else {
+const err63 = {instancePath:instancePath+"/scenario_clients/intermediate_subject",schemaPath:"#/properties/scenario_clients/properties/intermediate_subject/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.scenario_clients.properties.intermediate_subject.type,parentSchema:schema0.properties.scenario_clients.properties.intermediate_subject,data:data33};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+var valid21 = _errs80 === errors;
+}
+if(data32.dn_spellings !== undefined){
+let data36 = data32.dn_spellings;
+const _errs88 = errors;
+const _errs89 = errors;
+if(Array.isArray(data36)){
+if(data36.length < 1){
+const err64 = {instancePath:instancePath+"/scenario_clients/dn_spellings",schemaPath:"#/properties/scenario_clients/properties/dn_spellings/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings,data:data36};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+let valid25 = true;
+const len2 = data36.length;
+for(let i2=0; i2<len2; i2++){
+let data37 = data36[i2];
+const _errs90 = errors;
+const _errs91 = errors;
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.client_id === undefined){
+const err65 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2,schemaPath:"#/properties/scenario_clients/properties/dn_spellings/items/required",keyword:"required",params:{missingProperty: "client_id"},message:"must have required property '"+"client_id"+"'",schema:schema0.properties.scenario_clients.properties.dn_spellings.items.required,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings.items,data:data37};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+if(data37.subject_dn === undefined){
+const err66 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2,schemaPath:"#/properties/scenario_clients/properties/dn_spellings/items/required",keyword:"required",params:{missingProperty: "subject_dn"},message:"must have required property '"+"subject_dn"+"'",schema:schema0.properties.scenario_clients.properties.dn_spellings.items.required,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings.items,data:data37};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+const _errs92 = errors;
+for(const key7 in data37){
+if(!((key7 === "client_id") || (key7 === "subject_dn"))){
+const err67 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2,schemaPath:"#/properties/scenario_clients/properties/dn_spellings/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings.items,data:data37};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data37.client_id !== undefined){
+let data38 = data37.client_id;
+const _errs93 = errors;
+const _errs94 = errors;
+const _errs95 = errors;
+if(typeof data38 === "string"){
+if(func1(data38) < 1){
+const err68 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2+"/client_id",schemaPath:"#/$defs/clientId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34,data:data38};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2+"/client_id",schemaPath:"#/$defs/clientId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data:data38};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+var valid27 = _errs94 === errors;
+var valid26 = _errs93 === errors;
+}
+if(data37.subject_dn !== undefined){
+let data39 = data37.subject_dn;
+const _errs96 = errors;
+const _errs97 = errors;
+if(typeof data39 === "string"){
+if(func1(data39) < 1){
+const err70 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2+"/subject_dn",schemaPath:"#/properties/scenario_clients/properties/dn_spellings/items/properties/subject_dn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings.items.properties.subject_dn,data:data39};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2+"/subject_dn",schemaPath:"#/properties/scenario_clients/properties/dn_spellings/items/properties/subject_dn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.scenario_clients.properties.dn_spellings.items.properties.subject_dn.type,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings.items.properties.subject_dn,data:data39};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+var valid26 = _errs96 === errors;
+}
+}
+else {
+const err72 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2,schemaPath:"#/properties/scenario_clients/properties/dn_spellings/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.scenario_clients.properties.dn_spellings.items.type,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings.items,data:data37};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+var valid24 = _errs90 === errors;
+if(!valid24){
+valid25 = false;
+}
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/scenario_clients/dn_spellings",schemaPath:"#/properties/scenario_clients/properties/dn_spellings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema0.properties.scenario_clients.properties.dn_spellings.type,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings,data:data36};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+var valid21 = _errs88 === errors;
+}
+if(data32.self_signed_two_keys !== undefined){
+let data40 = data32.self_signed_two_keys;
+const _errs98 = errors;
+const _errs99 = errors;
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+if(data40.client_id === undefined){
+const err74 = {instancePath:instancePath+"/scenario_clients/self_signed_two_keys",schemaPath:"#/properties/scenario_clients/properties/self_signed_two_keys/required",keyword:"required",params:{missingProperty: "client_id"},message:"must have required property '"+"client_id"+"'",schema:schema0.properties.scenario_clients.properties.self_signed_two_keys.required,parentSchema:schema0.properties.scenario_clients.properties.self_signed_two_keys,data:data40};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+const _errs100 = errors;
+for(const key8 in data40){
+if(!(key8 === "client_id")){
+const err75 = {instancePath:instancePath+"/scenario_clients/self_signed_two_keys",schemaPath:"#/properties/scenario_clients/properties/self_signed_two_keys/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.scenario_clients.properties.self_signed_two_keys,data:data40};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+if(data40.client_id !== undefined){
+let data41 = data40.client_id;
+const _errs101 = errors;
+const _errs102 = errors;
+const _errs103 = errors;
+if(typeof data41 === "string"){
+if(func1(data41) < 1){
+const err76 = {instancePath:instancePath+"/scenario_clients/self_signed_two_keys/client_id",schemaPath:"#/$defs/clientId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34,data:data41};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+else {
+const err77 = {instancePath:instancePath+"/scenario_clients/self_signed_two_keys/client_id",schemaPath:"#/$defs/clientId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data:data41};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+var valid29 = _errs102 === errors;
+var valid28 = _errs101 === errors;
+}
+}
+else {
+const err78 = {instancePath:instancePath+"/scenario_clients/self_signed_two_keys",schemaPath:"#/properties/scenario_clients/properties/self_signed_two_keys/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.scenario_clients.properties.self_signed_two_keys.type,parentSchema:schema0.properties.scenario_clients.properties.self_signed_two_keys,data:data40};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+var valid21 = _errs98 === errors;
+}
+}
+else {
+const err79 = {instancePath:instancePath+"/scenario_clients",schemaPath:"#/properties/scenario_clients/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.scenario_clients.type,parentSchema:schema0.properties.scenario_clients,data:data32};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+var valid0 = _errs77 === errors;
+}
+}
+else {
+const err80 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
 }
 errors++;
 }

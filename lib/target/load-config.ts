@@ -10,6 +10,7 @@ import { httpsUrlProblem } from './http-url.js';
 import { type ConfigEnvironment, loginPlan } from './login-config.js';
 import type { RawClient, RawEndpointName, RawTargetConfig } from './raw-config.js';
 import { ReferencedFiles } from './referenced-files.js';
+import { scenarioClients } from './scenario-clients.js';
 import type { Endpoints, TargetClient, TargetConfig } from './target.js';
 
 /**
@@ -57,6 +58,7 @@ export async function loadTargetConfig(
       ...(mtls === undefined ? {} : { managementRequiresMtls: mtls }),
     };
   }
+  if (raw.scenario_clients) config.scenarioClients = scenarioClients(file, raw.scenario_clients);
   if (raw.server_ca !== undefined) config.serverCaPem = await loadServerCa(files, raw.server_ca);
   if (raw.test_ca) config.testCa = await loadIssuingCa(files, raw.test_ca, 'test_ca');
   if (raw.second_trusted_ca) {

@@ -33,7 +33,11 @@ const MTLS_ENDPOINTS: readonly EndpointName[] = [
   'par',
 ];
 
-/** Conventional endpoints advertised by the metadata; values that are not URLs are problems. */
+/**
+ * Conventional endpoints advertised by the metadata; values that are not URLs are problems, and
+ * so are plain-HTTP ones, which are not used either: the harness sends certificates,
+ * credentials and the tokens they earn over https only, whatever the metadata says.
+ */
 export function advertisedEndpoints(
   metadata: Record<string, unknown>,
   problems: string[],
@@ -43,8 +47,15 @@ export function advertisedEndpoints(
     const parameter = METADATA_PARAMETER[name];
     const value = metadata[parameter];
     if (value === undefined) continue;
-    if (typeof value === 'string' && isAbsoluteHttpUrl(value)) endpoints[name] = value;
-    else problems.push(`metadata ${parameter} is not an absolute URL: ${quotedJson(value)}`);
+    if (typeof value !== 'string' || !isAbsoluteHttpUrl(value)) {
+      problems.push(`metadata ${parameter} is not an absolute URL: ${quotedJson(value)}`);
+    } else if (!/^https:/i.test(value)) {
+      problems.push(
+        `metadata ${parameter} is a plain-HTTP URL, not used (the harness talks to the target over https only): ${quotedJson(value)}`,
+      );
+    } else {
+      endpoints[name] = value;
+    }
   }
   return endpoints;
 }

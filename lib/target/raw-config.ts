@@ -79,4 +79,11 @@ export interface RawTargetConfig {
   forwarded_headers?: string[];
   registration?: { initial_access_token?: string; management_requires_mtls?: boolean };
   login?: RawLogin;
+  scenario_clients?: RawScenarioClients;
+}
+
+export interface RawScenarioClients {
+  intermediate_subject?: { client_id: string; subject_dn: string };
+  dn_spellings?: Array<{ client_id: string; subject_dn: string }>;
+  self_signed_two_keys?: { client_id: string };
 }

@@ -64,7 +64,7 @@ export async function resolveTarget(
   if (mtlsEndpoints.token === undefined && rejected === undefined) {
     // Nothing in the catalog works without one; say where it was looked for.
     throw new TargetUnreachableError(
-      `the metadata at ${fetched?.url ?? 'the issuer'} has no usable token_endpoint and ${config.configFile} sets no endpoints.token`,
+      `the metadata at ${fetched?.url ?? 'the issuer'} has no usable token_endpoint${tokenProblem(problems)} and ${config.configFile} sets no endpoints.token`,
     );
   }
 
@@ -91,5 +91,12 @@ export async function resolveTarget(
   if (config.certSet) target.certSet = config.certSet;
   if (resource) target.resource = resource;
   if (registration) target.registration = registration;
+  if (config.scenarioClients) target.scenarioClients = config.scenarioClients;
   return target;
+}
+
+/** What the metadata problems say about token_endpoint, for the one-line stop. */
+function tokenProblem(problems: readonly string[]): string {
+  const found = problems.find((p) => p.startsWith('metadata token_endpoint '));
+  return found === undefined ? '' : ` (${found})`;
 }

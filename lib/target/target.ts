@@ -148,6 +148,8 @@ export interface TargetConfig {
   tokenParams: Record<string, string>;
   forwardedHeaders: string[];
   registration?: RegistrationSettings;
+  /** `scenario_clients`: clients registered for one validation-depth scenario each. */
+  scenarioClients?: ScenarioClients;
 }
 
 /** The `registration` block: dynamic registration (RFC 7591) and its management (RFC 7592). */
@@ -158,6 +160,26 @@ export interface RegistrationSettings {
    * management on top of the registration access token (EP-04).
    */
   managementRequiresMtls?: boolean;
+}
+
+/** A client registered by its subject DN for one scenario, with no certificate of its own. */
+export interface DnScenarioClient {
+  clientId: string;
+  /** As registered (RFC 4514); checked to parse when the config is loaded. */
+  subjectDn: string;
+}
+
+/**
+ * The config's `scenario_clients`: clients registered for one validation-depth scenario each.
+ * A scenario without its entry registers a client for the run where it can.
+ */
+export interface ScenarioClients {
+  /** PKI-18: registered with an intermediate CA's subject DN. */
+  intermediateSubject?: DnScenarioClient;
+  /** PKI-23: registered with the victim's subject DN spelled otherwise. */
+  dnSpellings?: DnScenarioClient[];
+  /** SELF-08: jwks with the cert set's self-signed-two-keys-1 and -2. */
+  selfSignedTwoKeys?: { clientId: string };
 }
 
 /** A cert set's manifest and the folder its paths are relative to. */
@@ -196,6 +218,8 @@ export interface Target {
   tokenParams: Record<string, string>;
   forwardedHeaders: string[];
   registration?: RegistrationSettings;
+  /** See TargetConfig.scenarioClients. */
+  scenarioClients?: ScenarioClients;
   capabilities: ReadonlySet<Capability>;
 }
 

@@ -50,7 +50,13 @@ export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = Object.freeze({
   totalMs: 30_000,
 });
 
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * No answer the catalog reads comes near this (metadata documents and JWK sets are a few KB to
+ * tens of KB); a bigger body is cut here and named as such. Every response a run keeps (shared
+ * steps hold theirs for the whole run) is bounded by it, which is what bounds a run's memory
+ * against a target that answers each error with a huge body.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
 /** How long close() waits for in-flight requests before destroying the connections. */
 const CLOSE_GRACE_MS = 2_000;

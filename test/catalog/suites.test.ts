@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { type ReferenceServer, startReferenceServer } from '../../lib/reference/server.js';
 import { TARGET_ENV } from '../../lib/runner/describe-section.js';
+import { CATALOG } from '../../lib/scenarios/catalog/index.js';
 
 const run = promisify(execFile);
 const dist = new URL('../../', import.meta.url).pathname;
@@ -56,7 +57,12 @@ describe('suites/: the catalog sections as plain mocha spec files', function () 
       .and.include('[PUB-01]')
       .and.include('[HOK-01]')
       .and.include('[EP-01]');
-    expect(result.stdout).to.match(/\b5\d passing\b/);
+    // Every scenario of the catalog ran: passed, or pending for the allowed skips (DISC-04/05
+    // without aliases, REG-06 on a server that refuses faulty registrations).
+    const passing = Number(/(\d+) passing/.exec(result.stdout)?.[1] ?? 0);
+    const pending = Number(/(\d+) pending/.exec(result.stdout)?.[1] ?? 0);
+    expect(passing + pending).to.equal(CATALOG.length);
+    expect(pending).to.be.at.most(3);
   });
 
   it('fail a section when a MUST scenario fails (exit 1)', async () => {

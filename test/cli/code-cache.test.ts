@@ -99,12 +99,18 @@ describe('code cache for the bundled CLI', () => {
     });
     expect(file).to.equal(join(cacheDir, `run.${process.version}-${process.arch}.0123abcd.v8`));
     expect((await stat(cacheDir)).mode & 0o777).to.equal(0o700);
-    const odd = codeCacheFile({
+    const help = codeCacheFile({
       bundleId: 'b',
-      command: '../../etc',
+      command: '',
       env: { MTLS_CONFORMANCE_CACHE_DIR: cacheDir },
     });
-    expect(odd).to.equal(join(cacheDir, `other.${process.version}-${process.arch}.b.v8`));
+    expect(help).to.equal(join(cacheDir, `other.${process.version}-${process.arch}.b.v8`));
+    // A mistyped command (or a path) gets no cache file at all.
+    for (const command of ['runn', '../../etc']) {
+      expect(
+        codeCacheFile({ bundleId: 'b', command, env: { MTLS_CONFORMANCE_CACHE_DIR: cacheDir } }),
+      ).to.equal(undefined);
+    }
   });
 
   it('is not used from a directory others can write to, or when turned off', async () => {

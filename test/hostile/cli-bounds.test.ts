@@ -90,6 +90,42 @@ describe('run as a process against hostile targets', function () {
     }
   });
 
+  it('SIGTERM during discovery: exit 130, says no report is written, and writes none', async () => {
+    const server = await fx.startHostile('metadata-never-answers');
+    const reportDir = join(fx.stateDir, 'sigterm-discovery');
+    try {
+      const target = await fx.targetFor(server);
+      const started = performance.now();
+      const run = await runCli(
+        ['run', '--target', target, '--report-dir', reportDir, '--timeout-ms', '5000'],
+        {
+          killAfterMs: 20_000,
+          // Once discovery is under way: the metadata request has reached the silent server.
+          onSpawn: (child) => {
+            let polls = 0;
+            const poll = setInterval(() => {
+              if (server.stats.metadataRequests > 0 || polls++ > 150) {
+                clearInterval(poll);
+                child.kill('SIGTERM');
+              }
+            }, 50);
+          },
+        },
+      );
+      expect(run.code, run.stderr).to.equal(130);
+      expect(run.stderr).to.match(
+        /SIGTERM: stopping before the first scenario: no report is written/,
+      );
+      expect(run.stderr).to.not.match(/writing the partial report/);
+      expect(await readFile(join(reportDir, 'summary.json')).catch(() => 'absent')).to.equal(
+        'absent',
+      );
+      expect(performance.now() - started).to.be.below(10_000);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('--deadline-ms ends a run against a silent server and exits 1', async () => {
     const server = await fx.startHostile('never-answers');
     const reportDir = join(fx.stateDir, 'deadline');

@@ -28,6 +28,8 @@ export interface CliProcessOptions {
   user?: { uid: number; gid: number };
   /** Called with each stdout chunk as it arrives (e.g. to send a signal mid-run). */
   onStdout?: (chunk: string, child: { kill: (signal: NodeJS.Signals) => void }) => void;
+  /** Called once the child is started (e.g. to signal it before it prints anything). */
+  onSpawn?: (child: { kill: (signal: NodeJS.Signals) => void }) => void;
 }
 
 let counter = 0;
@@ -42,6 +44,7 @@ export async function runCli(args: readonly string[], opts: CliProcessOptions): 
     stdio: ['ignore', 'pipe', 'pipe'],
     ...opts.user,
   });
+  opts.onSpawn?.({ kill: (signal) => child.kill(signal) });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

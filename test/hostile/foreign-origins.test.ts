@@ -3,7 +3,9 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { REGISTRABLE_AUTH } from '../../lib/onboarding/client-metadata.js';
 import { registrationStateFile } from '../../lib/onboarding/registration-state.js';
+import type { AuthMethod } from '../../lib/target/target.js';
 import { type CliRun, runCli } from './cli-process.js';
 import { HostileFixture } from './hostile-fixture.js';
 import {
@@ -53,12 +55,14 @@ describe('hostile targets: nothing goes to an origin that is not the target (CLI
     return `its registration_client_uri is on ${server.outsideBase}, not an origin of the target, so it was not used (registration access tokens and client certificates go only to the target's own origins, over https)`;
   }
 
-  /** The clients register creates (all but the client_secret_basic one). */
+  /** The clients register creates: the methods it registers, with an identity. */
   async function clientNames(target: string): Promise<string[]> {
     const config = JSON.parse(await readFile(target, 'utf8')) as {
-      clients: Array<{ name: string; auth: string }>;
+      clients: Array<{ name: string; auth: AuthMethod; identity?: unknown }>;
     };
-    return config.clients.filter((c) => c.auth !== 'client_secret_basic').map((c) => c.name);
+    return config.clients
+      .filter((c) => REGISTRABLE_AUTH.includes(c.auth) && c.identity !== undefined)
+      .map((c) => c.name);
   }
 
   describe('a registration_client_uri on another origin', () => {

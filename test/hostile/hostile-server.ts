@@ -61,6 +61,8 @@ export interface HostileStats {
   outsideConnections: number;
   outsideRequests: number;
   outsideCertificates: number;
+  /** Requests the metadata listener received. */
+  metadataRequests: number;
   /** Request line, headers and body of every request the outside host got, as received. */
   outsideReceived: string;
 }
@@ -92,6 +94,7 @@ export async function startHostileServer(opts: HostileServerOptions): Promise<Ho
     outsideConnections: 0,
     outsideRequests: 0,
     outsideCertificates: 0,
+    metadataRequests: 0,
     outsideReceived: '',
   };
   const tracked = new Set<Socket>();
@@ -148,6 +151,7 @@ export async function startHostileServer(opts: HostileServerOptions): Promise<Ho
   const metadataServer = track(createServer(tls));
   const issuer = `https://${HOST}:${await listen(metadataServer)}`;
   metadataServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    stats.metadataRequests += 1;
     req.resume();
     if (opts.mode === 'metadata-never-answers') return;
     if (req.url !== '/.well-known/oauth-authorization-server') {

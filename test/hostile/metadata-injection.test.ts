@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { type ReferenceServer, startReferenceServer } from '../../lib/reference/server.js';
 import { PATHS } from '../../lib/reference/services.js';
+import { rawControlsIn } from '../support/raw-controls.js';
 import { runCli } from './cli-process.js';
 
 /**
@@ -13,7 +14,6 @@ import { runCli } from './cli-process.js';
  * REGISTER.md's curl command is quoted so that pasting it runs curl and nothing else.
  */
 const PAYLOAD = '\u001b]0;PWNED\u0007\u001b[2J\u0000\u009b31m\u202eevil\u2066\r\nyes  FAKE';
-const RAW = ['\u001b', '\u0007', '\u0000', '\u009b', '\u202e', '\u2066', '\r'];
 
 describe('hostile metadata: discover and init show it escaped', function () {
   this.timeout(60_000);
@@ -54,9 +54,7 @@ describe('hostile metadata: discover and init show it escaped', function () {
   });
 
   function expectEscaped(name: string, text: string): void {
-    for (const raw of RAW) {
-      expect(text.includes(raw), `${name} holds U+${hex(raw)} raw`).to.equal(false);
-    }
+    expect(rawControlsIn(text), name).to.deep.equal([]);
     expect(text, name).to.not.match(/\nyes {2}FAKE/);
   }
 
@@ -100,7 +98,3 @@ describe('hostile metadata: discover and init show it escaped', function () {
     );
   });
 });
-
-function hex(ch: string): string {
-  return (ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0');
-}

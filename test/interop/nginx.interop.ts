@@ -31,16 +31,21 @@ describe('interop: nginx terminating mTLS in front of a header-reading resource'
   let reference: ReferenceServer | undefined;
   let backend: ForwardedCertBackend | undefined;
 
-  async function runBehindNginx(forwarding: CertForwarding): Promise<HarnessRun> {
+  async function runBehindNginx(
+    forwarding: CertForwarding,
+    opts: { legacyTls?: boolean } = {},
+  ): Promise<HarnessRun> {
     if (reference === undefined || backend === undefined) throw new Error('set-up failed');
     const certs = join(dir, 'certs');
+    const name = `${forwarding}${opts.legacyTls ? '-legacy-tls' : ''}`;
     const nginx = await startNginx({
-      prefix: join(dir, `nginx-${forwarding}`),
+      prefix: join(dir, `nginx-${name}`),
       serverCert: join(certs, 'server.pem'),
       serverKey: join(certs, 'server.key.pem'),
       clientCa: join(certs, 'root-ca.pem'),
       backendUrl: backend.url,
       forwarding,
+      ...(opts.legacyTls ? { legacyTls: true } : {}),
     });
     try {
       const target = await materializeTarget({
@@ -51,7 +56,7 @@ describe('interop: nginx terminating mTLS in front of a header-reading resource'
       });
       return await runCatalog({
         target,
-        reportDir: join(dir, `report-${forwarding}`),
+        reportDir: join(dir, `report-${name}`),
         timeoutMs: 60_000,
       });
     } finally {
@@ -126,6 +131,30 @@ describe('interop: nginx terminating mTLS in front of a header-reading resource'
 
     it('matches the verdicts recorded in interop/results/nginx-client-fallback.json', async () => {
       const live = recordRun('nginx-client-fallback', run.summary);
+      expect(await compareWithRecord(live)).to.deep.equal([]);
+    });
+  });
+
+  describe('security level 0 "for old clients": TLS 1.0 and 1.1 left on', () => {
+    let run: HarnessRun;
+    before(async () => {
+      run = await runBehindNginx('overwrite', { legacyTls: true });
+    });
+
+    it('warns on EP-06 naming the resource origin and both versions, and nothing else', () => {
+      const notPassed = run.summary.scenarios.filter(
+        (s) => s.status === 'failed' || s.status === 'warning',
+      );
+      expect(notPassed.map((s) => `${s.id} ${s.status}`)).to.deep.equal(['EP-06 warning']);
+      // Only the resource goes through nginx; the reference server's origin still refuses.
+      expect(notPassed[0]?.reason).to.match(
+        /^legacy TLS negotiated: TLS 1\.0 at https:\/\/127\.0\.0\.1:\d+ \(resource\); TLS 1\.1 at https:\/\/127\.0\.0\.1:\d+ \(resource\) /,
+      );
+      expect(run.exitCode, 'a SHOULD warning fails only with --strict').to.equal(0);
+    });
+
+    it('matches the verdicts recorded in interop/results/nginx-legacy-tls.json', async () => {
+      const live = recordRun('nginx-legacy-tls', run.summary);
       expect(await compareWithRecord(live)).to.deep.equal([]);
     });
   });

@@ -10,25 +10,36 @@ import {
   runCatalog,
 } from '../../interop/harness.js';
 import {
-  type OidcProviderServer,
+  type OidcProviderServerOptions,
   startOidcProviderServer,
 } from '../../interop/oidc-provider/server.js';
 import { compareWithRecord, recordRun } from '../../interop/results.js';
 
-/** The whole catalog against oidc-provider 8 (a real, certified AS) with careful mTLS hooks. */
-describe('interop: oidc-provider 8 as the authorization server', () => {
-  let dir: string;
-  let server: OidcProviderServer | undefined;
-  let run: HarnessRun;
-  const serverErrors: unknown[] = [];
+interface OidcProviderRun {
+  run: HarnessRun;
+  serverErrors: unknown[];
+}
 
+/**
+ * The whole catalog against oidc-provider started with `options`, in a temp folder with a fresh
+ * certificate set; the hooks register the run before and the clean-up after.
+ */
+function catalogAgainstOidcProvider(
+  options: Pick<OidcProviderServerOptions, 'subjectMatching'>,
+): () => OidcProviderRun {
+  let dir: string | undefined;
+  let close: (() => Promise<void>) | undefined;
+  let result: OidcProviderRun | undefined;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'interop-oidc-provider-'));
     await mintCertificates(join(dir, 'certs'));
-    server = await startOidcProviderServer({
+    const serverErrors: unknown[] = [];
+    const server = await startOidcProviderServer({
       certsDir: join(dir, 'certs'),
       onServerError: (err) => serverErrors.push(err),
+      ...options,
     });
+    close = () => server.close();
     const target = await materializeTarget({
       fixture: 'interop-oidc-provider.yaml',
       dir,
@@ -36,15 +47,25 @@ describe('interop: oidc-provider 8 as the authorization server', () => {
       resourceUrl: server.resourceUrl,
       clientSettings: server.clientSettings,
     });
-    run = await runCatalog({ target, reportDir: join(dir, 'report'), timeoutMs: 60_000 });
+    const run = await runCatalog({ target, reportDir: join(dir, 'report'), timeoutMs: 60_000 });
+    result = { run, serverErrors };
   });
-
   after(async () => {
-    await server?.close();
+    await close?.();
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
+  return () => {
+    if (result === undefined) throw new Error('the run did not take place');
+    return result;
+  };
+}
+
+/** The whole catalog against oidc-provider 8 (a real, certified AS) with careful mTLS hooks. */
+describe('interop: oidc-provider 8 as the authorization server', () => {
+  const current = catalogAgainstOidcProvider({});
 
   it('runs the whole catalog with no MUST failure (exit code 0)', () => {
+    const { run } = current();
     const failedMust = run.summary.scenarios.filter(
       (s) => s.level === 'MUST' && s.status === 'failed',
     );
@@ -54,14 +75,14 @@ describe('interop: oidc-provider 8 as the authorization server', () => {
   });
 
   it('exercises the mTLS paths it was configured for (they pass, not skip)', () => {
-    const status = new Map(run.summary.scenarios.map((s) => [s.id, s.status]));
+    const status = new Map(current().run.summary.scenarios.map((s) => [s.id, s.status]));
     for (const id of ['PKI-01', 'PKI-13', 'PKI-15', 'SELF-01', 'BIND-01', 'BIND-06', 'BIND-07']) {
       expect(status.get(id), id).to.equal('passed');
     }
   });
 
   it('runs HOK and EP with its private_key_jwt and client_secret_post bound clients (they pass, not skip)', () => {
-    const status = new Map(run.summary.scenarios.map((s) => [s.id, s.status]));
+    const status = new Map(current().run.summary.scenarios.map((s) => [s.id, s.status]));
     for (const id of [
       'HOK-01',
       'HOK-02',
@@ -79,10 +100,38 @@ describe('interop: oidc-provider 8 as the authorization server', () => {
   });
 
   it('the server logged no internal error', () => {
-    expect(serverErrors.map(String)).to.deep.equal([]);
+    expect(current().serverErrors.map(String)).to.deep.equal([]);
   });
 
   it('matches the verdicts recorded in interop/results/oidc-provider.json (the docs table)', async () => {
-    expect(await compareWithRecord(recordRun('oidc-provider', run.summary))).to.deep.equal([]);
+    const live = recordRun('oidc-provider', current().run.summary);
+    expect(await compareWithRecord(live)).to.deep.equal([]);
+  });
+});
+
+/**
+ * The same, with a deployer's mistake in the certificateSubjectMatches hook: the registered DN
+ * may name any certificate of the chain (interop/oidc-provider/chain-subject-hook.ts). PKI-18
+ * must catch it, through a client it registers with the intermediate CA's subject, and nothing
+ * else may change.
+ */
+describe('interop: oidc-provider 8 with the subject matched on the whole chain', () => {
+  const current = catalogAgainstOidcProvider({ subjectMatching: 'any-chain-certificate' });
+
+  it('fails PKI-18 and no other MUST (exit code 1)', () => {
+    const { run } = current();
+    const failed = run.summary.scenarios.filter((s) => s.status === 'failed');
+    expect(failed.map((s) => s.id)).to.deep.equal(['PKI-18']);
+    expect(failed[0]?.reason).to.match(/access token was issued: the leaf CN=chained-client,/);
+    expect(run.exitCode).to.equal(1);
+  });
+
+  it('the server logged no internal error', () => {
+    expect(current().serverErrors.map(String)).to.deep.equal([]);
+  });
+
+  it('matches the verdicts recorded in interop/results/oidc-provider-chain-subject.json', async () => {
+    const live = recordRun('oidc-provider-chain-subject', current().run.summary);
+    expect(await compareWithRecord(live)).to.deep.equal([]);
   });
 });

@@ -38,6 +38,68 @@ describe('lib/onboarding client_id rewrite', () => {
     expect(await readFile(file, 'utf8')).to.equal(YAML);
   });
 
+  it('leaves every other byte as it was: comments, a commented-out block, odd indentation', async () => {
+    const original = `issuer: "https://as.example.test"   # the AS
+clients:
+    -   name: client-a
+        client_id: placeholder-a
+        auth: tls_client_auth
+    -   name: 'client-b'
+        client_id: 'placeholder-b'   # keep me
+        auth: tls_client_auth
+# resource:
+#   url: "https://rs.example.test/resource"
+#   method: GET
+`;
+    const file = join(dir, 'layout.yaml');
+    await writeFile(file, original);
+    await rewriteClientIds(
+      file,
+      new Map([
+        ['client-a', 'dyn-a'],
+        ['client-b', 'dyn-b'],
+      ]),
+    );
+    expect(await readFile(file, 'utf8')).to.equal(
+      original
+        .replace('client_id: placeholder-a', 'client_id: dyn-a')
+        .replace("client_id: 'placeholder-b'", "client_id: 'dyn-b'"),
+    );
+    await rewriteClientIds(
+      file,
+      new Map([
+        ['client-a', 'placeholder-a'],
+        ['client-b', 'placeholder-b'],
+      ]),
+    );
+    expect(await readFile(file, 'utf8')).to.equal(original);
+  });
+
+  it("quotes a server's odd client_id so the file still reads it back exactly", async () => {
+    const file = join(dir, 'odd.yaml');
+    await writeFile(file, YAML);
+    const odd = "a: b # c\n- d 'e' true";
+    await rewriteClientIds(file, new Map([['client-b', odd]]));
+    const { parse } = await import('yaml');
+    const data = parse(await readFile(file, 'utf8')) as { clients: Array<{ client_id: unknown }> };
+    expect(data.clients[1]?.client_id).to.equal(odd);
+    // A plain value that YAML would read as a number or a boolean is quoted.
+    await rewriteClientIds(file, new Map([['client-a', '12345']]));
+    expect(await readFile(file, 'utf8')).to.include('client_id: "12345"');
+    await rewriteClientIds(file, new Map([['client-b', 'true']]));
+    const again = parse(await readFile(file, 'utf8')) as { clients: Array<{ client_id: unknown }> };
+    expect(again.clients[1]?.client_id).to.equal('true');
+  });
+
+  it('rewrites a JSON target as JSON, keeping its layout', async () => {
+    const layout =
+      '{\n    "clients": [ { "name": "y", "client_id": "old" } ],\n    "issuer": "https://as"\n}\n';
+    const kept = join(dir, 'layout.json');
+    await writeFile(kept, layout);
+    await rewriteClientIds(kept, new Map([['y', 'new']]));
+    expect(await readFile(kept, 'utf8')).to.equal(layout.replace('"old"', '"new"'));
+  });
+
   it('rewrites a JSON target as JSON', async () => {
     const file = join(dir, 'target.json');
     await writeFile(file, JSON.stringify({ clients: [{ name: 'x', client_id: 'old' }] }));

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { expect } from 'chai';
@@ -103,6 +103,44 @@ describe('init: the CA given with --ca-cert is checked', function () {
       expect(await readFile(join(work, 'refused', 'target.yaml')).catch(() => 'absent')).to.equal(
         'absent',
       );
+    });
+
+    it('--force over an earlier init removes the minted CA files that --ca-cert replaces', async () => {
+      const out = join(work, 'replaced');
+      const minted = await runCli(
+        ['init', '--issuer', server.issuer, '--server-ca', serverCa, '--out', out],
+        { killAfterMs: 30_000 },
+      );
+      expect(minted.code, minted.stderr).to.equal(0);
+      await stat(join(out, 'certs', 'test-ca.key.pem'));
+      const good = await mintCa({ subject: 'CN=operator CA' });
+      const goodCert = join(work, 'operator-ca.pem');
+      const goodKey = join(work, 'operator-ca.key.pem');
+      await writeFile(goodCert, good.certPem);
+      await writeFile(goodKey, good.keyPem, { mode: 0o600 });
+      const again = await runCli(
+        [
+          'init',
+          '--issuer',
+          server.issuer,
+          '--server-ca',
+          serverCa,
+          '--out',
+          out,
+          '--ca-cert',
+          goodCert,
+          '--ca-key',
+          goodKey,
+          '--force',
+        ],
+        { killAfterMs: 30_000 },
+      );
+      expect(again.code, again.stderr).to.equal(0);
+      for (const name of ['certs/test-ca.pem', 'certs/test-ca.key.pem']) {
+        expect(await stat(join(out, name)).catch(() => 'gone'), name).to.equal('gone');
+      }
+      // Written again by this init: kept.
+      await stat(join(out, 'server-ca.pem'));
     });
 
     it('with --force it is used, with a warning', async () => {

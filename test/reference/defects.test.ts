@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { X509Certificate } from 'node:crypto';
 import { expect } from 'chai';
 import { DEFECTS, type DefectName, type DefectServerOptions } from '../../lib/reference/defects.js';
+import { type LegacyTlsVersion, probeLegacyTls } from '../../lib/tls/legacy-tls-probe.js';
 import {
   jwtCnf,
   pemToBase64Der,
@@ -552,6 +553,88 @@ const PROBES: Record<DefectName, DefectProbe> = {
     },
     conformant: [400],
     defective: [201, 401],
+  },
+  // --- validation depth (issue 16) ---
+  'subject-matched-against-chain': {
+    probe: async (ref) =>
+      status(await ref.clientCredentials('chained-client', 'intermediate-ca-subject')),
+    conformant: 401,
+    defective: 200,
+  },
+  'no-basic-constraints-check': {
+    probe: async (ref) =>
+      status(await ref.clientCredentials('client-a-issued-by-leaf', 'client-a')),
+    conformant: 401,
+    defective: 200,
+  },
+  'ignore-critical-extensions': {
+    probe: async (ref) =>
+      status(await ref.clientCredentials('client-a-critical-extension', 'client-a')),
+    conformant: 401,
+    defective: 200,
+  },
+  'names-cut-at-nul': {
+    probe: async (ref) => [
+      status(await ref.clientCredentials('client-a-nul-cn', 'client-a')),
+      status(await ref.clientCredentials('client-a-nul-san', 'client-a-san-dns')),
+      status(await ref.clientCredentials('client-a-homoglyph-cn', 'client-a')),
+    ],
+    conformant: [401, 401, 401],
+    defective: [200, 200, 401],
+  },
+  'names-folded-to-ascii': {
+    probe: async (ref) => [
+      status(await ref.clientCredentials('client-a-homoglyph-cn', 'client-a')),
+      status(await ref.clientCredentials('client-a-nul-cn', 'client-a')),
+    ],
+    conformant: [401, 401],
+    defective: [200, 401],
+  },
+  'trust-by-issuer-name': {
+    probe: async (ref) => [
+      status(await ref.clientCredentials('client-a-look-alike', 'client-a')),
+      status(await ref.clientCredentials('client-a-issued-by-leaf', 'client-a')),
+    ],
+    conformant: [401, 401],
+    defective: [200, 401],
+  },
+  'dn-string-compare': {
+    probe: async (ref) => [
+      status(await ref.clientCredentials('client-a', 'client-a')),
+      status(await ref.clientCredentials('client-a', 'client-a-dn-spacing')),
+      status(await ref.clientCredentials('client-a', 'client-a-dn-attribute-name-case')),
+      status(await ref.clientCredentials('client-a', 'client-a-dn-oid-hex')),
+    ],
+    conformant: [200, 200, 200, 200],
+    defective: [200, 401, 401, 401],
+  },
+  'self-signed-first-cert-only': {
+    probe: async (ref) => [
+      status(await ref.clientCredentials('self-signed-two-keys-1', 'self-signed-two-keys')),
+      status(await ref.clientCredentials('self-signed-two-keys-2', 'self-signed-two-keys')),
+      status(
+        await ref.clientCredentials('self-signed-two-keys-unregistered', 'self-signed-two-keys'),
+      ),
+    ],
+    conformant: [200, 200, 401],
+    defective: [200, 401, 401],
+  },
+  'legacy-tls-enabled': {
+    probe: async (ref, fixture) => {
+      const handshake = async (version: LegacyTlsVersion) =>
+        (
+          await probeLegacyTls({
+            url: ref.url('/token'),
+            version,
+            identity: null,
+            serverCaPem: fixture.files('root-ca').certPem,
+            timeoutMs: 5_000,
+          })
+        ).outcome.kind;
+      return [await handshake('TLSv1'), await handshake('TLSv1.1')];
+    },
+    conformant: ['refused', 'refused'],
+    defective: ['accepted', 'accepted'],
   },
 };
 

@@ -171,7 +171,7 @@ describe('report folder (--report-dir): checked before any traffic, only the har
       const before = await snapshot(dir);
       await refused(
         dir,
-        /user-summary\/summary\.json: the report would replace this file, but no earlier mtls-conformance run wrote it .*: move it away, or give another --report-dir/,
+        /user-summary\/summary\.json: the report would replace this file, but no earlier run of mtls-conformance wrote it .*: move it away, or give another --report-dir/,
       );
       expect(await snapshot(dir)).to.deep.equal(before);
 

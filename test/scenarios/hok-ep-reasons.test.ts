@@ -1,14 +1,11 @@
 import 'reflect-metadata';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { SignJWT } from 'jose';
-import type { DefectName } from '../../lib/reference/defects.js';
-import { startReferenceServer } from '../../lib/reference/server.js';
-import type { ScenarioResult } from '../../lib/report/run-result.js';
-import { runTarget } from '../../lib/runner/run-target.js';
 import { audienceMismatch } from '../../lib/scenarios/steps/audience.js';
+import { runEditedReference } from '../support/edited-reference-run.js';
 
 /**
  * What the reports say, against the real reference server: BIND-06's attribution of a served
@@ -26,28 +23,8 @@ describe('reasons: BIND-06 attribution, audience diagnosis, HOK/EP skips', funct
     await rm(stateDir, { recursive: true, force: true });
   });
 
-  /** Runs `only` against the reference (with `defects`), its target config changed by `edit`. */
-  async function run(opts: {
-    only: string[];
-    defects?: DefectName[];
-    edit?: (config: Record<string, unknown>) => void;
-  }): Promise<Map<string, ScenarioResult>> {
-    const server = await startReferenceServer({ stateDir, port: 0, defects: opts.defects ?? [] });
-    try {
-      const config = JSON.parse(await readFile(server.targetConfigPath, 'utf8'));
-      opts.edit?.(config);
-      const targetFile = join(stateDir, 'edited-target.json');
-      await writeFile(targetFile, JSON.stringify(config), { mode: 0o600 });
-      const { run: result } = await runTarget({
-        targetFile,
-        selection: { only: opts.only },
-        timeoutMs: 5_000,
-      });
-      return new Map(result.scenarios.map((s) => [s.id, s]));
-    } finally {
-      await server.close();
-    }
-  }
+  const run = (opts: Omit<Parameters<typeof runEditedReference>[0], 'stateDir'>) =>
+    runEditedReference({ stateDir, ...opts });
 
   describe('BIND-06 compares each header case with its header-less control', () => {
     it('a resource that trusts a header: the header is named', async () => {

@@ -181,7 +181,7 @@ describe('PKI/SELF steps', () => {
 
     it('conformant server: every PKI and SELF scenario passes, none skipped', async () => {
       const results = await run(['PKI', 'SELF']);
-      expect(results).to.have.length(24);
+      expect(results).to.have.length(31);
       const notPassed = results.filter((r) => r.status !== 'passed');
       expect(
         notPassed.map((r) => `${r.id} ${r.status}: ${r.reason} [${r.observed}]`),

@@ -217,7 +217,7 @@ describe('target config errors', () => {
         offlineConfig({ ca: './ca.pem' }),
         'target.yaml: unknown key "ca" (allowed: issuer, endpoints, discovery, server_ca, ' +
           'certs_manifest, test_ca, second_trusted_ca, clients, resource, token_request, ' +
-          'forwarded_headers, registration)',
+          'forwarded_headers, registration, scenario_clients)',
         loader,
       );
     });

@@ -104,7 +104,8 @@ describe('schema/target.schema.json', () => {
       schema.properties.resource?.properties?.url?.$ref,
       ...Object.values(schema.properties.endpoints?.properties ?? {}).map((p) => p.$ref),
     ];
-    expect(refs).to.have.length(8);
+    // issuer, resource.url and the eight endpoints (token … jwks, userinfo, par).
+    expect(refs).to.have.length(10);
     for (const ref of refs) expect(ref).to.equal('#/$defs/httpsUrl');
   });
 });

@@ -179,6 +179,33 @@ describe('target discovery', () => {
     ]);
   });
 
+  it('does not use a plain-HTTP endpoint the metadata names, and says so', async () => {
+    const issuer = `${server.url}/plain`;
+    routes.set(
+      '/.well-known/oauth-authorization-server/plain',
+      json(200, metadataFor(issuer, { introspection_endpoint: 'http://plain.example/introspect' })),
+    );
+    const target = await resolve(await writeTarget('plain.yaml', { issuer }));
+    expect(target.endpoints.introspection).to.equal(undefined);
+    expect(target.mtlsEndpoints.introspection).to.equal(undefined);
+    expect(target.metadataProblems).to.deep.equal([
+      'metadata introspection_endpoint is a plain-HTTP URL, not used (the harness talks to the target over https only): "http://plain.example/introspect"',
+    ]);
+
+    const tokenIssuer = `${server.url}/plain-token`;
+    routes.set(
+      '/.well-known/oauth-authorization-server/plain-token',
+      json(200, metadataFor(tokenIssuer, { token_endpoint: 'http://plain.example/token' })),
+    );
+    const err = await resolve(await writeTarget('plain-token.yaml', { issuer: tokenIssuer })).catch(
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(TargetUnreachableError);
+    expect((err as Error).message).to.match(
+      /has no usable token_endpoint \(metadata token_endpoint is a plain-HTTP URL, not used/,
+    );
+  });
+
   it('uses nothing of a document with another issuer (RFC 8414 §3.3), and records why', async () => {
     const issuer = `${server.url}/mismatch`;
     routes.set(

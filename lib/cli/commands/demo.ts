@@ -79,11 +79,14 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       `Reference server on ${server.issuer}${defects.length > 0 ? ` with defect ${defects.join(', ')}` : ' (conformant)'}\n`,
     );
     try {
-      await runInterruptibly((signal) =>
+      await runInterruptibly((signal, started) =>
         runPrepared(prepared, {
           targetFile: server.targetConfigPath,
           signal,
-          onStart: ({ scenarios }) => process.stdout.write(`Running ${scenarios} scenarios\n`),
+          onStart: ({ scenarios }) => {
+            started();
+            process.stdout.write(`Running ${scenarios} scenarios\n`);
+          },
           onResult: (r) => process.stdout.write(`${progressLine(r)}\n`),
         }),
       );

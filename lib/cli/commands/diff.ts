@@ -14,6 +14,7 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
     'Compare two runs (report folders or summary.json files): new failures, fixed ones, coverage and level changes; exit 1 on a regression',
   builder: (y) =>
     y
+      .usage('$0 diff OLD NEW [--json] [--strict]')
       .positional('old', {
         type: 'string',
         demandOption: true,

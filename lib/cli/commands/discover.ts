@@ -13,6 +13,7 @@ export const discoverCommand: CommandModule<object, DiscoverArgs> = {
   describe: 'Load a target config, fetch its metadata and print the resolved target',
   builder: (y) =>
     y
+      .usage('$0 discover --target FILE [--json] [--timeout-ms N]')
       .option('target', {
         type: 'string',
         demandOption: true,

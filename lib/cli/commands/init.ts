@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { CommandModule } from 'yargs';
 import type { KeyType } from '../../certs/mint.js';
 import { UsageError } from '../../errors.js';
+import { withInvocation } from '../hint-command.js';
 import { currentInvocation } from '../invocation.js';
 
 interface InitArgs {
@@ -121,7 +122,8 @@ export const initCommand: CommandModule<object, InitArgs> = {
     for (const warning of result.warnings) {
       process.stderr.write(`mtls-conformance: warning (--force): ${warning}\n`);
     }
-    out.write(`What ${plan.issuer} advertises (${plan.metadataUrl}):\n${findings.join('\n')}\n\n`);
+    const findingLines = findings.map((line) => withInvocation(line, command)).join('\n');
+    out.write(`What ${plan.issuer} advertises (${plan.metadataUrl}):\n${findingLines}\n\n`);
     out.write(
       plan.pki.caMinted
         ? `Minted a test CA (${plan.pki.ca.subject}): the server must trust it for client certificates.\n`

@@ -29,6 +29,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
   builder: (y) =>
     signingOptions(
       y
+        .usage(
+          '$0 run --target FILE [options]\n\nRuns the conformance catalog against the target the config describes and writes the report package.',
+        )
         .option('target', {
           type: 'string',
           demandOption: true,
@@ -157,12 +160,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
           initialAccessToken: args['initial-access-token'],
         })
       : runOnce;
-    await runInterruptibly((signal) =>
+    await runInterruptibly((signal, started) =>
       runTarget({
         ...prepared.opts,
         targetFile: args.target,
-        onStart: ({ issuer, scenarios }) =>
-          process.stdout.write(`Running ${scenarios} scenarios against ${issuer ?? args.target}\n`),
+        onStart: ({ issuer, scenarios }) => {
+          started();
+          process.stdout.write(`Running ${scenarios} scenarios against ${issuer ?? args.target}\n`);
+        },
         onResult: (r) => process.stdout.write(`${progressLine(r)}\n`),
         signal,
         ...(deadlineMs !== undefined ? { deadlineMs } : {}),

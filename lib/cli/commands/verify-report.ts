@@ -43,6 +43,7 @@ export const verifyReportCommand: CommandModule<object, VerifyReportArgs> = {
     'folder are noted, not signed). Without --key the signer is unverified',
   builder: (yargs) =>
     yargs
+      .usage('$0 verify-report DIR [--key PUBLIC_KEY|THUMBPRINT]')
       .positional('dir', {
         type: 'string',
         describe: 'the report folder (holds manifest.json and manifest.jws)',

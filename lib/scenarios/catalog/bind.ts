@@ -24,6 +24,7 @@ import { expectIntrospectionAnswer, introspect } from '../steps/introspection.js
 import { heldRefreshToken, refreshAccessToken } from '../steps/refresh.js';
 import { callResource, expectResourceRefused, expectResourceServed } from '../steps/resource.js';
 import { expectRevocationAccepted, revokeOwnToken, revokeToken } from '../steps/revocation.js';
+import { resourceSetupCause } from '../steps/setup-diagnosis.js';
 import { expectTokenRejected, requestToken } from '../steps/token.js';
 import { introspectsActive, livenessBefore, resourceServes } from '../steps/token-liveness.js';
 import {
@@ -163,7 +164,9 @@ export const bindScenarios: readonly Scenario[] = [
       try {
         expectResourceServed(ctx, result);
       } catch (err) {
-        const diagnosis = resourceAudienceMismatch(ctx, token.accessToken);
+        const diagnosis =
+          resourceAudienceMismatch(ctx, token.accessToken) ??
+          resourceSetupCause(ctx.target, token.who.identity, result);
         if (!(err instanceof ScenarioFailure) || diagnosis === undefined) throw err;
         throw new ScenarioFailure(`${err.message}; ${diagnosis}`, { observed: err.observed });
       }

@@ -3,24 +3,33 @@ import type { Scenario } from '../scenario.js';
 import { bindScenarios } from './bind.js';
 import { discScenarios } from './disc.js';
 import { epScenarios } from './ep.js';
+import { epTlsScenarios } from './ep-tls.js';
 import { hokScenarios } from './hok.js';
 import { pkiScenarios } from './pki.js';
+import { pkiDepthScenarios } from './pki-depth.js';
 import { pubScenarios } from './pub.js';
 import { regScenarios } from './reg.js';
 import { selfScenarios } from './self.js';
+import { selfDepthScenarios } from './self-depth.js';
 
-/** Version of ../shared/CATALOG.md these scenarios implement; reported with every run. */
-export const CATALOG_VERSION = '1';
+/**
+ * Version of the catalog these scenarios implement (CATALOG.md: v1, then the v2 additions HOK,
+ * EP and the validation depth); reported with every run. IDs and levels are stable within one.
+ */
+export const CATALOG_VERSION = '2';
 
 export const SECTIONS: readonly Section[] = SECTION_ORDER;
 
 export const CATALOG: readonly Scenario[] = [
   ...discScenarios,
   ...pkiScenarios,
+  ...pkiDepthScenarios,
   ...selfScenarios,
+  ...selfDepthScenarios,
   ...bindScenarios,
   ...regScenarios,
   ...pubScenarios,
   ...hokScenarios,
   ...epScenarios,
+  ...epTlsScenarios,
 ];

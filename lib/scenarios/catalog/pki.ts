@@ -14,7 +14,9 @@ import { expectEachRejected } from '../steps/pki-each-rejected.js';
 import { expectForwardedCertRejected } from '../steps/pki-forwarded-cert-injection.js';
 import { expectSanMatchedExactly } from '../steps/pki-san-matching.js';
 import { expectTokenRequestRejected } from '../steps/rejected-token-request.js';
+import { likelySetupCauses } from '../steps/setup-diagnosis.js';
 import { expectTokenIssued, requestToken } from '../steps/token.js';
+import { rejectsVictimCertificate } from './victim-certificate.js';
 
 const PKI_SPEC = 'RFC 8705 §2.1';
 
@@ -48,32 +50,20 @@ function rejectsVictimVariant(opts: {
   /** Recorded with every run: what the harness cannot see from outside. */
   caveat?: string;
 }): Scenario {
-  return defineScenario({
-    id: opts.id,
-    title: opts.title,
-    section: 'PKI',
-    level: opts.level ?? 'MUST',
-    spec: opts.spec ?? PKI_SPEC,
+  const { kind, level, spec, requires, ...rest } = opts;
+  return rejectsVictimCertificate({
+    ...rest,
+    level: level ?? 'MUST',
+    spec: spec ?? PKI_SPEC,
     requires: [
       needs.token,
       needs.victim,
       needs.testCa,
       needs.victimIssuedByTestCa,
-      ...(opts.requires ?? []),
+      ...(requires ?? []),
     ],
-    expected: opts.expected,
-    async run(ctx) {
-      const who = victim(ctx);
-      opts.precondition?.(ctx);
-      const identity = await ctx.identities.victimVariant(opts.kind);
-      await expectTokenRequestRejected(ctx, {
-        who,
-        control: 'PKI-01',
-        label: opts.title,
-        identity,
-      });
-      if (opts.caveat) ctx.note(opts.caveat);
-    },
+    certificate: (ctx) => ctx.identities.victimVariant(kind),
+    label: opts.title,
   });
 }
 
@@ -93,7 +83,11 @@ export const pkiScenarios: readonly Scenario[] = [
         client: who.client,
         identity: who.identity,
       });
-      expectTokenIssued(attempt, `${who.client.name} with its registered certificate`);
+      expectTokenIssued(
+        attempt,
+        `${who.client.name} with its registered certificate`,
+        likelySetupCauses({ target: ctx.target, ...who, result: attempt.result }),
+      );
     },
   }),
   defineScenario({

@@ -20,6 +20,7 @@ import {
   registrationSubject,
   withRegistration,
 } from '../steps/registration.js';
+import { likelySetupCauses } from '../steps/setup-diagnosis.js';
 import { expectTokenIssued, expectTokenRejected, requestToken } from '../steps/token.js';
 
 const REG_REQUIRES = [needs.token, needs.registration, needs.testCa];
@@ -133,7 +134,18 @@ export const regScenarios: readonly Scenario[] = [
         ctx.note(`the subject DN came back in another (equivalent) form: ${quotedJson(dn)}`);
       }
       check(flow.token !== undefined, 'no token request was made for the new client', observed);
-      expectTokenIssued(flow.token, 'the newly registered client with its certificate');
+      expectTokenIssued(
+        flow.token,
+        'the newly registered client with its certificate',
+        flow.client === undefined
+          ? []
+          : likelySetupCauses({
+              target: ctx.target,
+              client: flow.client,
+              identity: flow.identity,
+              result: flow.token.result,
+            }),
+      );
       ctx.observed = `${observed}; then a token was issued with its certificate`;
       if (statusOf(attempt) !== 201) {
         throw new ScenarioFailure(

@@ -7,6 +7,7 @@ import { requireWorkingClient } from '../steps/control.js';
 import { expectForwardedCertRejected } from '../steps/pki-forwarded-cert-injection.js';
 import { expectTokenRequestRejected } from '../steps/rejected-token-request.js';
 import { recordReissuedCertificateOutcome } from '../steps/self-reissued.js';
+import { likelySetupCauses } from '../steps/setup-diagnosis.js';
 import { expectTokenIssued, requestToken } from '../steps/token.js';
 
 const SELF_SPEC = 'RFC 8705 §2.2';
@@ -34,7 +35,11 @@ export const selfScenarios: readonly Scenario[] = [
         client: who.client,
         identity: who.identity,
       });
-      expectTokenIssued(attempt, `${who.client.name} with its registered self-signed certificate`);
+      expectTokenIssued(
+        attempt,
+        `${who.client.name} with its registered self-signed certificate`,
+        likelySetupCauses({ target: ctx.target, ...who, result: attempt.result }),
+      );
     },
   }),
   defineScenario({

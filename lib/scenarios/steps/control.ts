@@ -2,6 +2,7 @@ import type { ScenarioContext } from '../context.js';
 import { ScenarioSkip } from '../outcome.js';
 import type { ClientWithIdentity } from '../roles.js';
 import { describeResult } from './describe.js';
+import { likelySetupCauses, withSetupCauses } from './setup-diagnosis.js';
 import { requestToken } from './token.js';
 
 /**
@@ -25,7 +26,11 @@ export async function requireWorkingClient(
       attempt.result.kind === 'response' &&
       attempt.result.status === 200 &&
       attempt.accessToken !== undefined;
-    return ok ? undefined : describeResult(attempt.result);
+    if (ok) return undefined;
+    return withSetupCauses(
+      describeResult(attempt.result),
+      likelySetupCauses({ target: ctx.target, ...who, result: attempt.result }),
+    );
   });
   if (failure !== undefined) {
     throw new ScenarioSkip(

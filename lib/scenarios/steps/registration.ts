@@ -104,14 +104,23 @@ export async function deleteRegisteredClient(
  */
 export async function withRegistration<T>(
   ctx: ScenarioContext,
-  req: { label: string; metadata: Record<string, unknown>; identity: Identity | null },
+  req: {
+    label: string;
+    metadata: Record<string, unknown>;
+    identity: Identity | null;
+    /**
+     * The certificate that authenticates as the new client, for its RFC 7592 management where
+     * that is not `identity` (a client registered with a DN no configured certificate has).
+     */
+    manageAs?: Identity;
+  },
   use: (attempt: RegistrationAttempt) => Promise<T> | T,
 ): Promise<T> {
   const attempt = await registerClient(ctx, req);
   try {
     return await use(attempt);
   } finally {
-    const problem = await deleteRegisteredClient(ctx, attempt, req.identity);
+    const problem = await deleteRegisteredClient(ctx, attempt, req.manageAs ?? req.identity);
     if (problem !== undefined) ctx.note(problem);
   }
 }
@@ -192,7 +201,7 @@ export function jwkWithoutX5c(): Record<string, unknown> {
 
 /** The registered client as a TargetClient, so the token steps can authenticate as it. */
 export function registeredTargetClient(
-  registered: RegisteredClient,
+  registered: Pick<RegisteredClient, 'clientId'>,
   opts: { name: string; auth: AuthMethod; identity: Identity; subject?: SubjectMatch },
 ): TargetClient {
   const client: TargetClient = {

@@ -19,20 +19,24 @@ export interface MtlsOrigin {
  * Endpoints sharing an origin share its TLS configuration, so one handshake describes them all.
  */
 export function mtlsOrigins(target: Target): MtlsOrigin[] {
-  const named: Array<[string, string | undefined]> = [
+  return groupByOrigin([
     ['token', target.mtlsEndpoints.token],
     ['introspection', target.mtlsEndpoints.introspection],
     ['revocation', target.mtlsEndpoints.revocation],
     ['registration', target.mtlsEndpoints.registration],
     ['resource', target.resource?.url],
-  ];
+  ]);
+}
+
+/** Named endpoint URLs grouped by origin, in the order given; a name listed once per origin. */
+export function groupByOrigin(named: ReadonlyArray<[string, string | undefined]>): MtlsOrigin[] {
   const byOrigin = new Map<string, MtlsOrigin>();
   for (const [name, url] of named) {
     if (url === undefined) continue;
     const origin = originOf(url);
     const entry = byOrigin.get(origin);
-    if (entry) entry.endpoints.push(name);
-    else byOrigin.set(origin, { origin, url, endpoints: [name] });
+    if (!entry) byOrigin.set(origin, { origin, url, endpoints: [name] });
+    else if (!entry.endpoints.includes(name)) entry.endpoints.push(name);
   }
   return [...byOrigin.values()];
 }

@@ -7,6 +7,7 @@ import type { ScenarioContext } from '../context.js';
 import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
 import { describeResult, hasAccessToken, isObject } from './describe.js';
 import { oauthError } from './oauth-error.js';
+import { withSetupCauses } from './setup-diagnosis.js';
 
 /** A stray secret for "two authentication methods in one request" (RFC 6749 §2.3). */
 export const STRAY_SECRET = 'mtls-conformance-stray-secret';
@@ -110,12 +111,19 @@ export function isTokenIssued(
 }
 
 /** The token endpoint must have issued an access token. Returns it. */
-export function expectTokenIssued(attempt: TokenAttempt, what: string): string {
+export function expectTokenIssued(
+  attempt: TokenAttempt,
+  what: string,
+  /** For a positive control: the set-up causes the harness sees (setup-diagnosis.ts). */
+  setupCauses: readonly string[] = [],
+): string {
   const { result } = attempt;
   if (result.kind === 'response' && result.status === 200 && attempt.accessToken) {
     return attempt.accessToken;
   }
-  throw new ScenarioFailure(`${what}: no access token`, { observed: describeResult(result) });
+  throw new ScenarioFailure(withSetupCauses(`${what}: no access token`, setupCauses), {
+    observed: describeResult(result),
+  });
 }
 
 /**
