@@ -33,6 +33,10 @@ const FLAGS = [
   '--disable-extensions',
   '--disable-default-apps',
   '--password-store=basic',
+  // One renderer for every frame of the page: the request guard (lib/login/run-steps.ts) then
+  // sees a cross-origin iframe's requests too.
+  '--disable-site-isolation-trials',
+  '--disable-features=IsolateOrigins,site-per-process',
 ];
 
 export async function launchLoginBrowser(opts: LaunchOptions): Promise<LoginBrowser> {
@@ -40,7 +44,10 @@ export async function launchLoginBrowser(opts: LaunchOptions): Promise<LoginBrow
   // browser has none to present. Playwright gives it a fresh --user-data-dir of its own.
   const home = await mkdtemp(join(tmpdir(), 'mtls-conformance-browser-'));
   try {
-    const pins = opts.spkiPins.length > 0 ? [`--ignore-certificate-errors-spki-list=${opts.spkiPins.join(',')}`] : [];
+    const pins =
+      opts.spkiPins.length > 0
+        ? [`--ignore-certificate-errors-spki-list=${opts.spkiPins.join(',')}`]
+        : [];
     const browser = await chromium.launch({
       executablePath: opts.executablePath,
       headless: true,

@@ -62,9 +62,7 @@ export class LoginService {
 
   async #authorize(req: LoginRequest): Promise<BrowserAuthorization> {
     const { plan } = req;
-    const missing = [
-      ...new Set(plan.steps.flatMap((s) => s.fill.flatMap((f) => f.value.missing))),
-    ];
+    const missing = [...new Set(plan.steps.flatMap((s) => s.fill.flatMap((f) => f.value.missing)))];
     if (missing.length > 0) {
       throw new LoginFailed(
         `${plan.at} types ${missing.map((m) => `\${${m}}`).join(', ')}, and ${missing.length === 1 ? 'it is' : 'they are'} not set in the environment: export ${missing.join(', ')} before the run (secrets come only from the environment)`,

@@ -4,7 +4,7 @@
  * wait is bounded by the step's time and the login's; a failure names the step, the page it
  * was on, and the screenshot kept of it.
  */
-import type { BrowserContext, Page, Route } from 'playwright-core';
+import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import type { LoginPlan, LoginStep } from '../target/login-plan.js';
 import type { BrowserAuthorization, BrowserAuthorizeRequest } from './login-browser.js';
 import { firstLine, LoginFailed } from './login-errors.js';
@@ -67,24 +67,12 @@ export async function runAuthorization(
       ? 'browser: a fresh session (no cookies), no client certificate'
       : "browser: this client's session from its earlier login, no client certificate",
   ];
-  const route = async (r: Route) => {
-    const request = r.request();
-    const url = new URL(request.url());
-    if (url.origin === redirect.origin && url.pathname === redirect.pathname) {
-      // The authorization response: read here, never delivered to the client's redirect URI.
-      if (request.isNavigationRequest()) capture.take(url.href);
-      await r.abort('aborted').catch(() => undefined);
-    } else if (!allowed.has(url.origin)) {
-      blocked.add(url.origin);
-      await r.abort('blockedbyclient').catch(() => undefined);
-    } else {
-      await r.continue().catch(() => undefined);
-    }
-  };
-  await context.route(everyUrl, route);
   const page = await context.newPage();
+  const guard = await guardRequests(page, { redirect, allowed, blocked, capture });
   page.setDefaultTimeout(plan.stepTimeoutMs);
   page.on('dialog', (dialog) => void dialog.dismiss().catch(() => undefined));
+  // A popup is a page the guard does not watch: closed as it opens.
+  page.on('popup', (popup) => void popup.close().catch(() => undefined));
   const filled: string[] = [];
   let current: LoginStep | undefined;
   try {
@@ -119,13 +107,67 @@ export async function runAuthorization(
   } catch (err) {
     throw await failure(page, err, { plan, step: current, filled, blocked, req });
   } finally {
+    await guard.detach().catch(() => undefined);
     await page.close().catch(() => undefined);
-    await context.unroute(everyUrl, route).catch(() => undefined);
   }
 }
 
-function everyUrl(): boolean {
-  return true;
+/**
+ * Every request of the page, each hop of a redirect included, is paused and judged here: the
+ * redirect to redirect_uri is read and aborted (never sent), another origin is refused.
+ * Playwright's own routes cannot do this: they see only the first URL of a redirect chain, so
+ * the server's 302 to the redirect URI would be followed (measured: the client was reached).
+ * The DevTools Fetch domain pauses every hop; it covers the page and its in-process frames,
+ * which is why the browser runs without site isolation (lib/login/browser.ts).
+ */
+async function guardRequests(
+  page: Page,
+  rules: {
+    redirect: URL;
+    allowed: ReadonlySet<string>;
+    blocked: Set<string>;
+    capture: Capture;
+  },
+): Promise<CDPSession> {
+  const session = await page.context().newCDPSession(page);
+  session.on('Fetch.requestPaused', (paused) => {
+    const { requestId } = paused;
+    const verdict = judge(paused.request.url, paused.resourceType === 'Document', rules);
+    const sent =
+      verdict === 'continue'
+        ? session.send('Fetch.continueRequest', { requestId })
+        : session.send('Fetch.failRequest', {
+            requestId,
+            errorReason: verdict === 'captured' ? 'Aborted' : 'BlockedByClient',
+          });
+    // The page may close under a paused request; nothing is left to answer then.
+    sent.catch(() => undefined);
+  });
+  await session.send('Fetch.enable', { patterns: [{ urlPattern: '*', requestStage: 'Request' }] });
+  return session;
+}
+
+function judge(
+  href: string,
+  document: boolean,
+  rules: { redirect: URL; allowed: ReadonlySet<string>; blocked: Set<string>; capture: Capture },
+): 'continue' | 'captured' | 'blocked' {
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    return 'blocked';
+  }
+  if (url.origin === rules.redirect.origin && url.pathname === rules.redirect.pathname) {
+    // The authorization response: read here, never delivered to the client's redirect URI.
+    if (document) rules.capture.take(url.href);
+    return 'captured';
+  }
+  if (!rules.allowed.has(url.origin)) {
+    rules.blocked.add(url.origin);
+    return 'blocked';
+  }
+  return 'continue';
 }
 
 interface StepState {
@@ -174,7 +216,10 @@ async function runStep(page: Page, step: LoginStep, state: StepState): Promise<v
   }
   if (step.click !== undefined) {
     const loaded = step.waitFor === undefined ? nextDocument(page, until) : undefined;
-    await page.locator(step.click).first().click({ timeout: left(until) });
+    await page
+      .locator(step.click)
+      .first()
+      .click({ timeout: left(until) });
     done.push(`clicked ${step.click}`);
     if (loaded !== undefined) {
       try {
@@ -234,10 +279,13 @@ async function waitFor(
     }
   }
   if (target.selector !== undefined && capture.url === undefined) {
-    const visible = page.locator(target.selector).first().waitFor({
-      state: 'visible',
-      timeout: left(until),
-    });
+    const visible = page
+      .locator(target.selector)
+      .first()
+      .waitFor({
+        state: 'visible',
+        timeout: left(until),
+      });
     visible.catch(() => undefined);
     await Promise.race([visible, capture.done]);
   }
@@ -303,7 +351,8 @@ async function failure(
     );
   }
   const png = await screenshot(page, opts.filled, opts.plan.stepTimeoutMs);
-  const path = png === undefined ? undefined : await opts.req.screenshot(png).catch(() => undefined);
+  const path =
+    png === undefined ? undefined : await opts.req.screenshot(png).catch(() => undefined);
   parts.push(
     path === undefined
       ? 'no screenshot kept (no --report-dir, or the page could not be captured)'

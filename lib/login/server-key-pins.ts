@@ -1,6 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { connect } from 'node:tls';
 import { isIP } from 'node:net';
+import { connect } from 'node:tls';
 
 /** What Chromium is told to accept, and the origins whose certificate did not verify. */
 export interface ServerKeyPins {

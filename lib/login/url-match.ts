@@ -1,16 +1,23 @@
 /**
- * How a login step names the page it expects: a glob over the whole URL (`**` any characters,
- * `*` any but `/`; everything else literal, `?` included since URLs carry queries) or a
- * regular expression searched in it.
+ * How a login step names the page it expects: a glob (`**` any characters, `*` any but `/`;
+ * everything else literal, `?` included since URLs carry queries) or a regular expression
+ * searched in the whole URL. A glob matches the whole URL or the URL without its query and
+ * fragment: `**\/consent` names the consent page whatever state or handle its query carries.
  */
 export type UrlMatch = { kind: 'glob'; pattern: string } | { kind: 'regex'; pattern: string };
 
-export function urlMatcher(match: UrlMatch): RegExp {
+function urlMatcher(match: UrlMatch): RegExp {
   return match.kind === 'regex' ? new RegExp(match.pattern) : globRegExp(match.pattern);
 }
 
 export function urlMatches(match: UrlMatch, url: string): boolean {
-  return urlMatcher(match).test(url);
+  const matcher = urlMatcher(match);
+  return matcher.test(url) || (match.kind === 'glob' && matcher.test(withoutQuery(url)));
+}
+
+function withoutQuery(url: string): string {
+  const end = url.search(/[?#]/);
+  return end === -1 ? url : url.slice(0, end);
 }
 
 /** The step's pattern as the config wrote it, for messages. */

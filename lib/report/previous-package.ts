@@ -110,7 +110,8 @@ async function candidates(dir: string): Promise<string[]> {
       found.push(name);
     }
   }
-  for (const [name, purpose] of OWNED_FOLDERS) found.push(...(await folderFiles(dir, name, purpose)));
+  for (const [name, purpose] of OWNED_FOLDERS)
+    found.push(...(await folderFiles(dir, name, purpose)));
   return found;
 }
 
@@ -118,7 +119,11 @@ async function folderFiles(dir: string, name: string, purpose: string): Promise<
   const folder = await lstat(join(dir, name)).catch(() => undefined);
   if (folder === undefined) return [];
   if (!folder.isDirectory()) {
-    throw notOurs(dir, name, `${describeKind(folder)} where the report keeps ${purpose} (a folder)`);
+    throw notOurs(
+      dir,
+      name,
+      `${describeKind(folder)} where the report keeps ${purpose} (a folder)`,
+    );
   }
   const listing = await listPackageFiles(join(dir, name));
   const [irregular] = listing.irregular;

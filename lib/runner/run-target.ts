@@ -1,11 +1,11 @@
 import { type ExitCode, TargetUnreachableError } from '../errors.js';
 import { decorateTest, mochawesomeReporter } from '../report/html-report.js';
+import { stagedAttachments } from '../report/report-attachments.js';
 import {
   prepareReportFolder,
   type ReportFolder,
   type ReportStaging,
 } from '../report/report-folder.js';
-import { stagedAttachments } from '../report/report-attachments.js';
 import { type ReportSigner, resolveSigner, type SignerChoice } from '../report/report-signer.js';
 import { type ReportOutputs, writeReports } from '../report/report-writer.js';
 import type { RunResult, ScenarioResult } from '../report/run-result.js';

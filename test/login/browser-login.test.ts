@@ -1,9 +1,7 @@
 import 'reflect-metadata';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { expect } from 'chai';
 import { BrowserUnavailable, LoginFailed } from '../../lib/login/login-errors.js';
 import { LoginService } from '../../lib/login/login-service.js';
@@ -12,106 +10,24 @@ import { loginPlan } from '../../lib/target/login-config.js';
 import type { LoginPlan } from '../../lib/target/login-plan.js';
 import type { RawLogin } from '../../lib/target/raw-config.js';
 import type { Target } from '../../lib/target/target.js';
+import {
+  LOGIN_ENV,
+  LOGIN_STEPS,
+  loginPages,
+  PASSWORD,
+  fromEnv,
+  type Seen,
+} from '../support/login-pages.js';
 import { startTlsTestServer, type TlsTestServer } from '../support/tls-test-server.js';
 import { mintTestPki, type TestPki } from '../tls/test-pki.js';
 
-const PASSWORD = 'correct horse battery staple';
-const ENV = { MTLS_LOGIN_USER: 'alice', MTLS_LOGIN_PASSWORD: PASSWORD };
-
-/** The login of the test pages below: user and password, then a consent button. */
-const STEPS: RawLogin['steps'] = [
-  {
-    url: '**/login*',
-    fill: [
-      { selector: 'input[name=user]', value: '${MTLS_LOGIN_USER}' },
-      { selector: 'input[name=password]', value: '${MTLS_LOGIN_PASSWORD}' },
-    ],
-    click: 'button[type=submit]',
-  },
-  { url: '**/consent', click: '#allow' },
-];
-
-function plan(raw: Partial<RawLogin> = {}, env: Record<string, string> = ENV): LoginPlan {
-  return loginPlan('target.yaml', ['login'], { steps: STEPS, step_timeout_ms: 15_000, ...raw }, env);
-}
-
-function page(body: string): string {
-  return `<!doctype html><html><head><title>login</title></head><body>${body}</body></html>`;
-}
-
-interface Seen {
-  logins: number;
-  /** Whether any request of the browser came with a client certificate. */
-  clientCertificates: number;
-  paths: string[];
-}
-
-/**
- * A login page the way an AS serves one: /authorize sends the browser to /login (or straight
- * back when its session cookie is there), the form posts to /login, the consent to /consent,
- * which redirects to the client's redirect URI with a code. /elsewhere sends the browser to
- * another origin.
- */
-function loginPages(seen: Seen, redirectUri: string, other: () => string) {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
-    seen.paths.push(`${req.method} ${url.pathname}`);
-    const socket = req.socket as TLSSocket;
-    if (Object.keys(socket.getPeerCertificate()).length > 0) seen.clientCertificates++;
-    const html = (body: string) =>
-      res.writeHead(200, { 'content-type': 'text/html' }).end(page(body));
-    const back = () => {
-      const to = new URL(redirectUri);
-      to.searchParams.set('code', 'the-code-0123456789');
-      to.searchParams.set('state', url.searchParams.get('state') ?? 'from-session');
-      res.writeHead(302, { location: to.href }).end();
-    };
-    if (url.pathname === '/authorize') {
-      if ((req.headers.cookie ?? '').includes('session=alice')) return back();
-      const state = url.searchParams.get('state') ?? '';
-      return res.writeHead(302, { location: `/login?state=${state}` }).end();
-    }
-    if (url.pathname === '/login' && req.method === 'GET') {
-      return html(
-        `<form method="post" action="/login${url.search}"><input name="user"><input type="password" name="password"><button type="submit">Sign in</button></form>`,
-      );
-    }
-    if (url.pathname === '/login' && req.method === 'POST') {
-      let body = '';
-      req.on('data', (c: Buffer) => {
-        body += c.toString();
-      });
-      req.on('end', () => {
-        const form = new URLSearchParams(body);
-        if (form.get('user') !== 'alice' || form.get('password') !== PASSWORD) {
-          html('<p>wrong user or password</p>');
-          return;
-        }
-        seen.logins++;
-        res
-          .writeHead(302, {
-            location: `/consent${url.search}`,
-            'set-cookie': 'session=alice; Path=/; Secure; HttpOnly',
-          })
-          .end();
-      });
-      return;
-    }
-    if (url.pathname === '/consent' && req.method === 'GET') {
-      return html(
-        `<form method="post" action="/consent${url.search}"><button id="allow" type="submit">Allow</button></form>`,
-      );
-    }
-    if (url.pathname === '/consent' && req.method === 'POST') {
-      const state = url.searchParams.get('state') ?? '';
-      url.searchParams.set('state', state);
-      return back();
-    }
-    if (url.pathname === '/elsewhere') {
-      return res.writeHead(302, { location: `${other()}/login` }).end();
-    }
-    res.writeHead(404).end();
-  };
+function plan(raw: Partial<RawLogin> = {}, env: Record<string, string> = LOGIN_ENV): LoginPlan {
+  return loginPlan(
+    'target.yaml',
+    ['login'],
+    { steps: LOGIN_STEPS, step_timeout_ms: 15_000, ...raw },
+    env,
+  );
 }
 
 describe('browser logins (lib/login) in Debian Chromium', function () {
@@ -216,7 +132,7 @@ describe('browser logins (lib/login) in Debian Chromium', function () {
   it('a failed step names the step and the page, and keeps a screenshot in the package', async () => {
     await withService(async (service, staging) => {
       const broken = plan({
-        steps: [{ ...STEPS[0], click: 'button#no-such-button' } as RawLogin['steps'][number]],
+        steps: [{ ...LOGIN_STEPS[0], click: 'button#no-such-button' } as RawLogin['steps'][number]],
         step_timeout_ms: 2_000,
       });
       const err = await service.authorize(request(broken)).catch((e: unknown) => e);
@@ -259,7 +175,7 @@ describe('browser logins (lib/login) in Debian Chromium', function () {
         .catch((e: unknown) => e);
       expect(err).to.be.instanceOf(LoginFailed);
       expect((err as Error).message).to.equal(
-        'login types ${MTLS_LOGIN_PASSWORD}, and it is not set in the environment: export MTLS_LOGIN_PASSWORD before the run (secrets come only from the environment)',
+        `login types ${fromEnv('MTLS_LOGIN_PASSWORD')}, and it is not set in the environment: export MTLS_LOGIN_PASSWORD before the run (secrets come only from the environment)`,
       );
     });
   });

@@ -1,5 +1,5 @@
-import type { LoginRequest } from '../../login/login-service.js';
 import { BrowserUnavailable, LoginFailed } from '../../login/login-errors.js';
+import type { LoginRequest } from '../../login/login-service.js';
 import type { ScenarioContext } from '../context.js';
 import { ScenarioSkip } from '../outcome.js';
 import { SetupProblem } from '../setup-problem.js';
