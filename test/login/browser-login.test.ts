@@ -11,11 +11,11 @@ import type { LoginPlan } from '../../lib/target/login-plan.js';
 import type { RawLogin } from '../../lib/target/raw-config.js';
 import type { Target } from '../../lib/target/target.js';
 import {
+  fromEnv,
   LOGIN_ENV,
   LOGIN_STEPS,
   loginPages,
   PASSWORD,
-  fromEnv,
   type Seen,
 } from '../support/login-pages.js';
 import { startTlsTestServer, type TlsTestServer } from '../support/tls-test-server.js';
