@@ -62,6 +62,8 @@ export class LoginService {
 
   async #authorize(req: LoginRequest): Promise<BrowserAuthorization> {
     const { plan } = req;
+    // No browser is the first thing to say: nothing else about the login matters without one.
+    await findBrowser(plan.browser);
     const missing = [...new Set(plan.steps.flatMap((s) => s.fill.flatMap((f) => f.value.missing)))];
     if (missing.length > 0) {
       throw new LoginFailed(

@@ -116,3 +116,16 @@ export function parClient(target: Target): ClientWithIdentity | undefined {
     ),
   );
 }
+
+/**
+ * The client the CODE scenarios log in for: one with grant authorization_code, a certificate
+ * and a redirect_uri; an mTLS-authenticated one first, then a bound (HOK) one, then a public one.
+ */
+export function codeClient(target: Target): ClientWithIdentity | undefined {
+  const rank = (c: TargetClient) =>
+    c.auth === 'tls_client_auth' || c.auth === 'self_signed_tls_client_auth' ? 0 : c.bound ? 1 : 2;
+  const candidates = target.clients.filter(
+    (c) => c.grant.type === 'authorization_code' && c.identity && c.redirectUri !== undefined,
+  );
+  return withIdentity(candidates.sort((a, b) => rank(a) - rank(b))[0]);
+}

@@ -56,7 +56,9 @@ export async function issueCode(
   }
   const pkce = pushed === undefined ? pkcePair() : undefined;
   const state = pushed?.state ?? base64url(randomBytes(16));
+  const verifier = pushed?.verifier ?? (pkce?.verifier as string);
   ctx.secret(state);
+  ctx.secret(verifier);
   const code = await authorizationCode(ctx, {
     who,
     redirectUri,
@@ -64,7 +66,7 @@ export async function issueCode(
     ...(pkce === undefined ? {} : { codeChallenge: pkce.challenge }),
     ...(pushed === undefined ? {} : { requestUri: pushed.requestUri }),
   });
-  return { who, code, verifier: pushed?.verifier ?? (pkce?.verifier as string), redirectUri };
+  return { who, code, verifier, redirectUri };
 }
 
 /** The code exchange (RFC 6749 §4.1.3) at the (alias) token endpoint, by whichever client. */

@@ -1,3 +1,4 @@
+import { NEEDS_A_BROWSER } from '../../login/find-browser.js';
 import { BrowserUnavailable, LoginFailed } from '../../login/login-errors.js';
 import type { LoginRequest } from '../../login/login-service.js';
 import type { ScenarioContext } from '../context.js';
@@ -19,7 +20,12 @@ export async function browserAuthorization(
     ctx.record([`browser login for ${req.clientName}:`, ...outcome.log].join('\n'));
     return outcome.redirect;
   } catch (err) {
-    if (err instanceof BrowserUnavailable) throw new ScenarioSkip(err.message);
+    if (err instanceof BrowserUnavailable) {
+      // The skip reason is the same words wherever it happens; the detail (which paths were
+      // looked at, or why the driver did not load) goes with it as a note.
+      if (err.message !== NEEDS_A_BROWSER) ctx.note(err.message);
+      throw new ScenarioSkip(NEEDS_A_BROWSER);
+    }
     if (err instanceof LoginFailed) {
       throw new SetupProblem(`browser login for ${req.clientName}: ${err.message}`);
     }
