@@ -63,11 +63,11 @@ describe('browser logins (lib/login) in Debian Chromium', function () {
     redirectUri = `${client.url}/callback`;
     idp = await startTlsTestServer({
       ...tls,
-      handler: loginPages(idpSeen, redirectUri, () => as.url),
+      handler: loginPages({ seen: idpSeen, redirectUri, other: () => as.url }),
     });
     as = await startTlsTestServer({
       ...tls,
-      handler: loginPages(seen, redirectUri, () => idp.url),
+      handler: loginPages({ seen, redirectUri, other: () => idp.url }),
     });
   });
   after(async () => {

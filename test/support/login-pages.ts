@@ -42,9 +42,21 @@ export interface Seen {
  * A login page the way an AS serves one: /authorize sends the browser to /login (or straight
  * back when its session cookie is there), the form posts to /login, the consent to /consent,
  * which redirects to the client's redirect URI with a code. /elsewhere sends the browser to
- * another origin.
+ * another origin (`other`). With `approve`, the code is a real one: the authorization request (its query)
+ * is handed to `approve`, which answers with the Location to send the browser to.
  */
-export function loginPages(seen: Seen, redirectUri: string, other: () => string) {
+export interface LoginPagesOptions {
+  seen: Seen;
+  redirectUri: string;
+  /** Where /elsewhere sends the browser. */
+  other?: () => string;
+  approve?: (query: string) => Promise<string>;
+  /** A hostile page: a login echoes the password into the title and the page, and stops. */
+  echoPassword?: boolean;
+}
+
+export function loginPages(opts: LoginPagesOptions) {
+  const { seen, redirectUri, approve } = opts;
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
     seen.paths.push(`${req.method} ${url.pathname}`);
@@ -53,6 +65,13 @@ export function loginPages(seen: Seen, redirectUri: string, other: () => string)
     const html = (body: string) =>
       res.writeHead(200, { 'content-type': 'text/html' }).end(page(body));
     const back = () => {
+      if (approve !== undefined) {
+        approve(url.search).then(
+          (location) => res.writeHead(302, { location }).end(),
+          () => res.writeHead(502).end(),
+        );
+        return;
+      }
       const to = new URL(redirectUri);
       to.searchParams.set('code', 'the-code-0123456789');
       to.searchParams.set('state', url.searchParams.get('state') ?? 'from-session');
@@ -60,8 +79,7 @@ export function loginPages(seen: Seen, redirectUri: string, other: () => string)
     };
     if (url.pathname === '/authorize') {
       if ((req.headers.cookie ?? '').includes('session=alice')) return back();
-      const state = url.searchParams.get('state') ?? '';
-      return res.writeHead(302, { location: `/login?state=${state}` }).end();
+      return res.writeHead(302, { location: `/login${url.search}` }).end();
     }
     if (url.pathname === '/login' && req.method === 'GET') {
       return html(
@@ -80,6 +98,13 @@ export function loginPages(seen: Seen, redirectUri: string, other: () => string)
           return;
         }
         seen.logins++;
+        if (opts.echoPassword === true) {
+          const echo = form.get('password') ?? '';
+          res
+            .writeHead(200, { 'content-type': 'text/html' })
+            .end(`<!doctype html><title>${echo}</title><p>Welcome back, ${echo}</p>`);
+          return;
+        }
         res
           .writeHead(302, {
             location: `/consent${url.search}`,
@@ -95,12 +120,10 @@ export function loginPages(seen: Seen, redirectUri: string, other: () => string)
       );
     }
     if (url.pathname === '/consent' && req.method === 'POST') {
-      const state = url.searchParams.get('state') ?? '';
-      url.searchParams.set('state', state);
       return back();
     }
     if (url.pathname === '/elsewhere') {
-      return res.writeHead(302, { location: `${other()}/login` }).end();
+      return res.writeHead(302, { location: `${opts.other?.() ?? ''}/login` }).end();
     }
     res.writeHead(404).end();
   };

@@ -20,7 +20,10 @@ export const pubScenarios: readonly Scenario[] = [
     expected:
       'the public client (auth none) gets a token bound to its certificate, served with that certificate and refused (401 invalid_token) with another',
     async run(ctx) {
-      const { who, attempt } = await publicClientTokens(ctx, 'PUB-01');
+      const { who, attempt } = await publicClientTokens(ctx, {
+        scenario: 'PUB-01',
+        spendsRefreshToken: false,
+      });
       const accessToken = expectTokenIssued(
         attempt,
         `public client ${who.client.name} with its certificate`,
