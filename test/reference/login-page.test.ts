@@ -312,7 +312,10 @@ describe('reference server: the login page (loginPage)', function () {
     const config = JSON.parse(await readFile(ref.server.targetConfigPath, 'utf8'));
     const raw = config.login as RawLogin;
     const written = JSON.stringify(raw);
-    expect(written).to.include('${MTLS_LOGIN_USER}').and.include('${MTLS_LOGIN_PASSWORD}');
+    const variable = (name: string) => `$\{${name}}`;
+    expect(written)
+      .to.include(variable('MTLS_LOGIN_USER'))
+      .and.include(variable('MTLS_LOGIN_PASSWORD'));
     expect(written).to.not.include('reference-password');
     const plan = loginPlan('target.json', ['login'], raw, ref.server.loginEnvironment ?? {});
     expect(plan.steps.flatMap((s) => s.fill.map((f) => f.value.missing)).flat()).to.deep.equal([]);
