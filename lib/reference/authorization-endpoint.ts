@@ -29,7 +29,7 @@ function requestParameters(
  * RFC 6749 §4.1.1 authorization endpoint. Without a login page it approves the clients marked
  * autoApprove (the reference's public test client, its code-flow client) at once, 302 back
  * with `code` and `state`, so that a harness gets codes unattended, and refuses every other
- * client with `access_denied`. With a login page (`services.loginPage`) every client that may
+ * client with `access_denied`. With a login page (`services.login`) every client that may
  * use the code grant is sent to the sign-in form, then the consent page (login-endpoints.ts).
  */
 export function authorizationEndpoint(services: ReferenceServices): Handler {

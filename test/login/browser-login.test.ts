@@ -32,12 +32,7 @@ const STEPS: RawLogin['steps'] = [
 ];
 
 function plan(raw: Partial<RawLogin> = {}, env: Record<string, string> = ENV): LoginPlan {
-  return loginPlan(
-    'target.yaml',
-    ['login'],
-    { steps: STEPS, step_timeout_ms: 15_000, ...raw },
-    env,
-  );
+  return loginPlan('target.yaml', ['login'], { steps: STEPS, step_timeout_ms: 15_000, ...raw }, env);
 }
 
 function page(body: string): string {
