@@ -65,6 +65,15 @@ async function registeredSubjectless(ref: RunningReference) {
   return ref.register({ token_endpoint_auth_method: 'tls_client_auth' });
 }
 
+/** A pushed authorization request for client-a over `identity`'s connection (null: none). */
+function pushForClientA(ref: RunningReference, identity: string | null) {
+  return ref.par(identity, {
+    client_id: 'client-a',
+    response_type: 'code',
+    redirect_uri: 'https://client.example.test/callback',
+  });
+}
+
 const PROBES: Record<DefectName, DefectProbe> = {
   'accept-missing-client-id': {
     probe: async (ref) => status(await ref.clientCredentials('client-a', undefined)),
@@ -507,12 +516,7 @@ const PROBES: Record<DefectName, DefectProbe> = {
   },
   'par-without-client-auth': {
     probe: async (ref) => {
-      const push = (identity: string | null) =>
-        ref.par(identity, {
-          client_id: 'client-a',
-          response_type: 'code',
-          redirect_uri: 'https://client.example.test/callback',
-        });
+      const push = (identity: string | null) => pushForClientA(ref, identity);
       return [status(await push('client-a')), status(await push(null))];
     },
     conformant: [201, 401],
@@ -546,12 +550,7 @@ const PROBES: Record<DefectName, DefectProbe> = {
   },
   'par-client-auth-optional': {
     probe: async (ref) => {
-      const push = (identity: string | null) =>
-        ref.par(identity, {
-          client_id: 'client-a',
-          response_type: 'code',
-          redirect_uri: 'https://client.example.test/callback',
-        });
+      const push = (identity: string | null) => pushForClientA(ref, identity);
       // Own certificate, none at all, another client's certificate.
       return [
         status(await push('client-a')),

@@ -67,6 +67,26 @@ function interactionOf(page: HttpAnswer): string {
   return (match as RegExpExecArray)[1] as string;
 }
 
+/** The sign-in form the authorization request leads to. */
+async function loginForm(browser: Browser, url: string): Promise<HttpAnswer> {
+  return browser.get(location(await browser.get(url)).href);
+}
+
+/** Posts the sign-in form `page` holds: the test user, unless `typed` says otherwise. */
+function submitLogin(
+  ref: RunningReference,
+  browser: Browser,
+  page: HttpAnswer,
+  typed: { username?: string; password?: string } = {},
+): Promise<HttpAnswer> {
+  return browser.post(`${ref.issuer}/login`, {
+    interaction: interactionOf(page),
+    username: 'reference-user',
+    password: 'reference-password',
+    ...typed,
+  });
+}
+
 /** Authorize, sign in, and stop at the consent page: its interaction. */
 async function signInToConsent(
   ref: RunningReference,
@@ -76,11 +96,7 @@ async function signInToConsent(
   const toLogin = await browser.get(authorizeUrl(ref, params));
   expect(toLogin.status).to.equal(303);
   const form = await browser.get(location(toLogin).href);
-  const signedIn = await browser.post(`${ref.issuer}/login`, {
-    interaction: interactionOf(form),
-    username: 'reference-user',
-    password: 'reference-password',
-  });
+  const signedIn = await submitLogin(ref, browser, form);
   expect(signedIn.status, signedIn.text).to.equal(303);
   expect(location(signedIn).pathname).to.equal('/consent');
   const consent = await browser.get(location(signedIn).href);
@@ -118,12 +134,8 @@ describe('reference server: the login page (loginPage)', function () {
 
   it('a wrong password shows the form again with an error, and no session, no code', async () => {
     const browser = new Browser(ref);
-    const form = await browser.get(location(await browser.get(authorizeUrl(ref, {}))).href);
-    const wrong = await browser.post(`${ref.issuer}/login`, {
-      interaction: interactionOf(form),
-      username: 'reference-user',
-      password: 'not-the-password',
-    });
+    const form = await loginForm(browser, authorizeUrl(ref, {}));
+    const wrong = await submitLogin(ref, browser, form, { password: 'not-the-password' });
     expect(wrong.status).to.equal(200);
     expect(wrong.text).to.include('Wrong user name or password');
     expect(wrong.headers['set-cookie']).to.equal(undefined);
@@ -133,7 +145,7 @@ describe('reference server: the login page (loginPage)', function () {
 
   it('five wrong passwords end the interaction', async () => {
     const browser = new Browser(ref);
-    const form = await browser.get(location(await browser.get(authorizeUrl(ref, {}))).href);
+    const form = await loginForm(browser, authorizeUrl(ref, {}));
     const interaction = interactionOf(form);
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
@@ -149,12 +161,8 @@ describe('reference server: the login page (loginPage)', function () {
 
   it('the right password sets a Secure, HttpOnly, SameSite=Lax session cookie and asks for consent', async () => {
     const browser = new Browser(ref);
-    const form = await browser.get(location(await browser.get(authorizeUrl(ref, {}))).href);
-    const signedIn = await browser.post(`${ref.issuer}/login`, {
-      interaction: interactionOf(form),
-      username: 'reference-user',
-      password: 'reference-password',
-    });
+    const form = await loginForm(browser, authorizeUrl(ref, {}));
+    const signedIn = await submitLogin(ref, browser, form);
     expect(signedIn.status).to.equal(303);
     const cookie = signedIn.headers['set-cookie'] ?? '';
     expect(cookie).to.match(/^mtls_reference_session=[A-Za-z0-9_-]{43};/);
@@ -243,11 +251,7 @@ describe('reference server: the login page (loginPage)', function () {
     expect(toLogin.status).to.equal(303);
     expect(location(toLogin).pathname).to.equal('/login');
     const form = await browser.get(location(toLogin).href);
-    const signedIn = await browser.post(`${ref.issuer}/login`, {
-      interaction: interactionOf(form),
-      username: 'reference-user',
-      password: 'reference-password',
-    });
+    const signedIn = await submitLogin(ref, browser, form);
     const consent = await browser.get(location(signedIn).href);
     const allowed = await browser.post(`${ref.issuer}/consent`, {
       interaction: interactionOf(consent),
@@ -267,16 +271,8 @@ describe('reference server: the login page (loginPage)', function () {
     const browser = new Browser(ref);
     const toLogin = await browser.get(authorizeUrl(ref, { scope: hostile, state: hostile }));
     const form = await browser.get(location(toLogin).href);
-    const wrong = await browser.post(`${ref.issuer}/login`, {
-      interaction: interactionOf(form),
-      username: hostile,
-      password: 'nope',
-    });
-    const signedIn = await browser.post(`${ref.issuer}/login`, {
-      interaction: interactionOf(wrong),
-      username: 'reference-user',
-      password: 'reference-password',
-    });
+    const wrong = await submitLogin(ref, browser, form, { username: hostile, password: 'nope' });
+    const signedIn = await submitLogin(ref, browser, wrong);
     const consent = await browser.get(location(signedIn).href);
     for (const page of [form, wrong, consent]) {
       expect(page.text)
