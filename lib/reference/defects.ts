@@ -370,6 +370,32 @@ const DEFECT_TABLE = [
       'RFC 7592 DELETE answers 204 but the deleted client still authenticates at the token endpoint',
     fails: ['EP-05'],
   },
+  // --- authorization code and PAR (RFC 6749 §4.1.3, RFC 9126 §2, RFC 8705 §2, §3, §5; issue 17) ---
+  {
+    name: 'code-without-certificate',
+    description:
+      'the code exchange takes PKCE as proof enough: a code is redeemed by client_id and code_verifier without the client certificate, and the token comes back unbound',
+    fails: ['CODE-02'],
+  },
+  {
+    name: 'code-redeemable-by-other-client',
+    description:
+      'the code exchange checks the code, redirect_uri and PKCE but not which client the code was issued to: another authenticated client redeems it',
+    fails: ['CODE-03'],
+  },
+  {
+    name: 'par-client-auth-optional',
+    description:
+      'client authentication at the pushed authorization request endpoint is optional: a push with no certificate, secret or assertion is taken for the client_id it names (wrong credentials are still refused)',
+    fails: ['EP-03', 'CODE-04'],
+  },
+  {
+    name: 'par-not-aliased',
+    description:
+      'mtls_endpoint_aliases leaves out pushed_authorization_request_endpoint, so mTLS clients push to the main listener, which asks for no certificate',
+    fails: ['CODE-04', 'CODE-05'],
+    serverOptions: { aliases: true },
+  },
   // --- validation depth (issue 16) ---
   {
     name: 'subject-matched-against-chain',
