@@ -194,6 +194,8 @@ function boundClientRegistrations(
   ];
 }
 
+const PUBLIC_CODE_CLIENT = 'public-code-client';
+
 const CODE_FLOW = {
   grant_types: ['authorization_code', 'refresh_token'],
   response_types: ['code'],
@@ -226,7 +228,7 @@ function codeClientRegistrations(
       jwks,
       ...CODE_FLOW,
     },
-    { client_id: 'public-code-client', token_endpoint_auth_method: 'none', ...CODE_FLOW },
+    { client_id: PUBLIC_CODE_CLIENT, token_endpoint_auth_method: 'none', ...CODE_FLOW },
   ];
 }
 
@@ -295,12 +297,14 @@ function providerConfiguration(
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,
-        // No resource server has a client of its own here: a client learns about its own tokens.
+        // No resource server has a client of its own here: a client learns about its own tokens,
+        // and a public client's (which cannot authenticate to ask) are told to any client, as
+        // they would be to the resource servers it calls.
         allowedPolicy: (
           _ctx: unknown,
           client: { clientId: string },
           token: { clientId?: string },
-        ) => token.clientId === client.clientId,
+        ) => token.clientId === client.clientId || token.clientId === PUBLIC_CODE_CLIENT,
       },
       revocation: { enabled: true },
       registration: { enabled: true },
