@@ -116,6 +116,19 @@ describe('interop: logging in on oidc-provider 8 (devInteractions) in the browse
     return { code: code as string, log: outcome.log };
   }
 
+  /** An authorization request's parameters (RFC 6749 §4.1.1, RFC 7636 §4.3). */
+  function codeRequest(who: TargetClient, challenge: string, state: string) {
+    return {
+      response_type: 'code',
+      client_id: who.clientId,
+      redirect_uri: who.redirectUri as string,
+      scope: 'openid',
+      state,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    };
+  }
+
   async function exchange(
     who: TargetClient & { identity: Identity },
     code: string,
@@ -168,15 +181,7 @@ describe('interop: logging in on oidc-provider 8 (devInteractions) in the browse
     const { code, log } = await codeFromBrowser(
       who,
       who.name,
-      {
-        response_type: 'code',
-        client_id: who.clientId,
-        redirect_uri: who.redirectUri as string,
-        scope: 'openid',
-        state,
-        code_challenge: pkce.challenge,
-        code_challenge_method: 'S256',
-      },
+      codeRequest(who, pkce.challenge, state),
       state,
     );
     const text = log.join('\n');
@@ -198,15 +203,7 @@ describe('interop: logging in on oidc-provider 8 (devInteractions) in the browse
     const state = randomBytes(16).toString('base64url');
     const pushed = await post(
       target.mtlsEndpoints.par as string,
-      {
-        response_type: 'code',
-        client_id: who.clientId,
-        redirect_uri: who.redirectUri as string,
-        scope: 'openid',
-        state,
-        code_challenge: pkce.challenge,
-        code_challenge_method: 'S256',
-      },
+      codeRequest(who, pkce.challenge, state),
       who.identity,
     );
     expect(pushed.status, JSON.stringify(pushed.body)).to.equal(201);

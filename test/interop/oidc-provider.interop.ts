@@ -72,17 +72,29 @@ function catalogAgainstOidcProvider(options: CatalogOptions = {}): () => OidcPro
   };
 }
 
+function expectNoMustFailure(run: HarnessRun): void {
+  const failedMust = run.summary.scenarios.filter(
+    (s) => s.level === 'MUST' && s.status === 'failed',
+  );
+  expect(failedMust.map((s) => `${s.id}: ${s.reason}`)).to.deep.equal([]);
+  expect(run.exitCode, run.stdout).to.equal(0);
+}
+
+/** Each of `ids` passed: not skipped, not missing (the reason shows when it did not). */
+function expectPassed(run: HarnessRun, ids: readonly string[]): void {
+  const scenarios = new Map(run.summary.scenarios.map((s) => [s.id, s]));
+  for (const id of ids) {
+    expect(scenarios.get(id)?.status, `${id}: ${scenarios.get(id)?.reason}`).to.equal('passed');
+  }
+}
+
 /** The whole catalog against oidc-provider 8 (a real, certified AS) with careful mTLS hooks. */
 describe('interop: oidc-provider 8 as the authorization server', () => {
   const current = catalogAgainstOidcProvider();
 
   it('runs the whole catalog with no MUST failure (exit code 0)', () => {
     const { run } = current();
-    const failedMust = run.summary.scenarios.filter(
-      (s) => s.level === 'MUST' && s.status === 'failed',
-    );
-    expect(failedMust.map((s) => `${s.id}: ${s.reason}`)).to.deep.equal([]);
-    expect(run.exitCode, run.stdout).to.equal(0);
+    expectNoMustFailure(run);
     expect(run.summary.scenarios.length).to.be.greaterThan(40);
   });
 
@@ -172,26 +184,15 @@ describe('interop: oidc-provider 8 with the authorization code flow through its 
   const current = catalogAgainstOidcProvider({ extension: 'interop-oidc-provider-code.yaml' });
 
   it('runs the whole catalog with no MUST failure (exit code 0)', () => {
-    const { run } = current();
-    const failedMust = run.summary.scenarios.filter(
-      (s) => s.level === 'MUST' && s.status === 'failed',
-    );
-    expect(failedMust.map((s) => `${s.id}: ${s.reason}`)).to.deep.equal([]);
-    expect(run.exitCode, run.stdout).to.equal(0);
+    expectNoMustFailure(current().run);
   });
 
   it("runs BIND-08, PUB-01, HOK-03 and HOK-04 on the code flow's refresh tokens (they pass, not skip)", () => {
-    const scenarios = new Map(current().run.summary.scenarios.map((s) => [s.id, s]));
-    for (const id of ['BIND-08', 'PUB-01', 'HOK-03', 'HOK-04']) {
-      expect(scenarios.get(id)?.status, `${id}: ${scenarios.get(id)?.reason}`).to.equal('passed');
-    }
+    expectPassed(current().run, ['BIND-08', 'PUB-01', 'HOK-03', 'HOK-04']);
   });
 
   it('passes CODE-01…05 through the browser (not skip)', () => {
-    const scenarios = new Map(current().run.summary.scenarios.map((s) => [s.id, s]));
-    for (const id of CODE_IDS) {
-      expect(scenarios.get(id)?.status, `${id}: ${scenarios.get(id)?.reason}`).to.equal('passed');
-    }
+    expectPassed(current().run, CODE_IDS);
   });
 
   it('the server logged no internal error', () => {
