@@ -61,7 +61,7 @@ export interface OidcProviderServer {
   close(): Promise<void>;
 }
 
-/** Registered for client-a (PAR, EP-03) and the secret client's authorization code grant. */
+/** Registered for client-a (PAR, EP-03), the secret client and the code-flow clients. */
 export const REDIRECT_URI = 'https://client.example.test/callback';
 
 /**
