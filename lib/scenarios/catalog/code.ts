@@ -3,7 +3,7 @@ import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
 import { needs, type Requirement } from '../requirements.js';
 import { attackerFor, codeClient, parClient } from '../roles.js';
 import { defineScenario, type Scenario } from '../scenario.js';
-import { issueCode, redeemCode } from '../steps/authorization-code.js';
+import { issueCode, redeemCode, StateNotReturned } from '../steps/authorization-code.js';
 import { expectBoundTo, readBinding } from '../steps/binding.js';
 import {
   NO_CODE_CLIENT,
@@ -73,7 +73,10 @@ export const codeScenarios: readonly Scenario[] = [
     async run(ctx) {
       const who = requireCodeClient(ctx);
       const what = `the code exchange by ${who.client.name} with its certificate`;
-      const attempt = await ownGrantTokens(ctx, who);
+      const attempt = await ownGrantTokens(ctx, who).catch((err: unknown) => {
+        if (!(err instanceof StateNotReturned)) throw err;
+        throw new ScenarioFailure(err.message);
+      });
       await expectBoundExchange(ctx, attempt, who, what);
       const observed = ctx.observed;
       if (attempt.refreshToken === undefined) {
