@@ -1,7 +1,7 @@
 import type { ScenarioContext } from '../context.js';
 import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
 import { needs, type Requirement } from '../requirements.js';
-import { attackerFor, codeClient } from '../roles.js';
+import { attackerFor, type ClientWithIdentity, codeClient } from '../roles.js';
 import { defineScenario, type Scenario } from '../scenario.js';
 import { issueCode, redeemCode, StateNotReturned } from '../steps/authorization-code.js';
 import { expectBoundTo, readBinding } from '../steps/binding.js';
@@ -16,7 +16,12 @@ import { describeResult } from '../steps/describe.js';
 import { ownGrantTokens } from '../steps/grant-tokens.js';
 import { workingRefreshToken } from '../steps/held-refresh-token.js';
 import { requireAliasObject, requireMetadataDocument } from '../steps/metadata.js';
-import { expectTokenIssued, expectTokenRejected, isTokenIssued } from '../steps/token.js';
+import {
+  expectTokenIssued,
+  expectTokenRejected,
+  isTokenIssued,
+  type TokenAttempt,
+} from '../steps/token.js';
 import { expectNoUnboundToken } from '../steps/unbound-token.js';
 
 const needsCodeClient: Requirement = {
@@ -39,8 +44,8 @@ const MTLS_AUTH = new Set(['tls_client_auth', 'self_signed_tls_client_auth']);
 /** Where the exchange of a code with the client's certificate gives a token bound to it. */
 async function expectBoundExchange(
   ctx: ScenarioContext,
-  attempt: Parameters<typeof expectTokenIssued>[0],
-  who: { client: { name: string }; identity: Parameters<typeof expectBoundTo>[2] },
+  attempt: TokenAttempt,
+  who: ClientWithIdentity,
   what: string,
 ): Promise<void> {
   const accessToken = expectTokenIssued(attempt, what);
