@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { QUIET_CHROMIUM_FLAGS } from './chromium-flags.js';
 import type {
   BrowserAuthorization,
   BrowserAuthorizeRequest,
@@ -18,18 +19,8 @@ import type {
 import { firstLine, LoginFailed } from './login-errors.js';
 import { runAuthorization } from './run-steps.js';
 
-/**
- * Without the background-networking flags Chromium keeps dialling Google's services, which a
- * closed network refuses (and which have no business seeing a test's traffic anyway).
- */
 const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
+  ...QUIET_CHROMIUM_FLAGS,
   '--disable-extensions',
   '--disable-default-apps',
   '--password-store=basic',

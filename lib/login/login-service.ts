@@ -35,6 +35,11 @@ export class LoginService {
   #trustProblems: string[] = [];
   #screenshots = 0;
   readonly #queues = new Map<string, Promise<unknown>>();
+  /**
+   * A client's failed login, told again to its later requests instead of tried again: each try
+   * would wait out a step's time on the same pages, and the run's time stays bounded.
+   */
+  readonly #failed = new Map<string, LoginFailed>();
   #closed = false;
 
   constructor(opts: LoginServiceOptions) {
@@ -48,7 +53,7 @@ export class LoginService {
    */
   authorize(req: LoginRequest): Promise<BrowserAuthorization> {
     const previous = this.#queues.get(req.clientName) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.#authorize(req));
+    const next = previous.catch(() => undefined).then(() => this.#once(req));
     this.#queues.set(req.clientName, next);
     return next;
   }
@@ -58,6 +63,19 @@ export class LoginService {
     const browser = this.#browser;
     this.#browser = undefined;
     if (browser !== undefined) await (await browser.catch(() => undefined))?.close();
+  }
+
+  async #once(req: LoginRequest): Promise<BrowserAuthorization> {
+    const failed = this.#failed.get(req.clientName);
+    if (failed !== undefined) {
+      throw new LoginFailed(`not tried again, it failed earlier in this run: ${failed.message}`);
+    }
+    try {
+      return await this.#authorize(req);
+    } catch (err) {
+      if (err instanceof LoginFailed) this.#failed.set(req.clientName, err);
+      throw err;
+    }
   }
 
   async #authorize(req: LoginRequest): Promise<BrowserAuthorization> {

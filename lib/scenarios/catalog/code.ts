@@ -1,9 +1,9 @@
 import type { ScenarioContext } from '../context.js';
 import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
 import { needs, type Requirement } from '../requirements.js';
-import { attackerFor, codeClient, parClient } from '../roles.js';
+import { attackerFor, type ClientWithIdentity, codeClient } from '../roles.js';
 import { defineScenario, type Scenario } from '../scenario.js';
-import { issueCode, redeemCode } from '../steps/authorization-code.js';
+import { issueCode, redeemCode, StateNotReturned } from '../steps/authorization-code.js';
 import { expectBoundTo, readBinding } from '../steps/binding.js';
 import {
   NO_CODE_CLIENT,
@@ -12,11 +12,16 @@ import {
   requireOwnCodeFlow,
   requireParClient,
 } from '../steps/code-flow.js';
-import { describeResult, isObject } from '../steps/describe.js';
+import { describeResult } from '../steps/describe.js';
 import { ownGrantTokens } from '../steps/grant-tokens.js';
 import { workingRefreshToken } from '../steps/held-refresh-token.js';
-import { requireMetadataDocument } from '../steps/metadata.js';
-import { expectTokenIssued, expectTokenRejected, isTokenIssued } from '../steps/token.js';
+import { requireAliasObject, requireMetadataDocument } from '../steps/metadata.js';
+import {
+  expectTokenIssued,
+  expectTokenRejected,
+  isTokenIssued,
+  type TokenAttempt,
+} from '../steps/token.js';
 import { expectNoUnboundToken } from '../steps/unbound-token.js';
 
 const needsCodeClient: Requirement = {
@@ -34,21 +39,13 @@ const needsCodeRedeemer: Requirement = {
   },
 };
 
-const needsParClient: Requirement = {
-  name: 'par-client',
-  missing: (t) =>
-    parClient(t)
-      ? undefined
-      : 'no tls_client_auth or self_signed_tls_client_auth client with a redirect_uri in the config (PAR with mTLS client authentication needs one)',
-};
-
 const MTLS_AUTH = new Set(['tls_client_auth', 'self_signed_tls_client_auth']);
 
 /** Where the exchange of a code with the client's certificate gives a token bound to it. */
 async function expectBoundExchange(
   ctx: ScenarioContext,
-  attempt: Parameters<typeof expectTokenIssued>[0],
-  who: { client: { name: string }; identity: Parameters<typeof expectBoundTo>[2] },
+  attempt: TokenAttempt,
+  who: ClientWithIdentity,
   what: string,
 ): Promise<void> {
   const accessToken = expectTokenIssued(attempt, what);
@@ -73,7 +70,10 @@ export const codeScenarios: readonly Scenario[] = [
     async run(ctx) {
       const who = requireCodeClient(ctx);
       const what = `the code exchange by ${who.client.name} with its certificate`;
-      const attempt = await ownGrantTokens(ctx, who);
+      const attempt = await ownGrantTokens(ctx, who).catch((err: unknown) => {
+        if (!(err instanceof StateNotReturned)) throw err;
+        throw new ScenarioFailure(err.message);
+      });
       await expectBoundExchange(ctx, attempt, who, what);
       const observed = ctx.observed;
       if (attempt.refreshToken === undefined) {
@@ -163,7 +163,7 @@ export const codeScenarios: readonly Scenario[] = [
     section: 'CODE',
     level: 'MUST',
     spec: 'RFC 9126 §2, §4, RFC 8705 §2, §5',
-    requires: [needs.token, needs.par, needsParClient],
+    requires: [needs.token, needs.par, needs.parClient],
     expected:
       "a request pushed with the client's certificate (at the PAR endpoint's alias when published) gives a request_uri; authorized in the browser with it and exchanged with the certificate: a token bound to it",
     async run(ctx) {
@@ -192,10 +192,7 @@ export const codeScenarios: readonly Scenario[] = [
       if (typeof document.pushed_authorization_request_endpoint !== 'string') {
         throw new ScenarioSkip('the metadata advertises no pushed_authorization_request_endpoint');
       }
-      const aliases = document.mtls_endpoint_aliases;
-      if (!isObject(aliases)) {
-        throw new ScenarioSkip('mtls_endpoint_aliases is not a JSON object (judged in DISC-04)');
-      }
+      const aliases = requireAliasObject(document);
       const names = Object.keys(aliases);
       ctx.observed = `mtls_endpoint_aliases: ${names.join(', ') || '(empty)'}`;
       if (typeof aliases.pushed_authorization_request_endpoint !== 'string') {

@@ -158,6 +158,17 @@ function keptCode(ctx: ScenarioContext, code: string): string {
   return code;
 }
 
+/**
+ * The authorization response lacks the state sent, or changed it (RFC 6749 §4.1.2 MUST): a skip
+ * for a scenario that only needs the code, CODE-01's failure (it checks the state).
+ */
+export class StateNotReturned extends ScenarioSkip {
+  constructor() {
+    super('the authorization response did not return the state sent (RFC 6749 §4.1.2)');
+    this.name = 'StateNotReturned';
+  }
+}
+
 /** The code of an authorization response (RFC 6749 §4.1.2), after checking where it points. */
 export function codeFromRedirect(
   location: string,
@@ -182,11 +193,7 @@ export function codeFromRedirect(
       `the authorization endpoint answered error=${error}: no code to exchange`,
     );
   }
-  if (query.get('state') !== expected.state) {
-    throw new ScenarioSkip(
-      'the authorization response did not return the state sent (RFC 6749 §4.1.2)',
-    );
-  }
+  if (query.get('state') !== expected.state) throw new StateNotReturned();
   const code = query.get('code');
   if (!code) throw new ScenarioSkip('the authorization response carried no code');
   return code;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ScenarioContext } from '../context.js';
 import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
+import { NO_PAR_CLIENT } from '../requirements.js';
 import { type ClientWithIdentity, codeClient, parClient } from '../roles.js';
 import { type IssuedCode, issueCode, pkcePair } from './authorization-code.js';
 import { describeResult } from './describe.js';
@@ -68,9 +69,7 @@ export async function pushedCode(
 export function requireParClient(ctx: ScenarioContext): ClientWithIdentity {
   const who = parClient(ctx.target);
   if (who === undefined) {
-    throw new ScenarioSkip(
-      'no tls_client_auth or self_signed_tls_client_auth client with a redirect_uri in the config',
-    );
+    throw new ScenarioSkip(NO_PAR_CLIENT);
   }
   return who;
 }
