@@ -16,6 +16,7 @@ import { describeResult } from '../steps/describe.js';
 import { ownGrantTokens } from '../steps/grant-tokens.js';
 import { workingRefreshToken } from '../steps/held-refresh-token.js';
 import { requireAliasObject, requireMetadataDocument } from '../steps/metadata.js';
+import { pushAuthorizationRequest, requestUriOf } from '../steps/par.js';
 import {
   expectTokenIssued,
   expectTokenRejected,
@@ -165,7 +166,7 @@ export const codeScenarios: readonly Scenario[] = [
     spec: 'RFC 9126 §2, §4, RFC 8705 §2, §5',
     requires: [needs.token, needs.par, needs.parClient],
     expected:
-      "a request pushed with the client's certificate (at the PAR endpoint's alias when published) gives a request_uri; authorized in the browser with it and exchanged with the certificate: a token bound to it",
+      "a request pushed with the client's certificate (at the PAR endpoint's alias when published) gives a request_uri; authorized in the browser with it and exchanged with the certificate: a token bound to it; the same push without the certificate gets no request_uri",
     async run(ctx) {
       const who = requireParClient(ctx);
       const issued = await pushedCode(ctx, who);
@@ -176,6 +177,19 @@ export const codeScenarios: readonly Scenario[] = [
         identity: who.identity,
       });
       await expectBoundExchange(ctx, attempt, who, what);
+      // The push proves mTLS client authentication at PAR only if the same push without the
+      // certificate is refused (RFC 9126 §2: the PAR endpoint authenticates the client).
+      const bare = await pushAuthorizationRequest(ctx, {
+        label: `the same push as ${who.client.name} without its certificate`,
+        who,
+        identity: null,
+      });
+      if (requestUriOf(bare) !== undefined) {
+        throw new ScenarioFailure(
+          `the PAR endpoint gave a request_uri to a push as ${who.client.name} without its certificate: the push was not authenticated by the certificate (see EP-03)`,
+          { observed: describeResult(bare) },
+        );
+      }
     },
   }),
   defineScenario({

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ScenarioContext } from '../context.js';
 import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
 import { NO_PAR_CLIENT } from '../requirements.js';
-import { type ClientWithIdentity, codeClient, parClient } from '../roles.js';
+import { type ClientWithIdentity, codeClient, parCodeClient } from '../roles.js';
 import { type IssuedCode, issueCode, pkcePair } from './authorization-code.js';
 import { describeResult } from './describe.js';
 import { ownGrantTokens } from './grant-tokens.js';
@@ -67,7 +67,7 @@ export async function pushedCode(
 }
 
 export function requireParClient(ctx: ScenarioContext): ClientWithIdentity {
-  const who = parClient(ctx.target);
+  const who = parCodeClient(ctx.target);
   if (who === undefined) {
     throw new ScenarioSkip(NO_PAR_CLIENT);
   }
