@@ -22,12 +22,20 @@ export interface CliResult {
 }
 
 /** Runs the CLI; never rejects on a non-zero exit, only when it cannot run or times out. */
-export function runCli(args: string[], opts: { timeoutMs: number }): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { timeoutMs: number; env?: Record<string, string> },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       [CLI, ...args],
-      { timeout: opts.timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      {
+        timeout: opts.timeoutMs,
+        maxBuffer: 16 * 1024 * 1024,
+        // What the run reads from the environment (login values) on top of this process's.
+        env: { ...process.env, ...opts.env },
+      },
       (err, stdout, stderr) => {
         if (err !== null && typeof err.code !== 'number') {
           reject(
@@ -49,29 +57,44 @@ export async function mintCertificates(dir: string): Promise<void> {
   }
 }
 
+interface FixtureConfig {
+  issuer?: string;
+  resource?: { url: string };
+  clients?: Array<Record<string, unknown>>;
+  [key: string]: unknown;
+}
+
+async function readFixture(name: string): Promise<FixtureConfig> {
+  return parse(await readFile(join(FIXTURES_DIR, name), 'utf8')) as FixtureConfig;
+}
+
 /**
  * Copies a fixtures/targets file into `dir` (whose ./certs holds the certificate set), with
  * the issuer and resource URL of the servers actually started, and the settings of the clients
- * whose credentials the server made at start-up (`clientSettings`, by client name).
+ * whose credentials the server made at start-up (`clientSettings`, by client name). An
+ * `extension` fixture adds its clients to the fixture's and its other keys (`login`) to the
+ * target.
  */
 export async function materializeTarget(opts: {
   fixture: string;
+  extension?: string;
   dir: string;
   issuer: string;
   resourceUrl: string;
   clientSettings?: Record<string, Record<string, string>>;
 }): Promise<string> {
-  const config = parse(await readFile(join(FIXTURES_DIR, opts.fixture), 'utf8')) as {
-    issuer?: string;
-    resource?: { url: string };
-    clients?: Array<Record<string, unknown>>;
-  };
+  const config = await readFixture(opts.fixture);
+  if (opts.extension !== undefined) {
+    const { clients = [], issuer: _placeholder, ...rest } = await readFixture(opts.extension);
+    Object.assign(config, rest);
+    config.clients = [...(config.clients ?? []), ...clients];
+  }
   config.issuer = opts.issuer;
   if (config.resource !== undefined) config.resource.url = opts.resourceUrl;
   for (const client of config.clients ?? []) {
     Object.assign(client, opts.clientSettings?.[String(client.name)]);
   }
-  const file = join(opts.dir, opts.fixture.replace(/\.ya?ml$/, '.json'));
+  const file = join(opts.dir, (opts.extension ?? opts.fixture).replace(/\.ya?ml$/, '.json'));
   // Mode 0600: it holds a client secret and a refresh token.
   await writeFile(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   return file;
@@ -86,9 +109,11 @@ export async function runCatalog(opts: {
   target: string;
   reportDir: string;
   timeoutMs: number;
+  env?: Record<string, string>;
 }): Promise<HarnessRun> {
   const result = await runCli(['run', '--target', opts.target, '--report-dir', opts.reportDir], {
     timeoutMs: opts.timeoutMs,
+    ...(opts.env === undefined ? {} : { env: opts.env }),
   });
   let summary: Summary;
   try {

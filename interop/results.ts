@@ -17,6 +17,7 @@ export const RESULTS_DIR = fileURLToPath(new URL('../../interop/results/', impor
 export const INTEROP_RUNS = [
   { name: 'oidc-provider', column: 'oidc-provider 8' },
   { name: 'oidc-provider-chain-subject', column: 'oidc-provider 8, subject matched on the chain' },
+  { name: 'oidc-provider-code', column: 'oidc-provider 8, code flow with its login pages' },
   { name: 'nginx-overwrite', column: 'nginx, header overwritten' },
   { name: 'nginx-client-fallback', column: 'nginx, client header passed' },
   { name: 'nginx-legacy-tls', column: 'nginx, TLS 1.0/1.1 left on' },

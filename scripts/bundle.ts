@@ -121,6 +121,10 @@ const result = await build({
   define: { 'import.meta.url': '__bundleFileUrl' },
   banner: { js: "const __bundleFileUrl = require('node:url').pathToFileURL(__filename).href;" },
   plugins: [...patches, deferStringWidth],
+  // The browser driver stays a package of its own, required only by the first login (its
+  // dynamic import in lib/login/login-service.ts becomes a lazy module here): bundled, its
+  // 8 MB would be read and compiled by every start-up, login or not.
+  external: ['playwright-core'],
   legalComments: 'none',
   logLevel: 'warning',
   // mocha's parallel mode (worker files found with require.resolve) is never used by the harness.

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { QUIET_CHROMIUM_FLAGS } from '../lib/login/chromium-flags.js';
 import { startReferenceServer } from '../lib/reference/server.js';
 import { runTarget } from '../lib/runner/run-target.js';
 
@@ -57,13 +58,7 @@ await writeFile(
 
 const flags = [
   '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
+  ...QUIET_CHROMIUM_FLAGS,
   `--user-data-dir=${join(work, 'chromium-profile')}`,
   '--virtual-time-budget=8000',
 ];

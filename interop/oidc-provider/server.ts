@@ -4,14 +4,15 @@
  * node:https on 127.0.0.1 asking for client certificates, features.mTLS with
  * tls_client_auth, self_signed_tls_client_auth and certificate-bound access tokens, bound
  * clients that authenticate by private_key_jwt and client_secret_post, client_credentials,
- * refresh tokens, userinfo, PAR, introspection, revocation and dynamic registration with
- * RFC 7592 management; plus a small protected resource that checks the token's binding against
- * the connection's certificate.
+ * the authorization code flow (PKCE, PAR) through the provider's own login and consent pages
+ * (devInteractions), refresh tokens, userinfo, introspection, revocation and dynamic
+ * registration with RFC 7592 management, mtls_endpoint_aliases on a second listener; plus a
+ * small protected resource that checks the token's binding against the connection's certificate.
  */
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:https';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
@@ -49,6 +50,8 @@ export interface OidcProviderServerOptions {
 
 export interface OidcProviderServer {
   issuer: string;
+  /** The origin of the mtls_endpoint_aliases (RFC 8705 §5): the same provider, another port. */
+  mtlsOrigin: string;
   resourceUrl: string;
   /**
    * What the target config must say about clients whose credentials are made at start-up
@@ -58,11 +61,23 @@ export interface OidcProviderServer {
   close(): Promise<void>;
 }
 
-/** Registered for client-a (PAR, EP-03) and the secret client's authorization code grant. */
+/** Registered for client-a (PAR, EP-03), the secret client and the code-flow clients. */
 export const REDIRECT_URI = 'https://client.example.test/callback';
 
-/** The user the out-of-band refresh token is issued for (userinfo needs one). */
-const ACCOUNT_ID = 'interop-user';
+/**
+ * The one account: the out-of-band refresh token is issued for it (userinfo needs one), and it
+ * is the only login the provider accepts (devInteractions take any password, not any user).
+ */
+export const ACCOUNT_ID = 'interop-user';
+
+/**
+ * What the interop runs' `login:` reads (fixtures/targets/interop-oidc-provider-code.yaml): the
+ * one user, and a password that changes every run (the development pages take any).
+ */
+export const LOGIN_ENV = {
+  MTLS_LOGIN_USER: ACCOUNT_ID,
+  MTLS_LOGIN_PASSWORD: randomBytes(12).toString('base64url'),
+};
 
 const SAN_METADATA = {
   dns: 'tls_client_auth_san_dns',
@@ -135,28 +150,35 @@ async function clientRegistrations(
   return clients;
 }
 
-/**
- * Clients that authenticate without mTLS and are registered for certificate-bound tokens (the
- * HOK scenarios): private_key_jwt with client-b's certificate key, and client_secret_post with
- * a refresh token (see issueRefreshToken).
- */
-async function boundClientRegistrations(
+/** The private_key_jwt clients' key set: client-b's certificate key. */
+async function assertionJwks(
   certsDir: string,
   manifest: CertManifest,
-  secret: string,
-): Promise<Record<string, unknown>[]> {
+): Promise<{ keys: Record<string, unknown>[] }> {
   const other = manifest.identities.find(
     (i) => i.role === 'pki-client' && i.name !== manifest.victim,
   );
   if (other === undefined) throw new Error('the certificate set has no second PKI client');
   const cert = new X509Certificate(await readFile(join(certsDir, other.cert)));
   const jwk = cert.publicKey.export({ format: 'jwk' }) as JWK;
+  return { keys: [{ ...jwk, kid: await calculateJwkThumbprint(jwk, 'sha256'), use: 'sig' }] };
+}
+
+/**
+ * Clients that authenticate without mTLS and are registered for certificate-bound tokens (the
+ * HOK scenarios): private_key_jwt with client-b's certificate key, and client_secret_post with
+ * a refresh token (see issueRefreshToken).
+ */
+function boundClientRegistrations(
+  jwks: Record<string, unknown>,
+  secret: string,
+): Record<string, unknown>[] {
   return [
     {
       client_id: 'jwt-client',
       token_endpoint_auth_method: 'private_key_jwt',
       token_endpoint_auth_signing_alg: 'ES256',
-      jwks: { keys: [{ ...jwk, kid: await calculateJwkThumbprint(jwk, 'sha256'), use: 'sig' }] },
+      jwks,
       ...CLIENT_CREDENTIALS_ONLY,
       grant_types: ['client_credentials', 'refresh_token'],
     },
@@ -169,6 +191,44 @@ async function boundClientRegistrations(
       redirect_uris: [REDIRECT_URI],
       tls_client_certificate_bound_access_tokens: true,
     },
+  ];
+}
+
+const PUBLIC_CODE_CLIENT = 'public-code-client';
+
+const CODE_FLOW = {
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  redirect_uris: [REDIRECT_URI],
+  tls_client_certificate_bound_access_tokens: true,
+};
+
+/**
+ * Clients of the authorization code flow, whose users log in on the provider's own pages (the
+ * CODE scenarios, and the refresh tokens of BIND-08, PUB-01, HOK-03/04): tls_client_auth as
+ * client-a, private_key_jwt with client-b's key (bound), and a public client (auth none) that
+ * uses its certificate only for binding (RFC 8705 §4).
+ */
+function codeClientRegistrations(
+  manifest: CertManifest,
+  jwks: Record<string, unknown>,
+): Record<string, unknown>[] {
+  const victim = identity(manifest, manifest.victim);
+  return [
+    {
+      client_id: 'code-client',
+      token_endpoint_auth_method: 'tls_client_auth',
+      tls_client_auth_subject_dn: victim.subject,
+      ...CODE_FLOW,
+    },
+    {
+      client_id: 'jwt-code-client',
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'ES256',
+      jwks,
+      ...CODE_FLOW,
+    },
+    { client_id: PUBLIC_CODE_CLIENT, token_endpoint_auth_method: 'none', ...CODE_FLOW },
   ];
 }
 
@@ -191,9 +251,20 @@ async function issueRefreshToken(provider: Provider, clientId: string): Promise<
   }).save();
 }
 
+/** The endpoints that authenticate clients, at the alias origin (oidc-provider's own routes). */
+function mtlsEndpointAliases(mtlsOrigin: string): Record<string, string> {
+  return {
+    token_endpoint: `${mtlsOrigin}/token`,
+    pushed_authorization_request_endpoint: `${mtlsOrigin}/request`,
+    introspection_endpoint: `${mtlsOrigin}/token/introspection`,
+    revocation_endpoint: `${mtlsOrigin}/token/revocation`,
+    userinfo_endpoint: `${mtlsOrigin}/me`,
+  };
+}
+
 function providerConfiguration(
   clients: Record<string, unknown>[],
-  subjectMatching: OidcProviderServerOptions['subjectMatching'],
+  opts: { mtlsOrigin: string; subjectMatching: OidcProviderServerOptions['subjectMatching'] },
 ): Record<string, unknown> {
   // ES256 only: an RSA key would cost up to half a second to generate and nothing here needs it.
   const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
@@ -207,22 +278,33 @@ function providerConfiguration(
       'self_signed_tls_client_auth',
       'private_key_jwt',
       'client_secret_post',
+      'none',
     ],
-    findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub }) }),
+    discovery: { mtls_endpoint_aliases: mtlsEndpointAliases(opts.mtlsOrigin) },
+    findAccount: (_ctx: unknown, sub: string) =>
+      sub === ACCOUNT_ID ? { accountId: sub, claims: () => ({ sub }) } : undefined,
+    // A refresh token for every code flow of a client allowed the grant: the default asks for
+    // offline_access, which oidc-provider drops unless the request also says prompt=consent.
+    issueRefreshToken: (_ctx: unknown, client: { grantTypeAllowed(grant: string): boolean }) =>
+      client.grantTypeAllowed('refresh_token'),
     jwks: { keys: [{ ...signingKey, alg: 'ES256', use: 'sig' }] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     ttl: { ClientCredentials: 600 },
     features: {
-      devInteractions: { enabled: false },
+      // The provider's own login and consent pages: a person (the harness's browser) logs in.
+      devInteractions: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,
-        // No resource server has a client of its own here: a client learns about its own tokens.
+        // No resource server has a client of its own here: a client learns about its own tokens,
+        // and a public client's (which cannot authenticate to ask) are told to any client, as
+        // they would be to the resource servers it calls.
         allowedPolicy: (
           _ctx: unknown,
           client: { clientId: string },
           token: { clientId?: string },
-        ) => token.clientId === client.clientId,
+        ) => token.clientId === client.clientId || token.clientId === PUBLIC_CODE_CLIENT,
       },
       revocation: { enabled: true },
       registration: { enabled: true },
@@ -235,7 +317,7 @@ function providerConfiguration(
         getCertificate,
         certificateAuthorized,
         certificateSubjectMatches:
-          subjectMatching === 'any-chain-certificate'
+          opts.subjectMatching === 'any-chain-certificate'
             ? certificateSubjectMatchesAnywhereInChain
             : certificateSubjectMatches,
       },
@@ -282,6 +364,32 @@ async function resource(provider: Provider, req: IncomingMessage, res: ServerRes
   send(res, 200, { client_id: token.clientId });
 }
 
+/** One https listener on 127.0.0.1 (port 0: a free one) handing its requests to `handle`. */
+async function listen(
+  tls: { cert: Buffer; key: Buffer; ca: Buffer },
+  port: number,
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ server: Server; origin: string }> {
+  // Certificates are requested, not required: oidc-provider answers a missing or untrusted one
+  // with invalid_client, which is what RFC 8705 clients should see.
+  const server = createServer({ ...tls, requestCert: true, rejectUnauthorized: false }, handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return { server, origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
 export async function startOidcProviderServer(
   opts: OidcProviderServerOptions,
 ): Promise<OidcProviderServer> {
@@ -292,33 +400,26 @@ export async function startOidcProviderServer(
   const onServerError = opts.onServerError ?? ((err: unknown) => console.error(err));
 
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  // Certificates are requested, not required: oidc-provider answers a missing or untrusted one
-  // with invalid_client, which is what RFC 8705 clients should see.
-  const server = createServer(
-    { cert, key, ca, requestCert: true, rejectUnauthorized: false },
-    (req, res) => {
-      if (handler === undefined) res.writeHead(503).end();
-      else handler(req, res);
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const issuer = `https://127.0.0.1:${port}`;
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    if (handler === undefined) res.writeHead(503).end();
+    else handler(req, res);
+  };
+  // The issuer's origin, and the aliases' (the same provider: a deployment that publishes a
+  // separate host name for mTLS would route it to the same place).
+  const main = await listen({ cert, key, ca }, opts.port ?? 0, handle);
+  const alias = await listen({ cert, key, ca }, 0, handle);
+  const issuer = main.origin;
   const secret = randomBytes(24).toString('base64url');
+  const jwks = await assertionJwks(opts.certsDir, manifest);
   const provider = new Provider(
     issuer,
     providerConfiguration(
       [
         ...(await clientRegistrations(opts.certsDir, manifest)),
-        ...(await boundClientRegistrations(opts.certsDir, manifest, secret)),
+        ...boundClientRegistrations(jwks, secret),
+        ...codeClientRegistrations(manifest, jwks),
       ],
-      opts.subjectMatching,
+      { mtlsOrigin: alias.origin, subjectMatching: opts.subjectMatching },
     ),
   );
   provider.on('server_error', (_ctx: unknown, err: unknown) => onServerError(err));
@@ -337,14 +438,13 @@ export async function startOidcProviderServer(
   const refreshToken = await issueRefreshToken(provider, 'secret-post-client');
   return {
     issuer,
+    mtlsOrigin: alias.origin,
     resourceUrl: `${issuer}${RESOURCE_PATH}`,
     clientSettings: {
       'secret-post-client': { client_secret: secret, refresh_token: refreshToken },
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: async () => {
+      await Promise.all([closeServer(main.server), closeServer(alias.server)]);
+    },
   };
 }

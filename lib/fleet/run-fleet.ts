@@ -24,6 +24,7 @@ import {
 } from '../runner/run-target.js';
 import { CertFileProofs } from '../scenarios/cert-set-certificates.js';
 import { loadTargetConfig } from '../target/load-config.js';
+import type { ConfigEnvironment } from '../target/login-config.js';
 import type { TargetConfig } from '../target/target.js';
 import { SecureContexts } from '../tls/secure-contexts.js';
 import { prepareFleetFolder } from './fleet-folder.js';
@@ -52,6 +53,8 @@ export interface FleetOptions {
   onStart?: () => void;
   /** Called as each target finishes, in the order they finish. */
   onTarget?: (row: FleetRow) => void;
+  /** What a login's `${NAME}` values read (the CLI passes process.env); default none. */
+  env?: ConfigEnvironment;
 }
 
 export interface FleetOutcome {
@@ -74,7 +77,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetOutcome> {
   const configs: TargetConfig[] = [];
   for (const target of opts.targets) {
     // A bad config is the user's mistake, named before any target is contacted, as for one run.
-    configs.push(await loadTargetConfig(target.file));
+    configs.push(await loadTargetConfig(target.file, opts.env ? { env: opts.env } : {}));
     prepared.push(
       await prepareRun(
         { ...opts.inputs, reportDir: join(opts.reportDir, target.name) },

@@ -1,9 +1,8 @@
+import { approvedRedirect, authorizationRedirect } from './authorization-response.js';
 import { json, type Reply } from './http.js';
+import { beginLogin } from './login-endpoints.js';
 import type { Handler } from './router.js';
 import type { ReferenceServices } from './services.js';
-import { randomToken } from './token-store.js';
-
-export const AUTHORIZATION_CODE_LIFETIME_SECONDS = 60;
 
 /**
  * The request's parameters: the query's, or those pushed for its request_uri (RFC 9126 §4),
@@ -27,9 +26,11 @@ function requestParameters(
 }
 
 /**
- * RFC 6749 §4.1.1 authorization endpoint without a login page: it approves the reference's own
- * public test client at once (302 back with `code` and `state`) so that a harness can obtain a
- * refresh token unattended, and refuses every other client with `access_denied`.
+ * RFC 6749 §4.1.1 authorization endpoint. Without a login page it approves the clients marked
+ * autoApprove (the reference's public test client, its code-flow client) at once, 302 back
+ * with `code` and `state`, so that a harness gets codes unattended, and refuses every other
+ * client with `access_denied`. With a login page (`services.login`) every client that may
+ * use the code grant is sent to the sign-in form, then the consent page (login-endpoints.ts).
  */
 export function authorizationEndpoint(services: ReferenceServices): Handler {
   return (ctx): Reply => {
@@ -53,20 +54,22 @@ export function authorizationEndpoint(services: ReferenceServices): Handler {
         error_description: 'redirect_uri is missing or not registered for this client',
       });
     }
-    const redirect = (query: Record<string, string>): Reply => {
-      const location = new URL(redirectUri);
-      for (const [name, value] of Object.entries(query)) location.searchParams.set(name, value);
-      const state = params.get('state');
-      if (state !== null) location.searchParams.set('state', state);
-      return { status: 302, headers: { location: location.href, 'cache-control': 'no-store' } };
-    };
+    const redirect = (query: Record<string, string>) =>
+      authorizationRedirect(redirectUri, params, query);
     if (params.get('response_type') !== 'code') {
       return redirect({ error: 'unsupported_response_type' });
     }
-    if (!client.autoApprove) {
+    const login = services.login;
+    if (login === undefined && !client.autoApprove) {
       return redirect({
         error: 'access_denied',
-        error_description: 'only the reference public test client is approved without a login',
+        error_description: 'only the reference test clients are approved without a login',
+      });
+    }
+    if (login !== undefined && !client.grantTypes.includes('authorization_code')) {
+      return redirect({
+        error: 'unauthorized_client',
+        error_description: 'client may not use the authorization code grant',
       });
     }
     const codeChallenge = params.get('code_challenge');
@@ -76,16 +79,9 @@ export function authorizationEndpoint(services: ReferenceServices): Handler {
         error_description: 'PKCE with code_challenge_method S256 is required',
       });
     }
-    const code = randomToken();
-    const scope = params.get('scope');
-    services.store.addCode({
-      code,
-      clientId: client.clientId,
-      redirectUri,
-      codeChallenge,
-      expiresAt: Math.floor(Date.now() / 1000) + AUTHORIZATION_CODE_LIFETIME_SECONDS,
-      ...(scope === null ? {} : { scope }),
-    });
-    return redirect({ code, iss: services.issuer });
+    const request = { clientId: client.clientId, redirectUri, params };
+    return login === undefined
+      ? approvedRedirect(services, request)
+      : beginLogin(services, login, ctx, request);
   };
 }

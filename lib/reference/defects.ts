@@ -45,13 +45,24 @@ const DEFECT_TABLE = [
       'SELF-05',
       'HOK-06',
       'EP-03',
+      'CODE-01',
     ],
   },
   {
     name: 'fallback-to-client-id-only',
     description:
       'a request for an mTLS client that presents no certificate is authenticated by client_id alone',
-    fails: ['PKI-03', 'PKI-17', 'SELF-03', 'SELF-07', 'EP-01', 'EP-02', 'EP-03'],
+    fails: [
+      'PKI-03',
+      'PKI-17',
+      'SELF-03',
+      'SELF-07',
+      'EP-01',
+      'EP-02',
+      'EP-03',
+      'CODE-02',
+      'CODE-04',
+    ],
   },
   // --- tls_client_auth certificate checks (RFC 8705 §2.1) ---
   {
@@ -110,7 +121,7 @@ const DEFECT_TABLE = [
     name: 'dn-order-reversed',
     description:
       'the presented subject is compared with its RDNs in encoding order (the x509 string-order trap), so no registered DN ever matches',
-    fails: ['PKI-01', 'PKI-13', 'REG-01'],
+    fails: ['PKI-01', 'PKI-13', 'REG-01', 'CODE-01', 'CODE-04'],
   },
   {
     name: 'ignore-subject',
@@ -190,7 +201,17 @@ const DEFECT_TABLE = [
     name: 'aliases-not-advertised',
     description:
       'the mTLS listener runs but metadata omits mtls_endpoint_aliases, so clients call endpoints that never ask for a certificate',
-    fails: ['PKI-01', 'PKI-13', 'PKI-15', 'SELF-01', 'PUB-01', 'REG-01', 'HOK-01'],
+    fails: [
+      'PKI-01',
+      'PKI-13',
+      'PKI-15',
+      'SELF-01',
+      'PUB-01',
+      'REG-01',
+      'HOK-01',
+      'CODE-01',
+      'CODE-04',
+    ],
     serverOptions: { aliases: true },
   },
   // --- certificate-bound tokens (RFC 8705 §3) ---
@@ -208,12 +229,14 @@ const DEFECT_TABLE = [
       'PUB-01',
       'HOK-01',
       'HOK-05',
+      'CODE-01',
+      'CODE-04',
     ],
   },
   {
     name: 'wrong-cnf',
     description: 'cnf carries x5t#S256 as hex instead of base64url, so the binding never verifies',
-    fails: ['BIND-01', 'BIND-02', 'BIND-08', 'BIND-12', 'PUB-01', 'HOK-01'],
+    fails: ['BIND-01', 'BIND-02', 'BIND-08', 'BIND-12', 'PUB-01', 'HOK-01', 'CODE-01', 'CODE-04'],
   },
   {
     name: 'public-client-tokens-unbound',
@@ -356,7 +379,7 @@ const DEFECT_TABLE = [
     name: 'par-without-client-auth',
     description:
       'the pushed authorization request endpoint accepts any request that names a known client_id, without authenticating the client',
-    fails: ['EP-03'],
+    fails: ['EP-03', 'CODE-04'],
   },
   {
     name: 'registration-management-without-mtls',
@@ -369,6 +392,32 @@ const DEFECT_TABLE = [
     description:
       'RFC 7592 DELETE answers 204 but the deleted client still authenticates at the token endpoint',
     fails: ['EP-05'],
+  },
+  // --- authorization code and PAR (RFC 6749 §4.1.3, RFC 9126 §2, RFC 8705 §2, §3, §5; issue 17) ---
+  {
+    name: 'code-without-certificate',
+    description:
+      'the code exchange takes PKCE as proof enough: a code is redeemed by client_id and code_verifier without the client certificate, and the token comes back unbound',
+    fails: ['CODE-02'],
+  },
+  {
+    name: 'code-redeemable-by-other-client',
+    description:
+      'the code exchange checks the code, redirect_uri and PKCE but not which client the code was issued to: another authenticated client redeems it',
+    fails: ['CODE-03'],
+  },
+  {
+    name: 'par-client-auth-optional',
+    description:
+      'client authentication at the pushed authorization request endpoint is optional: a push with no certificate, secret or assertion is taken for the client_id it names (wrong credentials are still refused)',
+    fails: ['EP-03', 'CODE-04'],
+  },
+  {
+    name: 'par-not-aliased',
+    description:
+      'mtls_endpoint_aliases leaves out pushed_authorization_request_endpoint, so mTLS clients push to the main listener, which asks for no certificate',
+    fails: ['CODE-04', 'CODE-05'],
+    serverOptions: { aliases: true },
   },
   // --- validation depth (issue 16) ---
   {

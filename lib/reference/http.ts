@@ -6,6 +6,8 @@ export interface Reply {
   status: number;
   headers?: Record<string, string>;
   json?: unknown;
+  /** An HTML page (the login and consent pages), already escaped by its renderer. */
+  html?: string;
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -54,14 +56,13 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   return { status, headers: { 'cache-control': 'no-store', ...headers }, json: body };
 }
 
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
+export async function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buf = chunk as Buffer;
     size += buf.length;
-    if (size > MAX_BODY_BYTES)
-      throw invalidRequest(`request body larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > maxBytes) throw invalidRequest(`request body larger than ${maxBytes} bytes`);
     chunks.push(buf);
   }
   return Buffer.concat(chunks);
@@ -75,11 +76,14 @@ function mediaType(req: IncomingMessage): string {
  * Reads an `application/x-www-form-urlencoded` body. RFC 6749 §3.1/§3.2: a parameter sent more
  * than once is an invalid request, and empty values count as absent.
  */
-export async function readForm(req: IncomingMessage): Promise<Map<string, string>> {
+export async function readForm(
+  req: IncomingMessage,
+  maxBytes = MAX_BODY_BYTES,
+): Promise<Map<string, string>> {
   if (mediaType(req) !== 'application/x-www-form-urlencoded') {
     throw invalidRequest('content type must be application/x-www-form-urlencoded');
   }
-  const params = new URLSearchParams((await readBody(req)).toString('utf8'));
+  const params = new URLSearchParams((await readBody(req, maxBytes)).toString('utf8'));
   const form = new Map<string, string>();
   for (const [name, value] of params) {
     if (form.has(name)) throw invalidRequest(`parameter "${name}" is repeated`);
@@ -105,9 +109,10 @@ export async function readJsonObject(req: IncomingMessage): Promise<Record<strin
 }
 
 export function writeReply(res: ServerResponse, reply: Reply): void {
-  const body = reply.json === undefined ? '' : JSON.stringify(reply.json);
+  const body = reply.html ?? (reply.json === undefined ? '' : JSON.stringify(reply.json));
   const headers: Record<string, string> = { ...reply.headers };
-  if (reply.json !== undefined) headers['content-type'] = 'application/json';
+  if (reply.html !== undefined) headers['content-type'] = 'text/html; charset=utf-8';
+  else if (reply.json !== undefined) headers['content-type'] = 'application/json';
   headers['content-length'] = String(Buffer.byteLength(body));
   res.writeHead(reply.status, headers);
   res.end(body);

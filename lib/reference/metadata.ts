@@ -16,6 +16,7 @@ function endpointAliases(services: ReferenceServices): Record<string, string> {
     userinfo_endpoint: `${base}${PATHS.userinfo}`,
     pushed_authorization_request_endpoint: `${base}${PATHS.par}`,
   };
+  if (services.defects.has('par-not-aliased')) delete aliases.pushed_authorization_request_endpoint;
   if (services.defects.has('aliases-malformed')) {
     // Extra entries only: the aliases a client needs stay usable, so only DISC-04 can notice.
     aliases.resource_endpoint = `${base}${PATHS.resource}`;

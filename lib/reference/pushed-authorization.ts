@@ -1,4 +1,8 @@
-import { authenticateClientAt, authenticationRequest } from './client-authentication.js';
+import {
+  authenticateClientAt,
+  authenticationRequest,
+  type ClientAuthenticationRequest,
+} from './client-authentication.js';
 import { invalidRequest, json, OAuthProblem, type Reply, readForm } from './http.js';
 import type { Handler } from './router.js';
 import type { ReferenceServices } from './services.js';
@@ -15,6 +19,16 @@ const CLIENT_AUTHENTICATION_PARAMETERS = new Set([
   'client_assertion_type',
 ]);
 
+/** `par-client-auth-optional`: the push carries no certificate, secret or assertion at all. */
+function sentNoCredentials(request: ClientAuthenticationRequest): boolean {
+  return (
+    request.tlsCertificate === null &&
+    request.headers.authorization === undefined &&
+    !request.form.has('client_secret') &&
+    !request.form.has('client_assertion')
+  );
+}
+
 /**
  * RFC 9126 pushed authorization requests: the client authenticates as at the token endpoint
  * (§2; mTLS clients with their certificate, hence the alias under --aliases), the request is
@@ -23,10 +37,13 @@ const CLIENT_AUTHENTICATION_PARAMETERS = new Set([
 export function pushedAuthorizationEndpoint(services: ReferenceServices): Handler {
   return async (ctx): Promise<Reply> => {
     const form = await readForm(ctx.req);
+    const request = authenticationRequest(ctx, form);
     const { client } = await authenticateClientAt(
-      authenticationRequest(ctx, form),
+      request,
       services,
-      'par-without-client-auth',
+      sentNoCredentials(request) && services.defects.has('par-client-auth-optional')
+        ? 'par-client-auth-optional'
+        : 'par-without-client-auth',
     );
     if (form.has('request_uri'))
       throw invalidRequest('request_uri cannot be pushed (RFC 9126 §2.1)');

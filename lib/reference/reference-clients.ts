@@ -91,6 +91,7 @@ export async function referenceClients(
       dn: parseDn(identity.subject),
     });
     if (identity === victim) allowPushedAuthorization(client);
+    if (identity === other && other !== victim) allowCodeFlow(client);
     clients.push(client);
   }
   for (const kind of SAN_KINDS) {
@@ -145,7 +146,39 @@ export async function referenceClients(
   clients.push(
     ...(await boundReferenceClients(material, { victim, other, mintSecret: opts.mintSecret })),
   );
+  clients.push(codeClient(victim));
   return clients;
+}
+
+/**
+ * The code flow's tls_client_auth client (CODE): grant authorization_code, its tokens by a
+ * login. It has the victim's certificate and subject; listed last, so that every role the
+ * harness picks in order (victim, the other client, the chained one) stays what it was.
+ */
+function codeClient(victim: ManifestIdentity): ReferenceClient {
+  const client = pkiClient('code-client', victim, {
+    kind: 'subject_dn',
+    value: victim.subject,
+    dn: parseDn(victim.subject),
+  });
+  client.registered.grantTypes = ['authorization_code', 'refresh_token'];
+  client.registered.autoApprove = true;
+  client.registered.redirectUris = [PUBLIC_CLIENT_REDIRECT_URI];
+  client.registered.metadata.grant_types = client.registered.grantTypes;
+  client.registered.metadata.redirect_uris = client.registered.redirectUris;
+  client.target.grant = 'authorization_code';
+  client.target.redirect_uri = PUBLIC_CLIENT_REDIRECT_URI;
+  return client;
+}
+
+/**
+ * The second PKI client may use the code grant too (approved without a login like the code
+ * client): CODE-03's "client B" redeems another client's code with its own certificate, and a
+ * client not allowed the grant would be refused for that alone, hiding a missing code check.
+ */
+function allowCodeFlow(client: ReferenceClient): void {
+  allowPushedAuthorization(client);
+  client.registered.autoApprove = true;
 }
 
 /**

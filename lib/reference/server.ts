@@ -16,6 +16,8 @@ import type { DefectName, Defects } from './defects.js';
 import { json, OAuthProblem, type Reply, writeReply } from './http.js';
 import { introspectionEndpoint } from './introspection.js';
 import { jwksEndpoint } from './jwks.js';
+import { consentEndpoints, loginEndpoints } from './login-endpoints.js';
+import { LoginState, referenceLoginEnvironment, referenceLoginSteps } from './login-sessions.js';
 import { metadataEndpoint } from './metadata.js';
 import { type PublicOrigins, resolvePublicOrigins } from './public-origin.js';
 import { pushedAuthorizationEndpoint } from './pushed-authorization.js';
@@ -54,6 +56,12 @@ export interface ReferenceServerOptions {
   publicOrigins?: PublicOrigins;
   tokenFormat?: TokenFormat;
   defects?: readonly DefectName[];
+  /**
+   * Send authorization requests to a sign-in form and a consent page instead of approving
+   * them at once; target.json then has a `login:` block reading MTLS_LOGIN_USER and
+   * MTLS_LOGIN_PASSWORD (`loginEnvironment` of the started server).
+   */
+  loginPage?: boolean;
   /** Key type when the certificate set has to be minted. */
   keyType?: KeyType;
   /** Use a certificate set elsewhere (default `<stateDir>/certs`); lets servers share one set. */
@@ -82,6 +90,8 @@ export interface ReferenceServer {
   mtlsUrl: string;
   /** Where the listeners are, as opposed to where they are published (publicOrigins). */
   listening: { main: string; mtls: string };
+  /** With `loginPage`: the environment variables target.json's `login:` block reads. */
+  loginEnvironment?: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -104,6 +114,15 @@ function buildRouter(services: ReferenceServices): Router {
     .routeUnder('PUT', PATHS.registration, clientConfigurationEndpoint(services, 'update'))
     .routeUnder('DELETE', PATHS.registration, clientConfigurationEndpoint(services, 'delete'))
     .route('POST', PATHS.par, pushedAuthorizationEndpoint(services));
+  if (services.login !== undefined) {
+    const login = loginEndpoints(services.login);
+    const consent = consentEndpoints(services, services.login);
+    router
+      .route('GET', PATHS.login, login.show)
+      .route('POST', PATHS.login, login.submit)
+      .route('GET', PATHS.consent, consent.show)
+      .route('POST', PATHS.consent, consent.submit);
+  }
   const resource = resourceEndpoint(services);
   const userinfo = userinfoEndpoint(services);
   return router
@@ -277,6 +296,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
         (name) => parseDn(manifestIdentity(material, name).subject),
       ),
       assertionJtis: new RecentlyUsed(REMEMBERED_ASSERTIONS),
+      ...(opts.loginPage === true ? { login: new LoginState() } : {}),
     };
     router = buildRouter(services);
 
@@ -290,6 +310,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
         material,
         clients: reference.map((client) => client.target),
         scenarioClients: scenarioClients.config,
+        ...(opts.loginPage === true ? { login: referenceLoginSteps() } : {}),
       }),
     );
     return {
@@ -297,6 +318,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions): Promis
       targetConfigPath,
       mtlsUrl,
       listening,
+      ...(opts.loginPage === true ? { loginEnvironment: referenceLoginEnvironment() } : {}),
       close: async () => {
         await Promise.all(servers.map(closeServer));
       },

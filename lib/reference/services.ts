@@ -2,6 +2,7 @@ import type { Dn } from '../certs/rfc4514.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { ClientRegistry } from './clients.js';
 import type { Defects } from './defects.js';
+import type { LoginState } from './login-sessions.js';
 import type { RecentlyUsed } from './recently-used.js';
 import type { SigningKey } from './signing-key.js';
 import type { TokenStore } from './token-store.js';
@@ -19,6 +20,8 @@ export const PATHS = {
   resource: '/resource',
   userinfo: '/userinfo',
   par: '/par',
+  login: '/login',
+  consent: '/consent',
 } as const;
 
 /** What the endpoint handlers of one server instance share. */
@@ -38,4 +41,6 @@ export interface ReferenceServices {
   registrationIssuers: Dn[];
   /** The jti of every recent client assertion (RFC 7523 §3: each is used once). */
   assertionJtis: RecentlyUsed<string, true>;
+  /** `--login-page`: authorization requests go through a sign-in form and a consent page. */
+  login?: LoginState;
 }

@@ -23,6 +23,8 @@ export function targetConfig(opts: {
   clients: TargetClientEntry[];
   /** The config's `scenario_clients`: clients registered for one scenario each. */
   scenarioClients?: Record<string, unknown>;
+  /** The target's `login:` block, when the server shows a login page. */
+  login?: Record<string, unknown>;
 }): Record<string, unknown> {
   const { material } = opts;
   const from = dirname(opts.file);
@@ -46,6 +48,7 @@ export function targetConfig(opts: {
     resource: { url: `${opts.mtlsBaseUrl}${PATHS.resource}`, method: 'GET', expected_status: 200 },
     // The reference asks mTLS clients for their certificate at RFC 7592 management (EP-04).
     registration: { management_requires_mtls: true },
+    ...(opts.login ? { login: opts.login } : {}),
   };
 }
 

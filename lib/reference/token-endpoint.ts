@@ -3,6 +3,7 @@ import type { AccessTokenResponse } from './access-tokens.js';
 import {
   type AuthenticatedClient,
   authenticateClient,
+  authenticateClientAt,
   authenticationRequest,
 } from './client-authentication.js';
 import { isMtlsMethod } from './clients.js';
@@ -52,10 +53,11 @@ function requireGrantType(authenticated: AuthenticatedClient, grantType: string)
 function requireCertificateForBoundClient(
   authenticated: AuthenticatedClient,
   services: ReferenceServices,
+  pkceIsEnough: boolean,
 ): void {
   const { client, certificate } = authenticated;
   if (!client.boundTokens || certificate !== null || isMtlsMethod(client.authMethod)) return;
-  if (services.defects.has('bound-token-without-certificate')) return;
+  if (services.defects.has('bound-token-without-certificate') || pkceIsEnough) return;
   throw invalidRequest(
     'this client is registered for certificate-bound access tokens (RFC 8705 §3.4): present its client certificate',
   );
@@ -112,7 +114,10 @@ export function tokenEndpoint(services: ReferenceServices): Handler {
     if (record === undefined || record.expiresAt <= Math.floor(Date.now() / 1000)) {
       throw invalidGrant('unknown, used or expired authorization code');
     }
-    if (record.clientId !== authenticated.client.clientId) {
+    if (
+      record.clientId !== authenticated.client.clientId &&
+      !services.defects.has('code-redeemable-by-other-client')
+    ) {
       throw invalidGrant('authorization code was issued to another client');
     }
     if (form.get('redirect_uri') !== record.redirectUri) {
@@ -167,9 +172,18 @@ export function tokenEndpoint(services: ReferenceServices): Handler {
 
   return async (ctx): Promise<Reply> => {
     const form = await readForm(ctx.req);
-    const authenticated = await authenticateClient(authenticationRequest(ctx, form), services);
-    requireCertificateForBoundClient(authenticated, services);
     const grantType = form.get('grant_type');
+    const request = authenticationRequest(ctx, form);
+    // `code-without-certificate`: a code exchange without any certificate is taken on the
+    // client_id and the PKCE verifier alone, like a public client's.
+    const pkceIsEnough =
+      grantType === 'authorization_code' &&
+      request.tlsCertificate === null &&
+      services.defects.has('code-without-certificate');
+    const authenticated = pkceIsEnough
+      ? await authenticateClientAt(request, services, 'code-without-certificate')
+      : await authenticateClient(request, services);
+    requireCertificateForBoundClient(authenticated, services, pkceIsEnough);
     switch (grantType) {
       case undefined:
         throw invalidRequest('grant_type is required');

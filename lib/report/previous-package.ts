@@ -1,7 +1,8 @@
 /**
  * Which files of a report folder the harness may replace. It writes a fixed set of names
  * (PACKAGE_FILES, and mochawesome's assets under PACKAGE_FOLDER) and touches nothing else, so a
- * user's files beside a package are never read, signed, moved or removed. Under its own names it
+ * user's files beside a package are never read, signed, moved or removed. SCREENSHOTS_FOLDER
+ * holds the screenshots of failed logins, when a run took any. Under its own names it
  * replaces only what an earlier run wrote, as that run's manifest records it (same size, same
  * SHA-256); anything else there is the user's, and the run stops before it starts.
  */
@@ -22,6 +23,13 @@ import {
 export const SUMMARY_FILE = 'summary.json';
 export const JUNIT_FILE = 'junit.xml';
 export const PACKAGE_FOLDER = 'assets';
+/** A failed browser login's screenshots (lib/report/report-attachments.ts). */
+export const SCREENSHOTS_FOLDER = 'screenshots';
+/** The folders the harness writes into, with what a reader is told each is for. */
+const OWNED_FOLDERS: ReadonlyArray<readonly [string, string]> = [
+  [PACKAGE_FOLDER, "report.html's assets"],
+  [SCREENSHOTS_FOLDER, 'the screenshots of failed logins'],
+];
 /** The report files other than the manifest pair, which is checked as what it is. */
 const REPORT_FILES = [`${HTML_REPORT_NAME}.html`, SUMMARY_FILE, JUNIT_FILE];
 
@@ -89,7 +97,7 @@ export async function surveyReportFolder(
   return { files, abandoned };
 }
 
-/** The report files and everything under the assets folder, as far as they exist. */
+/** The report files and everything under the harness's folders, as far as they exist. */
 async function candidates(dir: string): Promise<string[]> {
   const found: string[] = [];
   for (const name of REPORT_FILES) {
@@ -102,25 +110,31 @@ async function candidates(dir: string): Promise<string[]> {
       found.push(name);
     }
   }
-  const folder = await lstat(join(dir, PACKAGE_FOLDER)).catch(() => undefined);
-  if (folder === undefined) return found;
+  for (const [name, purpose] of OWNED_FOLDERS)
+    found.push(...(await folderFiles(dir, name, purpose)));
+  return found;
+}
+
+async function folderFiles(dir: string, name: string, purpose: string): Promise<string[]> {
+  const folder = await lstat(join(dir, name)).catch(() => undefined);
+  if (folder === undefined) return [];
   if (!folder.isDirectory()) {
     throw notOurs(
       dir,
-      PACKAGE_FOLDER,
-      `${describeKind(folder)} where the report keeps report.html's assets (a folder)`,
+      name,
+      `${describeKind(folder)} where the report keeps ${purpose} (a folder)`,
     );
   }
-  const listing = await listPackageFiles(join(dir, PACKAGE_FOLDER));
+  const listing = await listPackageFiles(join(dir, name));
   const [irregular] = listing.irregular;
   if (irregular !== undefined) {
     throw notOurs(
       dir,
-      `${PACKAGE_FOLDER}/${irregular}`,
-      'not a regular file, in the folder the report keeps its assets in',
+      `${name}/${irregular}`,
+      `not a regular file, in the folder the report keeps ${purpose} in`,
     );
   }
-  return [...found, ...listing.files.map((path) => `${PACKAGE_FOLDER}/${path}`)];
+  return listing.files.map((path) => `${name}/${path}`);
 }
 
 /**

@@ -7,7 +7,17 @@ import type { Coverage } from './coverage.js';
 export type Level = 'MUST' | 'SHOULD' | 'INFO';
 
 /** The catalog's sections, in catalog order (CATALOG.md): how runs and reports list them. */
-export const SECTION_ORDER = ['DISC', 'PKI', 'SELF', 'BIND', 'REG', 'PUB', 'HOK', 'EP'] as const;
+export const SECTION_ORDER = [
+  'DISC',
+  'PKI',
+  'SELF',
+  'BIND',
+  'REG',
+  'PUB',
+  'HOK',
+  'EP',
+  'CODE',
+] as const;
 
 export type Section = (typeof SECTION_ORDER)[number];
 

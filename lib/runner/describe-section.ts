@@ -28,10 +28,11 @@ export function describeSection(section: Section): void {
       if (!targetFile) {
         throw new UsageError(`set ${TARGET_ENV} to a target config to run the suites with mocha`);
       }
-      const { target, dispatchers } = await loadTarget(targetFile);
+      const { target, dispatchers } = await loadTarget(targetFile, { env: process.env });
       services = createRunServices({ target, dispatchers });
     });
     after(async () => {
+      await services?.logins.close();
       await services?.dispatchers.close();
     });
     for (const scenario of CATALOG.filter((s) => s.section === section)) {

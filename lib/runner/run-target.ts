@@ -1,5 +1,6 @@
 import { type ExitCode, TargetUnreachableError } from '../errors.js';
 import { decorateTest, mochawesomeReporter } from '../report/html-report.js';
+import { stagedAttachments } from '../report/report-attachments.js';
 import {
   prepareReportFolder,
   type ReportFolder,
@@ -10,10 +11,11 @@ import { type ReportOutputs, writeReports } from '../report/report-writer.js';
 import type { RunResult, ScenarioResult } from '../report/run-result.js';
 import { type VerdictWords, verdictWords } from '../report/verdict-words.js';
 import type { CertFileProofs } from '../scenarios/cert-set-certificates.js';
-import { createRunServices } from '../scenarios/context.js';
+import { createRunServices, type RunServices } from '../scenarios/context.js';
 import { IdentityPool } from '../scenarios/identity-pool.js';
 import type { Scenario } from '../scenarios/scenario.js';
 import { loadTarget } from '../target/load-target.js';
+import type { ConfigEnvironment } from '../target/login-config.js';
 import type { TargetConfig } from '../target/target.js';
 import type { SecureContexts } from '../tls/secure-contexts.js';
 import { loadBaselineFile } from './baseline-file.js';
@@ -58,6 +60,8 @@ export interface RunTargetOptions {
   shared?: SharedAcrossRuns;
   /** `targetFile`, already loaded and checked (a fleet checks every config before any traffic). */
   config?: TargetConfig;
+  /** What a login's `${NAME}` values read (the CLI passes process.env); default none. */
+  env?: ConfigEnvironment;
 }
 
 /**
@@ -86,7 +90,7 @@ export { DEFAULT_TIMEOUT_MS };
 /** What the run itself is given: the target, and how it is driven and watched. */
 export type RunControl = Pick<
   RunTargetOptions,
-  'targetFile' | 'signal' | 'deadlineMs' | 'onStart' | 'onResult' | 'shared' | 'config'
+  'targetFile' | 'signal' | 'deadlineMs' | 'onStart' | 'onResult' | 'shared' | 'config' | 'env'
 >;
 /** Everything else: the inputs prepareRun checks. */
 export type RunInputs = Omit<RunTargetOptions, keyof RunControl>;
@@ -177,6 +181,7 @@ async function runWithin(
         : { maxRequestsPerSecond: opts.maxRequestsPerSecond }),
       ...(run.shared?.contexts ? { contexts: run.shared.contexts } : {}),
       ...(run.config ? { config: run.config } : {}),
+      ...(run.env === undefined ? {} : { env: run.env }),
     });
   } catch (err) {
     // Without a Target there is nothing to report on; say why discovery stopped.
@@ -193,14 +198,16 @@ async function runWithin(
   const abandon = () => void dispatchers.close({ graceMs: 0 });
   signal.addEventListener('abort', abandon, { once: true });
   let staging: ReportStaging | undefined;
+  let services: RunServices | undefined;
   try {
     staging = reports === undefined ? undefined : await reports.folder.stage();
     const proofs = run.shared?.proofs;
-    const services = createRunServices({
+    services = createRunServices({
       target,
       dispatchers,
       concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
       ...(proofs ? { identities: new IdentityPool(target, { proofs }) } : {}),
+      ...(staging === undefined ? {} : { attachments: stagedAttachments(staging.path) }),
     });
     const { issuer } = services.sanitizer.runTarget({ issuer: target.issuer ?? null });
     const plan = planRun(scenarios, target);
@@ -239,6 +246,8 @@ async function runWithin(
     return { run: result, exitCode, verdict, reports: outputs };
   } finally {
     signal.removeEventListener('abort', abandon);
+    // The browser first: its pages may still hold connections to the target.
+    await services?.logins.close();
     await Promise.all([dispatchers.close(), staging?.discard()]);
   }
 }

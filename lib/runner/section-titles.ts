@@ -10,4 +10,5 @@ export const SECTION_TITLES: Readonly<Record<Section, string>> = {
   PUB: 'PUB — public clients, binding only (RFC 8705 §4)',
   HOK: 'HOK — certificate binding whatever the client authentication (RFC 8705 §3, §4, §7.1)',
   EP: 'EP — client authentication at every endpoint that takes it (RFC 8705 §2, §5)',
+  CODE: 'CODE — authorization code and PAR with a real login (RFC 6749 §4.1, RFC 7636, RFC 9126)',
 };

@@ -1,5 +1,7 @@
+import { LoginService } from '../login/login-service.js';
 import { ResultSanitizer } from '../output/sanitize-result.js';
 import { SecretRegistry } from '../output/secret-registry.js';
+import type { ReportAttachments } from '../report/report-attachments.js';
 import type { Evidence } from '../report/run-result.js';
 import type { Target } from '../target/target.js';
 import { configuredSecrets } from '../target/target-secrets.js';
@@ -55,6 +57,8 @@ export interface RunServices {
    * parts of a scenario (inParallel) also run one after another.
    */
   readonly concurrency: number;
+  /** Browser logins (started on first use); whoever creates the services closes it. */
+  readonly logins: LoginService;
 }
 
 /** The services of one run: a fresh memo and a redactor that already knows the config's secrets. */
@@ -64,6 +68,8 @@ export function createRunServices(opts: {
   identities?: IdentityPool;
   /** Scenarios side by side; default 1 (the runner passes --concurrency). */
   concurrency?: number;
+  /** The report package's extra files (a failed login's screenshot); none without a report. */
+  attachments?: ReportAttachments;
 }): RunServices {
   const secrets = new SecretRegistry(configuredSecrets(opts.target));
   return {
@@ -74,6 +80,10 @@ export function createRunServices(opts: {
     secrets,
     sanitizer: new ResultSanitizer(secrets),
     concurrency: opts.concurrency ?? 1,
+    logins: new LoginService({
+      target: opts.target,
+      ...(opts.attachments ? { attachments: opts.attachments } : {}),
+    }),
   };
 }
 
@@ -85,6 +95,7 @@ export class ScenarioContext {
   readonly target: Target;
   readonly identities: IdentityPool;
   readonly memo: RunMemo;
+  readonly logins: LoginService;
   readonly evidence: Evidence[] = [];
   readonly notes: string[] = [];
   /** What an INFO scenario recorded, or a passing scenario wants the reader to see. */
@@ -98,6 +109,7 @@ export class ScenarioContext {
     this.target = services.target;
     this.identities = services.identities;
     this.memo = services.memo;
+    this.logins = services.logins;
     this.#services = services;
     this.#queued = queued;
   }
@@ -242,6 +254,19 @@ export class ScenarioContext {
       notBefore: identity.notBefore.toISOString(),
       notAfter: identity.notAfter.toISOString(),
     });
+  }
+
+  /**
+   * A value the harness holds that no exchange carried under a secret name (an authorization
+   * code read from the browser, a state): redacted wherever it appears from now on.
+   */
+  secret(value: string): void {
+    this.#services.secrets.add(value);
+  }
+
+  /** Evidence in words: what happened outside an HTTP exchange (a browser login). */
+  record(text: string): void {
+    this.evidence.push({ kind: 'note', text });
   }
 
   note(text: string): void {

@@ -4,11 +4,16 @@ import {
   boundClients,
   credentialClients,
   otherPkiClient,
+  parClient,
   publicClient,
   sanClients,
   selfSignedClient,
   victimClient,
 } from './roles.js';
+
+/** Why a scenario that pushes an authorization request as an mTLS client is skipped. */
+export const NO_PAR_CLIENT =
+  'no tls_client_auth or self_signed_tls_client_auth client with a redirect_uri in the config (a pushed authorization request names one)';
 
 /**
  * What a scenario needs from the target. `missing` returns the skip reason, in words a reader
@@ -82,6 +87,7 @@ export const needs = {
     selfSignedClient,
     'no self_signed_tls_client_auth client with a certificate in the config',
   ),
+  parClient: present('par-client', parClient, NO_PAR_CLIENT),
   publicClient: present(
     'public-client',
     publicClient,

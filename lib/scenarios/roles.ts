@@ -116,3 +116,28 @@ export function parClient(target: Target): ClientWithIdentity | undefined {
     ),
   );
 }
+
+/**
+ * The client CODE-04 pushes for: an mTLS-authenticated client allowed the code grant when the
+ * config has one (a push for a client that may not use the code grant ends at the authorization
+ * endpoint), else the PAR client of EP-03.
+ */
+export function parCodeClient(target: Target): ClientWithIdentity | undefined {
+  const code = codeClient(target);
+  const mtls =
+    code?.client.auth === 'tls_client_auth' || code?.client.auth === 'self_signed_tls_client_auth';
+  return mtls ? code : parClient(target);
+}
+
+/**
+ * The client the CODE scenarios log in for: one with grant authorization_code, a certificate
+ * and a redirect_uri; an mTLS-authenticated one first, then a bound (HOK) one, then a public one.
+ */
+export function codeClient(target: Target): ClientWithIdentity | undefined {
+  const rank = (c: TargetClient) =>
+    c.auth === 'tls_client_auth' || c.auth === 'self_signed_tls_client_auth' ? 0 : c.bound ? 1 : 2;
+  const candidates = target.clients.filter(
+    (c) => c.grant.type === 'authorization_code' && c.identity && c.redirectUri !== undefined,
+  );
+  return withIdentity(candidates.sort((a, b) => rank(a) - rank(b))[0]);
+}

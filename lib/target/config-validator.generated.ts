@@ -6,14 +6,14 @@
  */
 
 /** Which schema text and options this validator was compiled from (see schemaDigest). */
-export const SCHEMA_DIGEST = 'ba2e9de1ab51c7cc1f6e0acb20c8b1e0f61f3d279920013e0c9e9450d61ebfe6';
+export const SCHEMA_DIGEST = 'f6bccd6c21a77bc160b58c342def3e4b96284eb390f68461065a67a415417243';
 
 // biome-ignore format: generated code
 export const validate = (() => {
-const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/mtls-conformance/mtls-conformance/schema/target.schema.json","title":"mtls-conformance target","description":"An OAuth 2.0 authorization server (and optionally a resource server) to test for RFC 8705 mutual-TLS conformance. Relative file paths resolve against the directory of this file.","type":"object","additionalProperties":false,"required":["clients"],"properties":{"$schema":{"description":"The JSON Schema this file follows (editors use it for completion); ignored by the harness.","type":"string"},"issuer":{"description":"The authorization server's issuer identifier (RFC 8414 §2), an https URL: the base for metadata discovery at /.well-known/oauth-authorization-server (falling back to /.well-known/openid-configuration). Metadata whose issuer is not identical to this one is not used (RFC 8414 §3.3). Required unless endpoints.token is given.","$ref":"#/$defs/httpsUrl"},"endpoints":{"description":"Explicit endpoint URLs. Each one overrides what discovery reports, both the conventional endpoint and its mtls_endpoint_aliases entry.","type":"object","additionalProperties":false,"properties":{"token":{"description":"Token endpoint (RFC 6749 §3.2).","$ref":"#/$defs/httpsUrl"},"introspection":{"description":"Token introspection endpoint (RFC 7662).","$ref":"#/$defs/httpsUrl"},"revocation":{"description":"Token revocation endpoint (RFC 7009).","$ref":"#/$defs/httpsUrl"},"registration":{"description":"Dynamic client registration endpoint (RFC 7591).","$ref":"#/$defs/httpsUrl"},"authorization":{"description":"Authorization endpoint (RFC 6749 §3.1), used for the authorization_code grant.","$ref":"#/$defs/httpsUrl"},"jwks":{"description":"The authorization server's JWK Set (jwks_uri), used to verify JWT access tokens.","$ref":"#/$defs/httpsUrl"},"userinfo":{"description":"OpenID Connect UserInfo endpoint (userinfo_endpoint): a protected endpoint of the AS itself, which must honour the token binding (HOK-05).","$ref":"#/$defs/httpsUrl"},"par":{"description":"Pushed authorization request endpoint (RFC 9126, pushed_authorization_request_endpoint), for EP-03.","$ref":"#/$defs/httpsUrl"}}},"discovery":{"description":"Fetch the authorization server metadata from the issuer (default true when issuer is set). false: use only the endpoints given here.","type":"boolean"},"server_ca":{"description":"Path to a PEM bundle of CA certificates trusted for the target's server certificates. Omitted: the system's root CAs.","$ref":"#/$defs/path"},"certs_manifest":{"description":"Path to a manifest.json written by `mtls-conformance certs`; lets clients[].identity name a certificate from it.","$ref":"#/$defs/path"},"test_ca":{"description":"A CA (certificate and private key) that the target trusts for client certificates. The harness mints negative certificates from it (expired, not yet valid, DN tricks); scenarios that need it are skipped without it.","$ref":"#/$defs/keyPair"},"second_trusted_ca":{"description":"Another CA the target also trusts for client certificates (PKI-16: the same subject from a second trusted CA must not authenticate the client).","$ref":"#/$defs/keyPair"},"clients":{"description":"The clients registered at the authorization server that the harness may use, at least one.","type":"array","minItems":1,"items":{"$ref":"#/$defs/client"}},"resource":{"description":"A protected resource that accepts the access tokens, for the certificate-binding (BIND) scenarios.","type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"The resource URL.","$ref":"#/$defs/httpsUrl"},"method":{"description":"HTTP method for the resource request (default GET).","enum":["GET","POST","PUT","PATCH","DELETE","HEAD","OPTIONS"]},"expected_status":{"description":"The status the resource answers a valid, correctly bound token with (default 200).","type":"integer","minimum":200,"maximum":299}}},"token_request":{"description":"Extra parameters sent on every token request.","type":"object","additionalProperties":false,"properties":{"scope":{"description":"scope parameter (RFC 6749 §3.3); a client's own scope takes precedence.","type":"string","minLength":1},"resource":{"description":"resource parameter (RFC 8707 resource indicator): servers that issue JWT access tokens often put it in the token's aud, which the resource may check.","type":"string","minLength":1},"audience":{"description":"audience parameter, as some servers expect it.","type":"string","minLength":1}}},"forwarded_headers":{"description":"More request header names that a proxy in front of the target might use to forward a client certificate; the harness tries to spoof each one (BIND-06, PKI-17) besides the common ones.","type":"array","items":{"description":"An HTTP header name.","type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"}},"registration":{"description":"Settings for dynamic client registration (RFC 7591) scenarios.","type":"object","additionalProperties":false,"properties":{"initial_access_token":{"description":"Bearer token sent to the registration endpoint when it requires one (RFC 7591 §3).","type":"string","minLength":1},"management_requires_mtls":{"description":"The operator's profile (e.g. open banking) requires the client's own certificate for RFC 7592 client management (GET/PUT/DELETE of registration_client_uri) on top of the registration access token: EP-04 then checks that a request without it, or with a look-alike, changes nothing. Default false (RFC 7592 itself asks only for the token).","type":"boolean"}}},"scenario_clients":{"description":"Clients registered at the authorization server for one validation-depth scenario each. They have no certificate of their own: the scenario brings the certificates. Each is optional: without it the scenario registers a client of its own for the run at the registration endpoint (RFC 7591) and deletes it afterwards (RFC 7592), or, with no registration endpoint, takes another way or is skipped with the reason.","type":"object","additionalProperties":false,"properties":{"intermediate_subject":{"description":"PKI-18: a tls_client_auth client registered with tls_client_auth_subject_dn set to the subject DN of an intermediate CA that test_ca issued (in a set from `mtls-conformance certs`: intermediate-ca). A valid leaf sent with that intermediate must not authenticate as this client.","type":"object","additionalProperties":false,"required":["client_id","subject_dn"],"properties":{"client_id":{"description":"The client_id as registered at the authorization server.","$ref":"#/$defs/clientId"},"subject_dn":{"description":"The intermediate CA's subject DN exactly as registered (RFC 4514).","type":"string","minLength":1}}},"dn_spellings":{"description":"PKI-23: tls_client_auth clients registered with the first tls_client_auth client's subject DN (the victim's) spelled otherwise: other spacing, lower-case attribute types, an OID with a #hex value (RFC 4514). The victim's certificate must authenticate as each of them.","type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["client_id","subject_dn"],"properties":{"client_id":{"description":"The client_id as registered at the authorization server.","$ref":"#/$defs/clientId"},"subject_dn":{"description":"The spelling exactly as registered, e.g. cn=client-a,ou=clients,o=Example,c=US.","type":"string","minLength":1}}}},"self_signed_two_keys":{"description":"SELF-08: a self_signed_tls_client_auth client whose jwks holds two keys, each with its certificate in x5c: the certificates self-signed-two-keys-1 and self-signed-two-keys-2 of the certs_manifest set. Both must authenticate; self-signed-two-keys-unregistered must not.","type":"object","additionalProperties":false,"required":["client_id"],"properties":{"client_id":{"description":"The client_id as registered at the authorization server.","$ref":"#/$defs/clientId"}}}}}},"$defs":{"url":{"description":"An absolute http(s) URL that the harness compares but never requests.","type":"string","minLength":1},"httpsUrl":{"description":"An absolute https URL: the harness sends credentials and client certificates there, never over plain HTTP.","type":"string","pattern":"^[Hh][Tt][Tt][Pp][Ss]://"},"clientId":{"description":"The client_id as registered at the authorization server.","type":"string","minLength":1},"path":{"description":"A file path, relative to this file's directory unless absolute.","type":"string","minLength":1},"keyPair":{"description":"A certificate and its private key, as PEM files.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM certificate.","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"}}},"client":{"description":"One client registered at the authorization server.","type":"object","additionalProperties":false,"required":["name","client_id","auth"],"properties":{"name":{"description":"A label for reports, unique in this file; letters, digits, '.', '_' and '-'.","type":"string","pattern":"^[A-Za-z0-9._-]+$"},"client_id":{"description":"The client_id as registered at the authorization server.","type":"string","minLength":1},"auth":{"description":"The client's token_endpoint_auth_method: tls_client_auth (RFC 8705 §2.1, PKI), self_signed_tls_client_auth (§2.2), none (a public client using mTLS only for certificate-bound tokens, §4), client_secret_basic or client_secret_post (a secret, RFC 6749 §2.3.1), or private_key_jwt (a signed client assertion, RFC 7523); the last three with a certificate for binding only.","enum":["tls_client_auth","self_signed_tls_client_auth","none","client_secret_basic","client_secret_post","private_key_jwt"]},"bound":{"description":"true: the client is registered with tls_client_certificate_bound_access_tokens (RFC 8705 §3.4), so its tokens are bound to its certificate whatever its auth; the HOK scenarios use such clients (they need an identity). Default false.","type":"boolean"},"identity":{"description":"The client's certificate: the name of an identity in certs_manifest, or { cert, key, chain? } file paths. Required for tls_client_auth, self_signed_tls_client_auth, none and bound clients; for private_key_jwt without assertion_key its key also signs the client assertions.","type":["string","object"],"minLength":1,"additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM client certificate (may be followed by its intermediates).","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"},"chain":{"description":"Path to a PEM file with the intermediate certificates sent after the leaf.","$ref":"#/$defs/path"}}},"subject_dn":{"description":"tls_client_auth_subject_dn as registered (RFC 8705 §2.1.2), an RFC 4514 string such as CN=client-a,OU=clients,O=Example,C=US. For auth tls_client_auth give exactly one of subject_dn, san_dns, san_uri, san_ip, san_email.","type":"string","minLength":1},"san_dns":{"description":"tls_client_auth_san_dns as registered: the dNSName SAN the certificate must carry.","type":"string","minLength":1},"san_uri":{"description":"tls_client_auth_san_uri as registered: the uniformResourceIdentifier SAN the certificate must carry.","type":"string","minLength":1},"san_ip":{"description":"tls_client_auth_san_ip as registered: the iPAddress SAN (IPv4 or IPv6) the certificate must carry.","type":"string","minLength":1},"san_email":{"description":"tls_client_auth_san_email as registered: the rfc822Name SAN the certificate must carry.","type":"string","minLength":1},"client_secret":{"description":"The client secret: required for client_secret_basic and client_secret_post, not allowed for none and private_key_jwt. Never printed or written to a report.","type":"string","minLength":1},"assertion_key":{"description":"private_key_jwt: the key that signs the client assertions, a PEM private key (PKCS#8), or a private JWK in a file named *.json or *.jwk. Default: the identity's key. Keep it mode 0600; it is never printed.","$ref":"#/$defs/path"},"token_endpoint_auth_signing_alg":{"description":"private_key_jwt: the JWS algorithm of the client assertions, as registered (RFC 7591 §2). Default: RS256 for an RSA key, ES256/ES384/ES512 for an EC key by curve, EdDSA for Ed25519.","enum":["RS256","RS384","RS512","PS256","PS384","PS512","ES256","ES384","ES512","EdDSA"]},"assertion_audience":{"description":"private_key_jwt: the aud of the client assertions. token_endpoint (default: the token_endpoint URL as the metadata publishes it, RFC 7523 §3), issuer (what FAPI 2 servers accept), endpoint (the URL each request goes to, alias included), or an absolute URL.","type":"string","minLength":1},"jwks_uri":{"description":"private_key_jwt: where the client's public keys are published; `register` then registers this jwks_uri instead of the key itself as jwks.","$ref":"#/$defs/url"},"grant":{"description":"How the harness gets this client's tokens: client_credentials (default), refresh_token (with refresh_token below), or authorization_code (the authorization endpoint must redirect straight back to redirect_uri with a code, no login page).","enum":["client_credentials","refresh_token","authorization_code"]},"refresh_token":{"description":"A refresh token issued to this client, for grant refresh_token. Never printed or written to a report.","type":"string","minLength":1},"redirect_uri":{"description":"The registered redirect URI: required for grant authorization_code; with another grant it is used for pushed authorization requests (EP-03, RFC 9126).","$ref":"#/$defs/url"},"scope":{"description":"scope for this client's token requests (overrides token_request.scope).","type":"string","minLength":1}}}}};
+const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/mtls-conformance/mtls-conformance/schema/target.schema.json","title":"mtls-conformance target","description":"An OAuth 2.0 authorization server (and optionally a resource server) to test for RFC 8705 mutual-TLS conformance. Relative file paths resolve against the directory of this file.","type":"object","additionalProperties":false,"required":["clients"],"properties":{"$schema":{"description":"The JSON Schema this file follows (editors use it for completion); ignored by the harness.","type":"string"},"issuer":{"description":"The authorization server's issuer identifier (RFC 8414 §2), an https URL: the base for metadata discovery at /.well-known/oauth-authorization-server (falling back to /.well-known/openid-configuration). Metadata whose issuer is not identical to this one is not used (RFC 8414 §3.3). Required unless endpoints.token is given.","$ref":"#/$defs/httpsUrl"},"endpoints":{"description":"Explicit endpoint URLs. Each one overrides what discovery reports, both the conventional endpoint and its mtls_endpoint_aliases entry.","type":"object","additionalProperties":false,"properties":{"token":{"description":"Token endpoint (RFC 6749 §3.2).","$ref":"#/$defs/httpsUrl"},"introspection":{"description":"Token introspection endpoint (RFC 7662).","$ref":"#/$defs/httpsUrl"},"revocation":{"description":"Token revocation endpoint (RFC 7009).","$ref":"#/$defs/httpsUrl"},"registration":{"description":"Dynamic client registration endpoint (RFC 7591).","$ref":"#/$defs/httpsUrl"},"authorization":{"description":"Authorization endpoint (RFC 6749 §3.1), used for the authorization_code grant.","$ref":"#/$defs/httpsUrl"},"jwks":{"description":"The authorization server's JWK Set (jwks_uri), used to verify JWT access tokens.","$ref":"#/$defs/httpsUrl"},"userinfo":{"description":"OpenID Connect UserInfo endpoint (userinfo_endpoint): a protected endpoint of the AS itself, which must honour the token binding (HOK-05).","$ref":"#/$defs/httpsUrl"},"par":{"description":"Pushed authorization request endpoint (RFC 9126, pushed_authorization_request_endpoint), for EP-03.","$ref":"#/$defs/httpsUrl"}}},"discovery":{"description":"Fetch the authorization server metadata from the issuer (default true when issuer is set). false: use only the endpoints given here.","type":"boolean"},"server_ca":{"description":"Path to a PEM bundle of CA certificates trusted for the target's server certificates. Omitted: the system's root CAs.","$ref":"#/$defs/path"},"certs_manifest":{"description":"Path to a manifest.json written by `mtls-conformance certs`; lets clients[].identity name a certificate from it.","$ref":"#/$defs/path"},"test_ca":{"description":"A CA (certificate and private key) that the target trusts for client certificates. The harness mints negative certificates from it (expired, not yet valid, DN tricks); scenarios that need it are skipped without it.","$ref":"#/$defs/keyPair"},"second_trusted_ca":{"description":"Another CA the target also trusts for client certificates (PKI-16: the same subject from a second trusted CA must not authenticate the client).","$ref":"#/$defs/keyPair"},"clients":{"description":"The clients registered at the authorization server that the harness may use, at least one.","type":"array","minItems":1,"items":{"$ref":"#/$defs/client"}},"resource":{"description":"A protected resource that accepts the access tokens, for the certificate-binding (BIND) scenarios.","type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"The resource URL.","$ref":"#/$defs/httpsUrl"},"method":{"description":"HTTP method for the resource request (default GET).","enum":["GET","POST","PUT","PATCH","DELETE","HEAD","OPTIONS"]},"expected_status":{"description":"The status the resource answers a valid, correctly bound token with (default 200).","type":"integer","minimum":200,"maximum":299}}},"token_request":{"description":"Extra parameters sent on every token request.","type":"object","additionalProperties":false,"properties":{"scope":{"description":"scope parameter (RFC 6749 §3.3); a client's own scope takes precedence.","type":"string","minLength":1},"resource":{"description":"resource parameter (RFC 8707 resource indicator): servers that issue JWT access tokens often put it in the token's aud, which the resource may check.","type":"string","minLength":1},"audience":{"description":"audience parameter, as some servers expect it.","type":"string","minLength":1}}},"forwarded_headers":{"description":"More request header names that a proxy in front of the target might use to forward a client certificate; the harness tries to spoof each one (BIND-06, PKI-17) besides the common ones.","type":"array","items":{"description":"An HTTP header name.","type":"string","pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"}},"registration":{"description":"Settings for dynamic client registration (RFC 7591) scenarios.","type":"object","additionalProperties":false,"properties":{"initial_access_token":{"description":"Bearer token sent to the registration endpoint when it requires one (RFC 7591 §3).","type":"string","minLength":1},"management_requires_mtls":{"description":"The operator's profile (e.g. open banking) requires the client's own certificate for RFC 7592 client management (GET/PUT/DELETE of registration_client_uri) on top of the registration access token: EP-04 then checks that a request without it, or with a look-alike, changes nothing. Default false (RFC 7592 itself asks only for the token).","type":"boolean"}}},"login":{"description":"How a person logs in at the authorization endpoint, for every client that has no login of its own: the authorization code flows (CODE, and the refresh tokens BIND-08, PUB-01, HOK-03/04 use) drive these steps in a headless Chromium. Values name environment variables (${MTLS_LOGIN_USER}); secrets come only from there.","$ref":"#/$defs/login"},"scenario_clients":{"description":"Clients registered at the authorization server for one validation-depth scenario each. They have no certificate of their own: the scenario brings the certificates. Each is optional: without it the scenario registers a client of its own for the run at the registration endpoint (RFC 7591) and deletes it afterwards (RFC 7592), or, with no registration endpoint, takes another way or is skipped with the reason.","type":"object","additionalProperties":false,"properties":{"intermediate_subject":{"description":"PKI-18: a tls_client_auth client registered with tls_client_auth_subject_dn set to the subject DN of an intermediate CA that test_ca issued (in a set from `mtls-conformance certs`: intermediate-ca). A valid leaf sent with that intermediate must not authenticate as this client.","type":"object","additionalProperties":false,"required":["client_id","subject_dn"],"properties":{"client_id":{"description":"The client_id as registered at the authorization server.","$ref":"#/$defs/clientId"},"subject_dn":{"description":"The intermediate CA's subject DN exactly as registered (RFC 4514).","type":"string","minLength":1}}},"dn_spellings":{"description":"PKI-23: tls_client_auth clients registered with the first tls_client_auth client's subject DN (the victim's) spelled otherwise: other spacing, lower-case attribute types, an OID with a #hex value (RFC 4514). The victim's certificate must authenticate as each of them.","type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["client_id","subject_dn"],"properties":{"client_id":{"description":"The client_id as registered at the authorization server.","$ref":"#/$defs/clientId"},"subject_dn":{"description":"The spelling exactly as registered, e.g. cn=client-a,ou=clients,o=Example,c=US.","type":"string","minLength":1}}}},"self_signed_two_keys":{"description":"SELF-08: a self_signed_tls_client_auth client whose jwks holds two keys, each with its certificate in x5c: the certificates self-signed-two-keys-1 and self-signed-two-keys-2 of the certs_manifest set. Both must authenticate; self-signed-two-keys-unregistered must not.","type":"object","additionalProperties":false,"required":["client_id"],"properties":{"client_id":{"description":"The client_id as registered at the authorization server.","$ref":"#/$defs/clientId"}}}}}},"$defs":{"url":{"description":"An absolute http(s) URL that the harness compares but never requests.","type":"string","minLength":1},"httpsUrl":{"description":"An absolute https URL: the harness sends credentials and client certificates there, never over plain HTTP.","type":"string","pattern":"^[Hh][Tt][Tt][Pp][Ss]://"},"clientId":{"description":"The client_id as registered at the authorization server.","type":"string","minLength":1},"path":{"description":"A file path, relative to this file's directory unless absolute.","type":"string","minLength":1},"keyPair":{"description":"A certificate and its private key, as PEM files.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM certificate.","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"}}},"urlGlob":{"description":"A glob over the whole URL, or the URL without its query: ** matches any characters, * any but /, everything else (? included) itself. E.g. https://as.example.com/login or **/interaction/**.","type":"string","minLength":1},"urlRegex":{"description":"A regular expression (JavaScript syntax) searched in the whole URL.","type":"string","minLength":1},"selector":{"description":"A CSS selector (or any Playwright selector, e.g. text=Sign in); its first match is used.","type":"string","minLength":1},"login":{"description":"A scripted login: ordered steps, each waiting for its page (url or url_regex) and then filling fields, clicking, and waiting. The login ends when the authorization server redirects to the client's redirect_uri, which is captured, never followed; steps left then were not needed (a session from an earlier login).","type":"object","additionalProperties":false,"required":["steps"],"properties":{"steps":{"description":"The steps, in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/loginStep"}},"origins":{"description":"Origins (https://host[:port]) the browser may load besides the authorization endpoint's, e.g. a login page on another host. Every other request of the browser is refused, and nothing is typed into a page outside these origins.","type":"array","items":{"$ref":"#/$defs/httpsUrl"}},"step_timeout_ms":{"description":"How long one step may take: its page to appear, each field, the click and what it waits for (default 20000).","type":"integer","minimum":1000,"maximum":600000},"timeout_ms":{"description":"How long the whole login may take, to the captured redirect (default 60000, at least step_timeout_ms).","type":"integer","minimum":1000,"maximum":1800000},"browser":{"description":"The Chromium (or Chrome) executable. Default: the first of /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome-stable, /usr/bin/google-chrome that exists.","$ref":"#/$defs/path"}}},"loginStep":{"description":"One step: wait until the page matches url / url_regex (when given), then fill each field, click, and wait for wait_for (a click without wait_for waits for the page it loads).","type":"object","additionalProperties":false,"properties":{"url":{"description":"The page the step waits for, as a glob (** any characters, * any but /); it may match the URL without its query.","$ref":"#/$defs/urlGlob"},"url_regex":{"description":"The page the step waits for, as a regular expression searched in its URL (instead of url).","$ref":"#/$defs/urlRegex"},"fill":{"description":"Fields to type into, in order.","type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["selector","value"],"properties":{"selector":{"description":"The field to type into.","$ref":"#/$defs/selector"},"value":{"description":"The text to type. ${NAME} is replaced by the environment variable NAME (e.g. ${MTLS_LOGIN_PASSWORD}); a password field only takes a value from the environment, never one written here.","type":"string"}}}},"click":{"description":"The element to click once the fields are filled.","$ref":"#/$defs/selector"},"wait_for":{"description":"What the step waits for after its click: a URL (url / url_regex) or an element (selector).","type":"object","additionalProperties":false,"properties":{"url":{"description":"A page, as a glob.","$ref":"#/$defs/urlGlob"},"url_regex":{"description":"A page, as a regular expression.","$ref":"#/$defs/urlRegex"},"selector":{"description":"An element that becomes visible.","$ref":"#/$defs/selector"}}}}},"client":{"description":"One client registered at the authorization server.","type":"object","additionalProperties":false,"required":["name","client_id","auth"],"properties":{"name":{"description":"A label for reports, unique in this file; letters, digits, '.', '_' and '-'.","type":"string","pattern":"^[A-Za-z0-9._-]+$"},"client_id":{"description":"The client_id as registered at the authorization server.","type":"string","minLength":1},"auth":{"description":"The client's token_endpoint_auth_method: tls_client_auth (RFC 8705 §2.1, PKI), self_signed_tls_client_auth (§2.2), none (a public client using mTLS only for certificate-bound tokens, §4), client_secret_basic or client_secret_post (a secret, RFC 6749 §2.3.1), or private_key_jwt (a signed client assertion, RFC 7523); the last three with a certificate for binding only.","enum":["tls_client_auth","self_signed_tls_client_auth","none","client_secret_basic","client_secret_post","private_key_jwt"]},"bound":{"description":"true: the client is registered with tls_client_certificate_bound_access_tokens (RFC 8705 §3.4), so its tokens are bound to its certificate whatever its auth; the HOK scenarios use such clients (they need an identity). Default false.","type":"boolean"},"identity":{"description":"The client's certificate: the name of an identity in certs_manifest, or { cert, key, chain? } file paths. Required for tls_client_auth, self_signed_tls_client_auth, none and bound clients; for private_key_jwt without assertion_key its key also signs the client assertions.","type":["string","object"],"minLength":1,"additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM client certificate (may be followed by its intermediates).","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"},"chain":{"description":"Path to a PEM file with the intermediate certificates sent after the leaf.","$ref":"#/$defs/path"}}},"subject_dn":{"description":"tls_client_auth_subject_dn as registered (RFC 8705 §2.1.2), an RFC 4514 string such as CN=client-a,OU=clients,O=Example,C=US. For auth tls_client_auth give exactly one of subject_dn, san_dns, san_uri, san_ip, san_email.","type":"string","minLength":1},"san_dns":{"description":"tls_client_auth_san_dns as registered: the dNSName SAN the certificate must carry.","type":"string","minLength":1},"san_uri":{"description":"tls_client_auth_san_uri as registered: the uniformResourceIdentifier SAN the certificate must carry.","type":"string","minLength":1},"san_ip":{"description":"tls_client_auth_san_ip as registered: the iPAddress SAN (IPv4 or IPv6) the certificate must carry.","type":"string","minLength":1},"san_email":{"description":"tls_client_auth_san_email as registered: the rfc822Name SAN the certificate must carry.","type":"string","minLength":1},"client_secret":{"description":"The client secret: required for client_secret_basic and client_secret_post, not allowed for none and private_key_jwt. Never printed or written to a report.","type":"string","minLength":1},"assertion_key":{"description":"private_key_jwt: the key that signs the client assertions, a PEM private key (PKCS#8), or a private JWK in a file named *.json or *.jwk. Default: the identity's key. Keep it mode 0600; it is never printed.","$ref":"#/$defs/path"},"token_endpoint_auth_signing_alg":{"description":"private_key_jwt: the JWS algorithm of the client assertions, as registered (RFC 7591 §2). Default: RS256 for an RSA key, ES256/ES384/ES512 for an EC key by curve, EdDSA for Ed25519.","enum":["RS256","RS384","RS512","PS256","PS384","PS512","ES256","ES384","ES512","EdDSA"]},"assertion_audience":{"description":"private_key_jwt: the aud of the client assertions. token_endpoint (default: the token_endpoint URL as the metadata publishes it, RFC 7523 §3), issuer (what FAPI 2 servers accept), endpoint (the URL each request goes to, alias included), or an absolute URL.","type":"string","minLength":1},"jwks_uri":{"description":"private_key_jwt: where the client's public keys are published; `register` then registers this jwks_uri instead of the key itself as jwks.","$ref":"#/$defs/url"},"grant":{"description":"How the harness gets this client's tokens: client_credentials (default), refresh_token (with refresh_token below), or authorization_code (a code flow with PKCE: the authorization endpoint redirects straight back to redirect_uri with a code, or a login block scripts its login page in a browser).","enum":["client_credentials","refresh_token","authorization_code"]},"refresh_token":{"description":"A refresh token issued to this client, for grant refresh_token. Never printed or written to a report.","type":"string","minLength":1},"redirect_uri":{"description":"The registered redirect URI: required for grant authorization_code; with another grant it is used for pushed authorization requests (EP-03, RFC 9126).","$ref":"#/$defs/url"},"scope":{"description":"scope for this client's token requests (overrides token_request.scope).","type":"string","minLength":1},"login":{"description":"This client's login at the authorization endpoint (overrides the target's login).","$ref":"#/$defs/login"}}}}};
 const schema1 = {"description":"An absolute https URL: the harness sends credentials and client certificates there, never over plain HTTP.","type":"string","pattern":"^[Hh][Tt][Tt][Pp][Ss]://"};
 const schema10 = {"description":"A file path, relative to this file's directory unless absolute.","type":"string","minLength":1};
-const schema23 = {"description":"The client_id as registered at the authorization server.","type":"string","minLength":1};
+const schema34 = {"description":"The client_id as registered at the authorization server.","type":"string","minLength":1};
 const func0 = Object.prototype.hasOwnProperty;
 const func1 = (function ucs2length(str) {
     const len = str.length;
@@ -33,7 +33,7 @@ const func1 = (function ucs2length(str) {
     return length;
 });
 const pattern0 = new RegExp("^[Hh][Tt][Tt][Pp][Ss]://", "u");
-const pattern11 = new RegExp("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "u");
+const pattern12 = new RegExp("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "u");
 const schema12 = {"description":"A certificate and its private key, as PEM files.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM certificate.","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"}}};
 
 function validate1(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -157,9 +157,652 @@ return errors === 0;
 }
 validate1.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema15 = {"description":"One client registered at the authorization server.","type":"object","additionalProperties":false,"required":["name","client_id","auth"],"properties":{"name":{"description":"A label for reports, unique in this file; letters, digits, '.', '_' and '-'.","type":"string","pattern":"^[A-Za-z0-9._-]+$"},"client_id":{"description":"The client_id as registered at the authorization server.","type":"string","minLength":1},"auth":{"description":"The client's token_endpoint_auth_method: tls_client_auth (RFC 8705 §2.1, PKI), self_signed_tls_client_auth (§2.2), none (a public client using mTLS only for certificate-bound tokens, §4), client_secret_basic or client_secret_post (a secret, RFC 6749 §2.3.1), or private_key_jwt (a signed client assertion, RFC 7523); the last three with a certificate for binding only.","enum":["tls_client_auth","self_signed_tls_client_auth","none","client_secret_basic","client_secret_post","private_key_jwt"]},"bound":{"description":"true: the client is registered with tls_client_certificate_bound_access_tokens (RFC 8705 §3.4), so its tokens are bound to its certificate whatever its auth; the HOK scenarios use such clients (they need an identity). Default false.","type":"boolean"},"identity":{"description":"The client's certificate: the name of an identity in certs_manifest, or { cert, key, chain? } file paths. Required for tls_client_auth, self_signed_tls_client_auth, none and bound clients; for private_key_jwt without assertion_key its key also signs the client assertions.","type":["string","object"],"minLength":1,"additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM client certificate (may be followed by its intermediates).","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"},"chain":{"description":"Path to a PEM file with the intermediate certificates sent after the leaf.","$ref":"#/$defs/path"}}},"subject_dn":{"description":"tls_client_auth_subject_dn as registered (RFC 8705 §2.1.2), an RFC 4514 string such as CN=client-a,OU=clients,O=Example,C=US. For auth tls_client_auth give exactly one of subject_dn, san_dns, san_uri, san_ip, san_email.","type":"string","minLength":1},"san_dns":{"description":"tls_client_auth_san_dns as registered: the dNSName SAN the certificate must carry.","type":"string","minLength":1},"san_uri":{"description":"tls_client_auth_san_uri as registered: the uniformResourceIdentifier SAN the certificate must carry.","type":"string","minLength":1},"san_ip":{"description":"tls_client_auth_san_ip as registered: the iPAddress SAN (IPv4 or IPv6) the certificate must carry.","type":"string","minLength":1},"san_email":{"description":"tls_client_auth_san_email as registered: the rfc822Name SAN the certificate must carry.","type":"string","minLength":1},"client_secret":{"description":"The client secret: required for client_secret_basic and client_secret_post, not allowed for none and private_key_jwt. Never printed or written to a report.","type":"string","minLength":1},"assertion_key":{"description":"private_key_jwt: the key that signs the client assertions, a PEM private key (PKCS#8), or a private JWK in a file named *.json or *.jwk. Default: the identity's key. Keep it mode 0600; it is never printed.","$ref":"#/$defs/path"},"token_endpoint_auth_signing_alg":{"description":"private_key_jwt: the JWS algorithm of the client assertions, as registered (RFC 7591 §2). Default: RS256 for an RSA key, ES256/ES384/ES512 for an EC key by curve, EdDSA for Ed25519.","enum":["RS256","RS384","RS512","PS256","PS384","PS512","ES256","ES384","ES512","EdDSA"]},"assertion_audience":{"description":"private_key_jwt: the aud of the client assertions. token_endpoint (default: the token_endpoint URL as the metadata publishes it, RFC 7523 §3), issuer (what FAPI 2 servers accept), endpoint (the URL each request goes to, alias included), or an absolute URL.","type":"string","minLength":1},"jwks_uri":{"description":"private_key_jwt: where the client's public keys are published; `register` then registers this jwks_uri instead of the key itself as jwks.","$ref":"#/$defs/url"},"grant":{"description":"How the harness gets this client's tokens: client_credentials (default), refresh_token (with refresh_token below), or authorization_code (the authorization endpoint must redirect straight back to redirect_uri with a code, no login page).","enum":["client_credentials","refresh_token","authorization_code"]},"refresh_token":{"description":"A refresh token issued to this client, for grant refresh_token. Never printed or written to a report.","type":"string","minLength":1},"redirect_uri":{"description":"The registered redirect URI: required for grant authorization_code; with another grant it is used for pushed authorization requests (EP-03, RFC 9126).","$ref":"#/$defs/url"},"scope":{"description":"scope for this client's token requests (overrides token_request.scope).","type":"string","minLength":1}}};
+const schema15 = {"description":"One client registered at the authorization server.","type":"object","additionalProperties":false,"required":["name","client_id","auth"],"properties":{"name":{"description":"A label for reports, unique in this file; letters, digits, '.', '_' and '-'.","type":"string","pattern":"^[A-Za-z0-9._-]+$"},"client_id":{"description":"The client_id as registered at the authorization server.","type":"string","minLength":1},"auth":{"description":"The client's token_endpoint_auth_method: tls_client_auth (RFC 8705 §2.1, PKI), self_signed_tls_client_auth (§2.2), none (a public client using mTLS only for certificate-bound tokens, §4), client_secret_basic or client_secret_post (a secret, RFC 6749 §2.3.1), or private_key_jwt (a signed client assertion, RFC 7523); the last three with a certificate for binding only.","enum":["tls_client_auth","self_signed_tls_client_auth","none","client_secret_basic","client_secret_post","private_key_jwt"]},"bound":{"description":"true: the client is registered with tls_client_certificate_bound_access_tokens (RFC 8705 §3.4), so its tokens are bound to its certificate whatever its auth; the HOK scenarios use such clients (they need an identity). Default false.","type":"boolean"},"identity":{"description":"The client's certificate: the name of an identity in certs_manifest, or { cert, key, chain? } file paths. Required for tls_client_auth, self_signed_tls_client_auth, none and bound clients; for private_key_jwt without assertion_key its key also signs the client assertions.","type":["string","object"],"minLength":1,"additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"Path to the PEM client certificate (may be followed by its intermediates).","$ref":"#/$defs/path"},"key":{"description":"Path to the PEM private key (PKCS#8). Keep it mode 0600.","$ref":"#/$defs/path"},"chain":{"description":"Path to a PEM file with the intermediate certificates sent after the leaf.","$ref":"#/$defs/path"}}},"subject_dn":{"description":"tls_client_auth_subject_dn as registered (RFC 8705 §2.1.2), an RFC 4514 string such as CN=client-a,OU=clients,O=Example,C=US. For auth tls_client_auth give exactly one of subject_dn, san_dns, san_uri, san_ip, san_email.","type":"string","minLength":1},"san_dns":{"description":"tls_client_auth_san_dns as registered: the dNSName SAN the certificate must carry.","type":"string","minLength":1},"san_uri":{"description":"tls_client_auth_san_uri as registered: the uniformResourceIdentifier SAN the certificate must carry.","type":"string","minLength":1},"san_ip":{"description":"tls_client_auth_san_ip as registered: the iPAddress SAN (IPv4 or IPv6) the certificate must carry.","type":"string","minLength":1},"san_email":{"description":"tls_client_auth_san_email as registered: the rfc822Name SAN the certificate must carry.","type":"string","minLength":1},"client_secret":{"description":"The client secret: required for client_secret_basic and client_secret_post, not allowed for none and private_key_jwt. Never printed or written to a report.","type":"string","minLength":1},"assertion_key":{"description":"private_key_jwt: the key that signs the client assertions, a PEM private key (PKCS#8), or a private JWK in a file named *.json or *.jwk. Default: the identity's key. Keep it mode 0600; it is never printed.","$ref":"#/$defs/path"},"token_endpoint_auth_signing_alg":{"description":"private_key_jwt: the JWS algorithm of the client assertions, as registered (RFC 7591 §2). Default: RS256 for an RSA key, ES256/ES384/ES512 for an EC key by curve, EdDSA for Ed25519.","enum":["RS256","RS384","RS512","PS256","PS384","PS512","ES256","ES384","ES512","EdDSA"]},"assertion_audience":{"description":"private_key_jwt: the aud of the client assertions. token_endpoint (default: the token_endpoint URL as the metadata publishes it, RFC 7523 §3), issuer (what FAPI 2 servers accept), endpoint (the URL each request goes to, alias included), or an absolute URL.","type":"string","minLength":1},"jwks_uri":{"description":"private_key_jwt: where the client's public keys are published; `register` then registers this jwks_uri instead of the key itself as jwks.","$ref":"#/$defs/url"},"grant":{"description":"How the harness gets this client's tokens: client_credentials (default), refresh_token (with refresh_token below), or authorization_code (a code flow with PKCE: the authorization endpoint redirects straight back to redirect_uri with a code, or a login block scripts its login page in a browser).","enum":["client_credentials","refresh_token","authorization_code"]},"refresh_token":{"description":"A refresh token issued to this client, for grant refresh_token. Never printed or written to a report.","type":"string","minLength":1},"redirect_uri":{"description":"The registered redirect URI: required for grant authorization_code; with another grant it is used for pushed authorization requests (EP-03, RFC 9126).","$ref":"#/$defs/url"},"scope":{"description":"scope for this client's token requests (overrides token_request.scope).","type":"string","minLength":1},"login":{"description":"This client's login at the authorization endpoint (overrides the target's login).","$ref":"#/$defs/login"}}};
 const schema20 = {"description":"An absolute http(s) URL that the harness compares but never requests.","type":"string","minLength":1};
 const pattern9 = new RegExp("^[A-Za-z0-9._-]+$", "u");
+const schema22 = {"description":"A scripted login: ordered steps, each waiting for its page (url or url_regex) and then filling fields, clicking, and waiting. The login ends when the authorization server redirects to the client's redirect_uri, which is captured, never followed; steps left then were not needed (a session from an earlier login).","type":"object","additionalProperties":false,"required":["steps"],"properties":{"steps":{"description":"The steps, in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/loginStep"}},"origins":{"description":"Origins (https://host[:port]) the browser may load besides the authorization endpoint's, e.g. a login page on another host. Every other request of the browser is refused, and nothing is typed into a page outside these origins.","type":"array","items":{"$ref":"#/$defs/httpsUrl"}},"step_timeout_ms":{"description":"How long one step may take: its page to appear, each field, the click and what it waits for (default 20000).","type":"integer","minimum":1000,"maximum":600000},"timeout_ms":{"description":"How long the whole login may take, to the captured redirect (default 60000, at least step_timeout_ms).","type":"integer","minimum":1000,"maximum":1800000},"browser":{"description":"The Chromium (or Chrome) executable. Default: the first of /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome-stable, /usr/bin/google-chrome that exists.","$ref":"#/$defs/path"}}};
+const schema23 = {"description":"One step: wait until the page matches url / url_regex (when given), then fill each field, click, and wait for wait_for (a click without wait_for waits for the page it loads).","type":"object","additionalProperties":false,"properties":{"url":{"description":"The page the step waits for, as a glob (** any characters, * any but /); it may match the URL without its query.","$ref":"#/$defs/urlGlob"},"url_regex":{"description":"The page the step waits for, as a regular expression searched in its URL (instead of url).","$ref":"#/$defs/urlRegex"},"fill":{"description":"Fields to type into, in order.","type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["selector","value"],"properties":{"selector":{"description":"The field to type into.","$ref":"#/$defs/selector"},"value":{"description":"The text to type. ${NAME} is replaced by the environment variable NAME (e.g. ${MTLS_LOGIN_PASSWORD}); a password field only takes a value from the environment, never one written here.","type":"string"}}}},"click":{"description":"The element to click once the fields are filled.","$ref":"#/$defs/selector"},"wait_for":{"description":"What the step waits for after its click: a URL (url / url_regex) or an element (selector).","type":"object","additionalProperties":false,"properties":{"url":{"description":"A page, as a glob.","$ref":"#/$defs/urlGlob"},"url_regex":{"description":"A page, as a regular expression.","$ref":"#/$defs/urlRegex"},"selector":{"description":"An element that becomes visible.","$ref":"#/$defs/selector"}}}}};
+const schema24 = {"description":"A glob over the whole URL, or the URL without its query: ** matches any characters, * any but /, everything else (? included) itself. E.g. https://as.example.com/login or **/interaction/**.","type":"string","minLength":1};
+const schema25 = {"description":"A regular expression (JavaScript syntax) searched in the whole URL.","type":"string","minLength":1};
+const schema26 = {"description":"A CSS selector (or any Playwright selector, e.g. text=Sign in); its first match is used.","type":"string","minLength":1};
+
+function validate6(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate6.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs0 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "url") || (key0 === "url_regex")) || (key0 === "fill")) || (key0 === "click")) || (key0 === "wait_for"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema23,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.url !== undefined){
+let data0 = data.url;
+const _errs2 = errors;
+const _errs3 = errors;
+const _errs4 = errors;
+if(typeof data0 === "string"){
+if(func1(data0) < 1){
+const err1 = {instancePath:instancePath+"/url",schemaPath:"#/$defs/urlGlob/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema24,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/url",schemaPath:"#/$defs/urlGlob/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.type,parentSchema:schema24,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var valid1 = _errs3 === errors;
+var valid0 = _errs2 === errors;
+}
+if(data.url_regex !== undefined){
+let data1 = data.url_regex;
+const _errs5 = errors;
+const _errs6 = errors;
+const _errs7 = errors;
+if(typeof data1 === "string"){
+if(func1(data1) < 1){
+const err3 = {instancePath:instancePath+"/url_regex",schemaPath:"#/$defs/urlRegex/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/url_regex",schemaPath:"#/$defs/urlRegex/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.type,parentSchema:schema25,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+var valid2 = _errs6 === errors;
+var valid0 = _errs5 === errors;
+}
+if(data.fill !== undefined){
+let data2 = data.fill;
+const _errs8 = errors;
+const _errs9 = errors;
+if(Array.isArray(data2)){
+if(data2.length < 1){
+const err5 = {instancePath:instancePath+"/fill",schemaPath:"#/properties/fill/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema23.properties.fill,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+let valid4 = true;
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+let data3 = data2[i0];
+const _errs10 = errors;
+const _errs11 = errors;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.selector === undefined){
+const err6 = {instancePath:instancePath+"/fill/" + i0,schemaPath:"#/properties/fill/items/required",keyword:"required",params:{missingProperty: "selector"},message:"must have required property '"+"selector"+"'",schema:schema23.properties.fill.items.required,parentSchema:schema23.properties.fill.items,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(data3.value === undefined){
+const err7 = {instancePath:instancePath+"/fill/" + i0,schemaPath:"#/properties/fill/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'",schema:schema23.properties.fill.items.required,parentSchema:schema23.properties.fill.items,data:data3};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+const _errs12 = errors;
+for(const key1 in data3){
+if(!((key1 === "selector") || (key1 === "value"))){
+const err8 = {instancePath:instancePath+"/fill/" + i0,schemaPath:"#/properties/fill/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema23.properties.fill.items,data:data3};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data3.selector !== undefined){
+let data4 = data3.selector;
+const _errs13 = errors;
+const _errs14 = errors;
+const _errs15 = errors;
+if(typeof data4 === "string"){
+if(func1(data4) < 1){
+const err9 = {instancePath:instancePath+"/fill/" + i0+"/selector",schemaPath:"#/$defs/selector/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26,data:data4};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/fill/" + i0+"/selector",schemaPath:"#/$defs/selector/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.type,parentSchema:schema26,data:data4};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var valid6 = _errs14 === errors;
+var valid5 = _errs13 === errors;
+}
+if(data3.value !== undefined){
+let data5 = data3.value;
+const _errs16 = errors;
+if(typeof data5 !== "string"){
+const err11 = {instancePath:instancePath+"/fill/" + i0+"/value",schemaPath:"#/properties/fill/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.fill.items.properties.value.type,parentSchema:schema23.properties.fill.items.properties.value,data:data5};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+const _errs17 = errors;
+var valid5 = _errs16 === errors;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/fill/" + i0,schemaPath:"#/properties/fill/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.properties.fill.items.type,parentSchema:schema23.properties.fill.items,data:data3};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+var valid3 = _errs10 === errors;
+if(!valid3){
+valid4 = false;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/fill",schemaPath:"#/properties/fill/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema23.properties.fill.type,parentSchema:schema23.properties.fill,data:data2};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+var valid0 = _errs8 === errors;
+}
+if(data.click !== undefined){
+let data6 = data.click;
+const _errs18 = errors;
+const _errs19 = errors;
+const _errs20 = errors;
+if(typeof data6 === "string"){
+if(func1(data6) < 1){
+const err14 = {instancePath:instancePath+"/click",schemaPath:"#/$defs/selector/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26,data:data6};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/click",schemaPath:"#/$defs/selector/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.type,parentSchema:schema26,data:data6};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+var valid7 = _errs19 === errors;
+var valid0 = _errs18 === errors;
+}
+if(data.wait_for !== undefined){
+let data7 = data.wait_for;
+const _errs21 = errors;
+const _errs22 = errors;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+const _errs23 = errors;
+for(const key2 in data7){
+if(!(((key2 === "url") || (key2 === "url_regex")) || (key2 === "selector"))){
+const err16 = {instancePath:instancePath+"/wait_for",schemaPath:"#/properties/wait_for/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema23.properties.wait_for,data:data7};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data7.url !== undefined){
+let data8 = data7.url;
+const _errs24 = errors;
+const _errs25 = errors;
+const _errs26 = errors;
+if(typeof data8 === "string"){
+if(func1(data8) < 1){
+const err17 = {instancePath:instancePath+"/wait_for/url",schemaPath:"#/$defs/urlGlob/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema24,data:data8};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/wait_for/url",schemaPath:"#/$defs/urlGlob/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.type,parentSchema:schema24,data:data8};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+var valid9 = _errs25 === errors;
+var valid8 = _errs24 === errors;
+}
+if(data7.url_regex !== undefined){
+let data9 = data7.url_regex;
+const _errs27 = errors;
+const _errs28 = errors;
+const _errs29 = errors;
+if(typeof data9 === "string"){
+if(func1(data9) < 1){
+const err19 = {instancePath:instancePath+"/wait_for/url_regex",schemaPath:"#/$defs/urlRegex/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25,data:data9};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/wait_for/url_regex",schemaPath:"#/$defs/urlRegex/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.type,parentSchema:schema25,data:data9};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+var valid10 = _errs28 === errors;
+var valid8 = _errs27 === errors;
+}
+if(data7.selector !== undefined){
+let data10 = data7.selector;
+const _errs30 = errors;
+const _errs31 = errors;
+const _errs32 = errors;
+if(typeof data10 === "string"){
+if(func1(data10) < 1){
+const err21 = {instancePath:instancePath+"/wait_for/selector",schemaPath:"#/$defs/selector/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26,data:data10};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/wait_for/selector",schemaPath:"#/$defs/selector/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.type,parentSchema:schema26,data:data10};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+var valid11 = _errs31 === errors;
+var valid8 = _errs30 === errors;
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/wait_for",schemaPath:"#/properties/wait_for/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.properties.wait_for.type,parentSchema:schema23.properties.wait_for,data:data7};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+var valid0 = _errs21 === errors;
+}
+}
+else {
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+validate6.errors = vErrors;
+return errors === 0;
+}
+validate6.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate5(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate5.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs0 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.steps === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'",schema:schema22.required,parentSchema:schema22,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "steps") || (key0 === "origins")) || (key0 === "step_timeout_ms")) || (key0 === "timeout_ms")) || (key0 === "browser"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.steps !== undefined){
+let data0 = data.steps;
+const _errs2 = errors;
+const _errs3 = errors;
+if(Array.isArray(data0)){
+if(data0.length < 1){
+const err2 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema22.properties.steps,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+let valid2 = true;
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+const _errs4 = errors;
+if(!(validate6(data1, {instancePath:instancePath+"/steps/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate6.errors : vErrors.concat(validate6.errors);
+errors = vErrors.length;
+}
+else {
+}
+var valid1 = _errs4 === errors;
+if(!valid1){
+valid2 = false;
+}
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema22.properties.steps.type,parentSchema:schema22.properties.steps,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+var valid0 = _errs2 === errors;
+}
+if(data.origins !== undefined){
+let data2 = data.origins;
+const _errs5 = errors;
+const _errs6 = errors;
+if(Array.isArray(data2)){
+let valid4 = true;
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+let data3 = data2[i1];
+const _errs7 = errors;
+const _errs8 = errors;
+const _errs9 = errors;
+if(typeof data3 === "string"){
+if(!pattern0.test(data3)){
+const err4 = {instancePath:instancePath+"/origins/" + i1,schemaPath:"#/$defs/httpsUrl/pattern",keyword:"pattern",params:{pattern: "^[Hh][Tt][Tt][Pp][Ss]://"},message:"must match pattern \""+"^[Hh][Tt][Tt][Pp][Ss]://"+"\"",schema:"^[Hh][Tt][Tt][Pp][Ss]://",parentSchema:schema1,data:data3};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/origins/" + i1,schemaPath:"#/$defs/httpsUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema1.type,parentSchema:schema1,data:data3};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var valid5 = _errs8 === errors;
+var valid3 = _errs7 === errors;
+if(!valid3){
+valid4 = false;
+}
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/origins",schemaPath:"#/properties/origins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema22.properties.origins.type,parentSchema:schema22.properties.origins,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var valid0 = _errs5 === errors;
+}
+if(data.step_timeout_ms !== undefined){
+let data4 = data.step_timeout_ms;
+const _errs10 = errors;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err7 = {instancePath:instancePath+"/step_timeout_ms",schemaPath:"#/properties/step_timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema22.properties.step_timeout_ms.type,parentSchema:schema22.properties.step_timeout_ms,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+const _errs11 = errors;
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 600000 || isNaN(data4)){
+const err8 = {instancePath:instancePath+"/step_timeout_ms",schemaPath:"#/properties/step_timeout_ms/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600000},message:"must be <= 600000",schema:600000,parentSchema:schema22.properties.step_timeout_ms,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(data4 < 1000 || isNaN(data4)){
+const err9 = {instancePath:instancePath+"/step_timeout_ms",schemaPath:"#/properties/step_timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1000},message:"must be >= 1000",schema:1000,parentSchema:schema22.properties.step_timeout_ms,data:data4};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+var valid0 = _errs10 === errors;
+}
+if(data.timeout_ms !== undefined){
+let data5 = data.timeout_ms;
+const _errs12 = errors;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err10 = {instancePath:instancePath+"/timeout_ms",schemaPath:"#/properties/timeout_ms/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema22.properties.timeout_ms.type,parentSchema:schema22.properties.timeout_ms,data:data5};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+const _errs13 = errors;
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 1800000 || isNaN(data5)){
+const err11 = {instancePath:instancePath+"/timeout_ms",schemaPath:"#/properties/timeout_ms/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1800000},message:"must be <= 1800000",schema:1800000,parentSchema:schema22.properties.timeout_ms,data:data5};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(data5 < 1000 || isNaN(data5)){
+const err12 = {instancePath:instancePath+"/timeout_ms",schemaPath:"#/properties/timeout_ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1000},message:"must be >= 1000",schema:1000,parentSchema:schema22.properties.timeout_ms,data:data5};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+var valid0 = _errs12 === errors;
+}
+if(data.browser !== undefined){
+let data6 = data.browser;
+const _errs14 = errors;
+const _errs15 = errors;
+const _errs16 = errors;
+if(typeof data6 === "string"){
+if(func1(data6) < 1){
+const err13 = {instancePath:instancePath+"/browser",schemaPath:"#/$defs/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema10,data:data6};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/browser",schemaPath:"#/$defs/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema10.type,parentSchema:schema10,data:data6};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+var valid6 = _errs15 === errors;
+var valid0 = _errs14 === errors;
+}
+}
+else {
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+validate5.errors = vErrors;
+return errors === 0;
+}
+validate5.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
 
 function validate4(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -830,6 +1473,17 @@ vErrors.push(err46);
 errors++;
 }
 var valid0 = _errs48 === errors;
+}
+if(data.login !== undefined){
+let data22 = data.login;
+const _errs50 = errors;
+if(!(validate5(data22, {instancePath:instancePath+"/login",parentData:data,parentDataProperty:"login",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate5.errors : vErrors.concat(validate5.errors);
+errors = vErrors.length;
+}
+else {
+}
+var valid0 = _errs50 === errors;
 }
 }
 else {
@@ -1595,7 +2249,7 @@ let data27 = data26[i1];
 const _errs67 = errors;
 const _errs68 = errors;
 if(typeof data27 === "string"){
-if(!pattern11.test(data27)){
+if(!pattern12.test(data27)){
 const err47 = {instancePath:instancePath+"/forwarded_headers/" + i1,schemaPath:"#/properties/forwarded_headers/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema0.properties.forwarded_headers.items,data:data27};
 if(vErrors === null){
 vErrors = [err47];
@@ -1709,15 +2363,26 @@ errors++;
 }
 var valid0 = _errs69 === errors;
 }
-if(data.scenario_clients !== undefined){
-let data31 = data.scenario_clients;
+if(data.login !== undefined){
+let data31 = data.login;
 const _errs76 = errors;
+if(!(validate5(data31, {instancePath:instancePath+"/login",parentData:data,parentDataProperty:"login",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate5.errors : vErrors.concat(validate5.errors);
+errors = vErrors.length;
+}
+else {
+}
+var valid0 = _errs76 === errors;
+}
+if(data.scenario_clients !== undefined){
+let data32 = data.scenario_clients;
 const _errs77 = errors;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
 const _errs78 = errors;
-for(const key5 in data31){
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+const _errs79 = errors;
+for(const key5 in data32){
 if(!(((key5 === "intermediate_subject") || (key5 === "dn_spellings")) || (key5 === "self_signed_two_keys"))){
-const err55 = {instancePath:instancePath+"/scenario_clients",schemaPath:"#/properties/scenario_clients/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.scenario_clients,data:data31};
+const err55 = {instancePath:instancePath+"/scenario_clients",schemaPath:"#/properties/scenario_clients/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.scenario_clients,data:data32};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1727,13 +2392,13 @@ vErrors.push(err55);
 errors++;
 }
 }
-if(data31.intermediate_subject !== undefined){
-let data32 = data31.intermediate_subject;
-const _errs79 = errors;
+if(data32.intermediate_subject !== undefined){
+let data33 = data32.intermediate_subject;
 const _errs80 = errors;
-if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-if(data32.client_id === undefined){
-const err56 = {instancePath:instancePath+"/scenario_clients/intermediate_subject",schemaPath:"#/properties/scenario_clients/properties/intermediate_subject/required",keyword:"required",params:{missingProperty: "client_id"},message:"must have required property '"+"client_id"+"'",schema:schema0.properties.scenario_clients.properties.intermediate_subject.required,parentSchema:schema0.properties.scenario_clients.properties.intermediate_subject,data:data32};
+const _errs81 = errors;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+if(data33.client_id === undefined){
+const err56 = {instancePath:instancePath+"/scenario_clients/intermediate_subject",schemaPath:"#/properties/scenario_clients/properties/intermediate_subject/required",keyword:"required",params:{missingProperty: "client_id"},message:"must have required property '"+"client_id"+"'",schema:schema0.properties.scenario_clients.properties.intermediate_subject.required,parentSchema:schema0.properties.scenario_clients.properties.intermediate_subject,data:data33};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1742,8 +2407,8 @@ vErrors.push(err56);
 }
 errors++;
 }
-if(data32.subject_dn === undefined){
-const err57 = {instancePath:instancePath+"/scenario_clients/intermediate_subject",schemaPath:"#/properties/scenario_clients/properties/intermediate_subject/required",keyword:"required",params:{missingProperty: "subject_dn"},message:"must have required property '"+"subject_dn"+"'",schema:schema0.properties.scenario_clients.properties.intermediate_subject.required,parentSchema:schema0.properties.scenario_clients.properties.intermediate_subject,data:data32};
+if(data33.subject_dn === undefined){
+const err57 = {instancePath:instancePath+"/scenario_clients/intermediate_subject",schemaPath:"#/properties/scenario_clients/properties/intermediate_subject/required",keyword:"required",params:{missingProperty: "subject_dn"},message:"must have required property '"+"subject_dn"+"'",schema:schema0.properties.scenario_clients.properties.intermediate_subject.required,parentSchema:schema0.properties.scenario_clients.properties.intermediate_subject,data:data33};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1752,10 +2417,10 @@ vErrors.push(err57);
 }
 errors++;
 }
-const _errs81 = errors;
-for(const key6 in data32){
+const _errs82 = errors;
+for(const key6 in data33){
 if(!((key6 === "client_id") || (key6 === "subject_dn"))){
-const err58 = {instancePath:instancePath+"/scenario_clients/intermediate_subject",schemaPath:"#/properties/scenario_clients/properties/intermediate_subject/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.scenario_clients.properties.intermediate_subject,data:data32};
+const err58 = {instancePath:instancePath+"/scenario_clients/intermediate_subject",schemaPath:"#/properties/scenario_clients/properties/intermediate_subject/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.scenario_clients.properties.intermediate_subject,data:data33};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -1765,14 +2430,14 @@ vErrors.push(err58);
 errors++;
 }
 }
-if(data32.client_id !== undefined){
-let data33 = data32.client_id;
-const _errs82 = errors;
+if(data33.client_id !== undefined){
+let data34 = data33.client_id;
 const _errs83 = errors;
 const _errs84 = errors;
-if(typeof data33 === "string"){
-if(func1(data33) < 1){
-const err59 = {instancePath:instancePath+"/scenario_clients/intermediate_subject/client_id",schemaPath:"#/$defs/clientId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema23,data:data33};
+const _errs85 = errors;
+if(typeof data34 === "string"){
+if(func1(data34) < 1){
+const err59 = {instancePath:instancePath+"/scenario_clients/intermediate_subject/client_id",schemaPath:"#/$defs/clientId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34,data:data34};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -1783,7 +2448,7 @@ errors++;
 }
 }
 else {
-const err60 = {instancePath:instancePath+"/scenario_clients/intermediate_subject/client_id",schemaPath:"#/$defs/clientId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.type,parentSchema:schema23,data:data33};
+const err60 = {instancePath:instancePath+"/scenario_clients/intermediate_subject/client_id",schemaPath:"#/$defs/clientId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data:data34};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -1792,16 +2457,16 @@ vErrors.push(err60);
 }
 errors++;
 }
-var valid23 = _errs83 === errors;
-var valid22 = _errs82 === errors;
+var valid23 = _errs84 === errors;
+var valid22 = _errs83 === errors;
 }
-if(data32.subject_dn !== undefined){
-let data34 = data32.subject_dn;
-const _errs85 = errors;
+if(data33.subject_dn !== undefined){
+let data35 = data33.subject_dn;
 const _errs86 = errors;
-if(typeof data34 === "string"){
-if(func1(data34) < 1){
-const err61 = {instancePath:instancePath+"/scenario_clients/intermediate_subject/subject_dn",schemaPath:"#/properties/scenario_clients/properties/intermediate_subject/properties/subject_dn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.scenario_clients.properties.intermediate_subject.properties.subject_dn,data:data34};
+const _errs87 = errors;
+if(typeof data35 === "string"){
+if(func1(data35) < 1){
+const err61 = {instancePath:instancePath+"/scenario_clients/intermediate_subject/subject_dn",schemaPath:"#/properties/scenario_clients/properties/intermediate_subject/properties/subject_dn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.scenario_clients.properties.intermediate_subject.properties.subject_dn,data:data35};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -1812,7 +2477,7 @@ errors++;
 }
 }
 else {
-const err62 = {instancePath:instancePath+"/scenario_clients/intermediate_subject/subject_dn",schemaPath:"#/properties/scenario_clients/properties/intermediate_subject/properties/subject_dn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.scenario_clients.properties.intermediate_subject.properties.subject_dn.type,parentSchema:schema0.properties.scenario_clients.properties.intermediate_subject.properties.subject_dn,data:data34};
+const err62 = {instancePath:instancePath+"/scenario_clients/intermediate_subject/subject_dn",schemaPath:"#/properties/scenario_clients/properties/intermediate_subject/properties/subject_dn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.scenario_clients.properties.intermediate_subject.properties.subject_dn.type,parentSchema:schema0.properties.scenario_clients.properties.intermediate_subject.properties.subject_dn,data:data35};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1821,11 +2486,11 @@ vErrors.push(err62);
 }
 errors++;
 }
-var valid22 = _errs85 === errors;
+var valid22 = _errs86 === errors;
 }
 }
 else {
-const err63 = {instancePath:instancePath+"/scenario_clients/intermediate_subject",schemaPath:"#/properties/scenario_clients/properties/intermediate_subject/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.scenario_clients.properties.intermediate_subject.type,parentSchema:schema0.properties.scenario_clients.properties.intermediate_subject,data:data32};
+const err63 = {instancePath:instancePath+"/scenario_clients/intermediate_subject",schemaPath:"#/properties/scenario_clients/properties/intermediate_subject/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.scenario_clients.properties.intermediate_subject.type,parentSchema:schema0.properties.scenario_clients.properties.intermediate_subject,data:data33};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1834,15 +2499,15 @@ vErrors.push(err63);
 }
 errors++;
 }
-var valid21 = _errs79 === errors;
+var valid21 = _errs80 === errors;
 }
-if(data31.dn_spellings !== undefined){
-let data35 = data31.dn_spellings;
-const _errs87 = errors;
+if(data32.dn_spellings !== undefined){
+let data36 = data32.dn_spellings;
 const _errs88 = errors;
-if(Array.isArray(data35)){
-if(data35.length < 1){
-const err64 = {instancePath:instancePath+"/scenario_clients/dn_spellings",schemaPath:"#/properties/scenario_clients/properties/dn_spellings/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings,data:data35};
+const _errs89 = errors;
+if(Array.isArray(data36)){
+if(data36.length < 1){
+const err64 = {instancePath:instancePath+"/scenario_clients/dn_spellings",schemaPath:"#/properties/scenario_clients/properties/dn_spellings/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings,data:data36};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -1852,14 +2517,14 @@ vErrors.push(err64);
 errors++;
 }
 let valid25 = true;
-const len2 = data35.length;
+const len2 = data36.length;
 for(let i2=0; i2<len2; i2++){
-let data36 = data35[i2];
-const _errs89 = errors;
+let data37 = data36[i2];
 const _errs90 = errors;
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-if(data36.client_id === undefined){
-const err65 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2,schemaPath:"#/properties/scenario_clients/properties/dn_spellings/items/required",keyword:"required",params:{missingProperty: "client_id"},message:"must have required property '"+"client_id"+"'",schema:schema0.properties.scenario_clients.properties.dn_spellings.items.required,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings.items,data:data36};
+const _errs91 = errors;
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.client_id === undefined){
+const err65 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2,schemaPath:"#/properties/scenario_clients/properties/dn_spellings/items/required",keyword:"required",params:{missingProperty: "client_id"},message:"must have required property '"+"client_id"+"'",schema:schema0.properties.scenario_clients.properties.dn_spellings.items.required,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings.items,data:data37};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1868,8 +2533,8 @@ vErrors.push(err65);
 }
 errors++;
 }
-if(data36.subject_dn === undefined){
-const err66 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2,schemaPath:"#/properties/scenario_clients/properties/dn_spellings/items/required",keyword:"required",params:{missingProperty: "subject_dn"},message:"must have required property '"+"subject_dn"+"'",schema:schema0.properties.scenario_clients.properties.dn_spellings.items.required,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings.items,data:data36};
+if(data37.subject_dn === undefined){
+const err66 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2,schemaPath:"#/properties/scenario_clients/properties/dn_spellings/items/required",keyword:"required",params:{missingProperty: "subject_dn"},message:"must have required property '"+"subject_dn"+"'",schema:schema0.properties.scenario_clients.properties.dn_spellings.items.required,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings.items,data:data37};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1878,10 +2543,10 @@ vErrors.push(err66);
 }
 errors++;
 }
-const _errs91 = errors;
-for(const key7 in data36){
+const _errs92 = errors;
+for(const key7 in data37){
 if(!((key7 === "client_id") || (key7 === "subject_dn"))){
-const err67 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2,schemaPath:"#/properties/scenario_clients/properties/dn_spellings/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings.items,data:data36};
+const err67 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2,schemaPath:"#/properties/scenario_clients/properties/dn_spellings/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings.items,data:data37};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -1891,14 +2556,14 @@ vErrors.push(err67);
 errors++;
 }
 }
-if(data36.client_id !== undefined){
-let data37 = data36.client_id;
-const _errs92 = errors;
+if(data37.client_id !== undefined){
+let data38 = data37.client_id;
 const _errs93 = errors;
 const _errs94 = errors;
-if(typeof data37 === "string"){
-if(func1(data37) < 1){
-const err68 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2+"/client_id",schemaPath:"#/$defs/clientId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema23,data:data37};
+const _errs95 = errors;
+if(typeof data38 === "string"){
+if(func1(data38) < 1){
+const err68 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2+"/client_id",schemaPath:"#/$defs/clientId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34,data:data38};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -1909,7 +2574,7 @@ errors++;
 }
 }
 else {
-const err69 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2+"/client_id",schemaPath:"#/$defs/clientId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.type,parentSchema:schema23,data:data37};
+const err69 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2+"/client_id",schemaPath:"#/$defs/clientId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data:data38};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1918,16 +2583,16 @@ vErrors.push(err69);
 }
 errors++;
 }
-var valid27 = _errs93 === errors;
-var valid26 = _errs92 === errors;
+var valid27 = _errs94 === errors;
+var valid26 = _errs93 === errors;
 }
-if(data36.subject_dn !== undefined){
-let data38 = data36.subject_dn;
-const _errs95 = errors;
+if(data37.subject_dn !== undefined){
+let data39 = data37.subject_dn;
 const _errs96 = errors;
-if(typeof data38 === "string"){
-if(func1(data38) < 1){
-const err70 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2+"/subject_dn",schemaPath:"#/properties/scenario_clients/properties/dn_spellings/items/properties/subject_dn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings.items.properties.subject_dn,data:data38};
+const _errs97 = errors;
+if(typeof data39 === "string"){
+if(func1(data39) < 1){
+const err70 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2+"/subject_dn",schemaPath:"#/properties/scenario_clients/properties/dn_spellings/items/properties/subject_dn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings.items.properties.subject_dn,data:data39};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1938,7 +2603,7 @@ errors++;
 }
 }
 else {
-const err71 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2+"/subject_dn",schemaPath:"#/properties/scenario_clients/properties/dn_spellings/items/properties/subject_dn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.scenario_clients.properties.dn_spellings.items.properties.subject_dn.type,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings.items.properties.subject_dn,data:data38};
+const err71 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2+"/subject_dn",schemaPath:"#/properties/scenario_clients/properties/dn_spellings/items/properties/subject_dn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.scenario_clients.properties.dn_spellings.items.properties.subject_dn.type,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings.items.properties.subject_dn,data:data39};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1947,11 +2612,11 @@ vErrors.push(err71);
 }
 errors++;
 }
-var valid26 = _errs95 === errors;
+var valid26 = _errs96 === errors;
 }
 }
 else {
-const err72 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2,schemaPath:"#/properties/scenario_clients/properties/dn_spellings/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.scenario_clients.properties.dn_spellings.items.type,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings.items,data:data36};
+const err72 = {instancePath:instancePath+"/scenario_clients/dn_spellings/" + i2,schemaPath:"#/properties/scenario_clients/properties/dn_spellings/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.scenario_clients.properties.dn_spellings.items.type,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings.items,data:data37};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1960,14 +2625,14 @@ vErrors.push(err72);
 }
 errors++;
 }
-var valid24 = _errs89 === errors;
+var valid24 = _errs90 === errors;
 if(!valid24){
 valid25 = false;
 }
 }
 }
 else {
-const err73 = {instancePath:instancePath+"/scenario_clients/dn_spellings",schemaPath:"#/properties/scenario_clients/properties/dn_spellings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema0.properties.scenario_clients.properties.dn_spellings.type,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings,data:data35};
+const err73 = {instancePath:instancePath+"/scenario_clients/dn_spellings",schemaPath:"#/properties/scenario_clients/properties/dn_spellings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema0.properties.scenario_clients.properties.dn_spellings.type,parentSchema:schema0.properties.scenario_clients.properties.dn_spellings,data:data36};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1976,15 +2641,15 @@ vErrors.push(err73);
 }
 errors++;
 }
-var valid21 = _errs87 === errors;
+var valid21 = _errs88 === errors;
 }
-if(data31.self_signed_two_keys !== undefined){
-let data39 = data31.self_signed_two_keys;
-const _errs97 = errors;
+if(data32.self_signed_two_keys !== undefined){
+let data40 = data32.self_signed_two_keys;
 const _errs98 = errors;
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-if(data39.client_id === undefined){
-const err74 = {instancePath:instancePath+"/scenario_clients/self_signed_two_keys",schemaPath:"#/properties/scenario_clients/properties/self_signed_two_keys/required",keyword:"required",params:{missingProperty: "client_id"},message:"must have required property '"+"client_id"+"'",schema:schema0.properties.scenario_clients.properties.self_signed_two_keys.required,parentSchema:schema0.properties.scenario_clients.properties.self_signed_two_keys,data:data39};
+const _errs99 = errors;
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+if(data40.client_id === undefined){
+const err74 = {instancePath:instancePath+"/scenario_clients/self_signed_two_keys",schemaPath:"#/properties/scenario_clients/properties/self_signed_two_keys/required",keyword:"required",params:{missingProperty: "client_id"},message:"must have required property '"+"client_id"+"'",schema:schema0.properties.scenario_clients.properties.self_signed_two_keys.required,parentSchema:schema0.properties.scenario_clients.properties.self_signed_two_keys,data:data40};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1993,10 +2658,10 @@ vErrors.push(err74);
 }
 errors++;
 }
-const _errs99 = errors;
-for(const key8 in data39){
+const _errs100 = errors;
+for(const key8 in data40){
 if(!(key8 === "client_id")){
-const err75 = {instancePath:instancePath+"/scenario_clients/self_signed_two_keys",schemaPath:"#/properties/scenario_clients/properties/self_signed_two_keys/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.scenario_clients.properties.self_signed_two_keys,data:data39};
+const err75 = {instancePath:instancePath+"/scenario_clients/self_signed_two_keys",schemaPath:"#/properties/scenario_clients/properties/self_signed_two_keys/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.scenario_clients.properties.self_signed_two_keys,data:data40};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -2006,14 +2671,14 @@ vErrors.push(err75);
 errors++;
 }
 }
-if(data39.client_id !== undefined){
-let data40 = data39.client_id;
-const _errs100 = errors;
+if(data40.client_id !== undefined){
+let data41 = data40.client_id;
 const _errs101 = errors;
 const _errs102 = errors;
-if(typeof data40 === "string"){
-if(func1(data40) < 1){
-const err76 = {instancePath:instancePath+"/scenario_clients/self_signed_two_keys/client_id",schemaPath:"#/$defs/clientId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema23,data:data40};
+const _errs103 = errors;
+if(typeof data41 === "string"){
+if(func1(data41) < 1){
+const err76 = {instancePath:instancePath+"/scenario_clients/self_signed_two_keys/client_id",schemaPath:"#/$defs/clientId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34,data:data41};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -2024,7 +2689,7 @@ errors++;
 }
 }
 else {
-const err77 = {instancePath:instancePath+"/scenario_clients/self_signed_two_keys/client_id",schemaPath:"#/$defs/clientId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.type,parentSchema:schema23,data:data40};
+const err77 = {instancePath:instancePath+"/scenario_clients/self_signed_two_keys/client_id",schemaPath:"#/$defs/clientId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data:data41};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -2033,12 +2698,12 @@ vErrors.push(err77);
 }
 errors++;
 }
-var valid29 = _errs101 === errors;
-var valid28 = _errs100 === errors;
+var valid29 = _errs102 === errors;
+var valid28 = _errs101 === errors;
 }
 }
 else {
-const err78 = {instancePath:instancePath+"/scenario_clients/self_signed_two_keys",schemaPath:"#/properties/scenario_clients/properties/self_signed_two_keys/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.scenario_clients.properties.self_signed_two_keys.type,parentSchema:schema0.properties.scenario_clients.properties.self_signed_two_keys,data:data39};
+const err78 = {instancePath:instancePath+"/scenario_clients/self_signed_two_keys",schemaPath:"#/properties/scenario_clients/properties/self_signed_two_keys/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.scenario_clients.properties.self_signed_two_keys.type,parentSchema:schema0.properties.scenario_clients.properties.self_signed_two_keys,data:data40};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -2047,11 +2712,11 @@ vErrors.push(err78);
 }
 errors++;
 }
-var valid21 = _errs97 === errors;
+var valid21 = _errs98 === errors;
 }
 }
 else {
-const err79 = {instancePath:instancePath+"/scenario_clients",schemaPath:"#/properties/scenario_clients/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.scenario_clients.type,parentSchema:schema0.properties.scenario_clients,data:data31};
+const err79 = {instancePath:instancePath+"/scenario_clients",schemaPath:"#/properties/scenario_clients/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.scenario_clients.type,parentSchema:schema0.properties.scenario_clients,data:data32};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -2060,7 +2725,7 @@ vErrors.push(err79);
 }
 errors++;
 }
-var valid0 = _errs76 === errors;
+var valid0 = _errs77 === errors;
 }
 }
 else {

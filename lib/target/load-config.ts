@@ -7,6 +7,7 @@ import { renderPath } from './config-path.js';
 import { configProblem } from './config-problem.js';
 import { checkConfigShape } from './config-schema.js';
 import { httpsUrlProblem } from './http-url.js';
+import { type ConfigEnvironment, loginPlan } from './login-config.js';
 import type { RawClient, RawEndpointName, RawTargetConfig } from './raw-config.js';
 import { ReferencedFiles } from './referenced-files.js';
 import { scenarioClients } from './scenario-clients.js';
@@ -24,7 +25,7 @@ export type ServerLocation = Pick<TargetConfig, 'issuer' | 'discovery' | 'server
  */
 export async function loadTargetConfig(
   file: string,
-  opts: { onServer?: (server: ServerLocation) => void } = {},
+  opts: { onServer?: (server: ServerLocation) => void; env?: ConfigEnvironment } = {},
 ): Promise<TargetConfig> {
   const data = await readConfigDocument(file);
   if (data === null || data === undefined) {
@@ -36,6 +37,8 @@ export async function loadTargetConfig(
   const { issuer, discovery, endpoints } = checkServerLocation(file, raw);
   checkUniqueNames(file, raw.clients);
   const clientRules = raw.clients.map((client, index) => checkClientRules(file, index, client));
+  const env = opts.env ?? {};
+  const targetLogin = raw.login && loginPlan(file, ['login'], raw.login, env);
   const resource = raw.resource && {
     url: checkedUrl(file, 'resource.url', raw.resource.url),
     method: raw.resource.method ?? 'GET',
@@ -77,6 +80,11 @@ export async function loadTargetConfig(
     const rawClient = raw.clients[index] as RawClient;
     const ref = rawClient.identity;
     const client: TargetClient = { ...rules };
+    const login =
+      rawClient.login === undefined
+        ? targetLogin
+        : loginPlan(file, ['clients', index, 'login'], rawClient.login, env);
+    if (login !== undefined) client.login = login;
     if (ref !== undefined) {
       client.identity = await identities.load(
         rules.name,

@@ -1,6 +1,7 @@
 import { IdentityDispatchers, type Timeouts } from '../tls/dispatchers.js';
 import type { SecureContexts } from '../tls/secure-contexts.js';
 import { loadTargetConfig, type ServerLocation } from './load-config.js';
+import type { ConfigEnvironment } from './login-config.js';
 import { fetchMetadata, type MetadataFetchResult } from './metadata-fetch.js';
 import { resolveTarget } from './resolve-target.js';
 import type { Target, TargetConfig } from './target.js';
@@ -16,7 +17,8 @@ import { targetOrigins } from './target-origins.js';
  * Discovery starts as soon as the config says where the server is, while the client
  * identities are still being read: across a network that wait and the reading overlap. It
  * presents no certificate and sends no credential, and a config error found afterwards still
- * stops the load (the discovery's outcome is then dropped).
+ * stops the load (the discovery's outcome is then dropped). `env` is what a login's `${NAME}`
+ * values read (lib/target/login-config.ts).
  */
 export async function loadTarget(
   file: string,
@@ -29,6 +31,7 @@ export async function loadTarget(
     contexts?: SecureContexts;
     /** The file, already loaded (a fleet checks every config before any traffic). */
     config?: TargetConfig;
+    env?: ConfigEnvironment;
   } = {},
 ): Promise<{ target: Target; dispatchers: IdentityDispatchers }> {
   let dispatchers: IdentityDispatchers | undefined;
@@ -54,8 +57,12 @@ export async function loadTarget(
       discovery.catch(() => undefined);
     };
     let config = opts.config;
-    if (config === undefined) config = await loadTargetConfig(file, { onServer });
-    else onServer(config);
+    if (config === undefined) {
+      config = await loadTargetConfig(file, {
+        onServer,
+        ...(opts.env === undefined ? {} : { env: opts.env }),
+      });
+    } else onServer(config);
     if (dispatchers === undefined) throw new Error('the config loaded without a server location');
     const target = await resolveTarget(config, { dispatchers, discovery });
     opts.signal?.throwIfAborted();

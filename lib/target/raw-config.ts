@@ -43,6 +43,26 @@ export interface RawClient {
   refresh_token?: string;
   redirect_uri?: string;
   scope?: string;
+  login?: RawLogin;
+}
+
+export interface RawUrlMatch {
+  url?: string;
+  url_regex?: string;
+}
+
+export interface RawLoginStep extends RawUrlMatch {
+  fill?: Array<{ selector: string; value: string }>;
+  click?: string;
+  wait_for?: RawUrlMatch & { selector?: string };
+}
+
+export interface RawLogin {
+  steps: RawLoginStep[];
+  origins?: string[];
+  step_timeout_ms?: number;
+  timeout_ms?: number;
+  browser?: string;
 }
 
 export interface RawTargetConfig {
@@ -58,6 +78,7 @@ export interface RawTargetConfig {
   token_request?: { scope?: string; resource?: string; audience?: string };
   forwarded_headers?: string[];
   registration?: { initial_access_token?: string; management_requires_mtls?: boolean };
+  login?: RawLogin;
   scenario_clients?: RawScenarioClients;
 }
 

@@ -1,8 +1,9 @@
+import { loginSecrets } from './login-plan.js';
 import type { Target } from './target.js';
 
 /**
  * The secrets a target config holds (client secrets, configured refresh tokens, the initial
- * access token): the run's redactor knows them before the first request, so a target that
+ * access token, what a login types from the environment): the run's redactor knows them before the first request, so a target that
  * echoes one back in an error is redacted like a token it issued.
  */
 export function configuredSecrets(target: Target): string[] {
@@ -10,6 +11,8 @@ export function configuredSecrets(target: Target): string[] {
   for (const client of target.clients) {
     if (client.clientSecret !== undefined) secrets.push(client.clientSecret);
     if (client.grant.type === 'refresh_token') secrets.push(client.grant.refreshToken);
+    // What the login types from the environment (the user's password, and the user name too).
+    if (client.login !== undefined) secrets.push(...loginSecrets(client.login));
   }
   const initial = target.registration?.initialAccessToken;
   if (initial !== undefined) secrets.push(initial);

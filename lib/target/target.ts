@@ -6,6 +6,7 @@ import type { KeyObject } from 'node:crypto';
 import type { CertManifest } from '../certs/manifest.js';
 import type { MintedCert } from '../certs/mint.js';
 import type { Identity } from '../tls/identity.js';
+import type { LoginPlan } from './login-plan.js';
 
 export type AuthMethod =
   | 'tls_client_auth'
@@ -87,6 +88,11 @@ export interface TargetClient {
   redirectUri?: string;
   grant: Grant;
   scope?: string;
+  /**
+   * How a person logs in at the authorization endpoint for this client (its own `login:` or the
+   * target's): the authorization code flows drive it in a browser (the CODE scenarios).
+   */
+  login?: LoginPlan;
 }
 
 export type EndpointName =

@@ -77,7 +77,7 @@ describe('detection matrix: the catalog against the reference server', function 
       const skipped = run.scenarios.filter((s) => s.status === 'skipped');
       // Not applicable on a conformant server: REG-06 judges clients registered with faulty
       // metadata, and the reference refuses to register them (REG-02…04 pass).
-      const allowedSkips = mode.aliases ? ['REG-06'] : ['DISC-04', 'DISC-05', 'REG-06'];
+      const allowedSkips = mode.aliases ? ['REG-06'] : ['DISC-04', 'DISC-05', 'CODE-05', 'REG-06'];
       expect(
         skipped.map((s) => s.id).filter((id) => !allowedSkips.includes(id)),
         skipped.map((s) => `${s.id}: ${s.reason}`).join('\n'),
@@ -85,8 +85,17 @@ describe('detection matrix: the catalog against the reference server', function 
     });
   }
 
+  /**
+   * A defect may name scenarios of a section another branch adds (CODE): until they are in the
+   * catalog the row asserts the rest, so the defect is still proven to break nothing else.
+   */
+  const inCatalog = new Set(CATALOG.map((s) => s.id));
+
   for (const defect of DEFECTS) {
-    it(`defect ${defect.name}: exactly ${defect.fails.join(', ')} fail`, async () => {
+    const expected = defect.fails.filter((id) => inCatalog.has(id)).sort();
+    const pending = defect.fails.filter((id) => !inCatalog.has(id));
+    const title = pending.length === 0 ? '' : ` (${pending.join(', ')} not in the catalog yet)`;
+    it(`defect ${defect.name}: exactly ${defect.fails.join(', ')} fail${title}`, async () => {
       const run = await runAgainst({
         defects: [defect.name],
         aliases: defect.serverOptions?.aliases ?? false,
@@ -97,11 +106,11 @@ describe('detection matrix: the catalog against the reference server', function 
         defect: defect.name,
         failed: defect.stopsTheRun === undefined ? failed : [...failed, '(the rest not run)'],
       });
-      expect(failed, explain(run)).to.deep.equal([...defect.fails].sort());
+      expect(failed, explain(run)).to.deep.equal(expected);
       if (defect.stopsTheRun === undefined) return;
       // The rest is accounted for: each scenario reported as not run, and why.
       const rest = run.scenarios.filter((s) => !defect.fails.includes(s.id));
-      expect(rest.length).to.equal(CATALOG.length - defect.fails.length);
+      expect(rest.length).to.equal(CATALOG.length - expected.length);
       for (const s of rest) {
         expect(s.status, s.id).to.equal('skipped');
         expect(s.reason, s.id)

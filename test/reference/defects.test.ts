@@ -65,6 +65,15 @@ async function registeredSubjectless(ref: RunningReference) {
   return ref.register({ token_endpoint_auth_method: 'tls_client_auth' });
 }
 
+/** A pushed authorization request for client-a over `identity`'s connection (null: none). */
+function pushForClientA(ref: RunningReference, identity: string | null) {
+  return ref.par(identity, {
+    client_id: 'client-a',
+    response_type: 'code',
+    redirect_uri: 'https://client.example.test/callback',
+  });
+}
+
 const PROBES: Record<DefectName, DefectProbe> = {
   'accept-missing-client-id': {
     probe: async (ref) => status(await ref.clientCredentials('client-a', undefined)),
@@ -507,16 +516,58 @@ const PROBES: Record<DefectName, DefectProbe> = {
   },
   'par-without-client-auth': {
     probe: async (ref) => {
-      const push = (identity: string | null) =>
-        ref.par(identity, {
-          client_id: 'client-a',
-          response_type: 'code',
-          redirect_uri: 'https://client.example.test/callback',
-        });
+      const push = (identity: string | null) => pushForClientA(ref, identity);
       return [status(await push('client-a')), status(await push(null))];
     },
     conformant: [201, 401],
     defective: [201, 201],
+  },
+  'code-without-certificate': {
+    probe: async (ref) => {
+      const answer = await ref.redeemCode(
+        null,
+        'code-client',
+        await ref.authorizationCode('code-client'),
+      );
+      const token = (answer.json as { access_token?: string } | undefined)?.access_token;
+      return [status(answer), token === undefined ? null : jwtCnf(token) !== undefined];
+    },
+    conformant: [401, null],
+    defective: [200, false],
+  },
+  'code-redeemable-by-other-client': {
+    probe: async (ref) => [
+      // The code's own client with its certificate: the control.
+      status(
+        await ref.redeemCode('client-a', 'code-client', await ref.authorizationCode('code-client')),
+      ),
+      status(
+        await ref.redeemCode('client-b', 'client-b', await ref.authorizationCode('code-client')),
+      ),
+    ],
+    conformant: [200, 400],
+    defective: [200, 200],
+  },
+  'par-client-auth-optional': {
+    probe: async (ref) => {
+      const push = (identity: string | null) => pushForClientA(ref, identity);
+      // Own certificate, none at all, another client's certificate.
+      return [
+        status(await push('client-a')),
+        status(await push(null)),
+        status(await push('client-b')),
+      ];
+    },
+    conformant: [201, 401, 401],
+    defective: [201, 201, 401],
+  },
+  'par-not-aliased': {
+    probe: async (ref) => {
+      const aliases = (await ref.metadata()).json.mtls_endpoint_aliases as Record<string, string>;
+      return ['token_endpoint' in aliases, 'pushed_authorization_request_endpoint' in aliases];
+    },
+    conformant: [true, true],
+    defective: [true, false],
   },
   'registration-management-without-mtls': {
     probe: async (ref) => {
@@ -677,7 +728,7 @@ describe('reference server defect switches', function () {
     for (const defect of DEFECTS) {
       expect(defect.fails, defect.name).to.not.be.empty;
       for (const id of defect.fails) {
-        expect(id).to.match(/^(DISC|PKI|SELF|BIND|REG|PUB|HOK|EP)-\d\d$/);
+        expect(id).to.match(/^(DISC|PKI|SELF|BIND|REG|PUB|HOK|EP|CODE)-\d\d$/);
       }
     }
   });

@@ -4,7 +4,7 @@
  * small request helpers that return status, headers and parsed JSON.
  */
 
-import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,12 @@ export interface CallOptions {
   form?: Record<string, string>;
   json?: unknown;
   headers?: Record<string, string>;
+}
+
+/** An authorization code and the PKCE verifier it was requested with. */
+export interface IssuedCode {
+  code: string;
+  verifier: string;
 }
 
 interface IdentityFiles {
@@ -330,14 +336,16 @@ export class RunningReference {
     };
   }
 
-  /** Runs the authorization-code + PKCE flow for the public client with `identity`'s cert. */
-  async authorizationCodeTokens(identity: string): Promise<HttpAnswer> {
+  /**
+   * An authorization request for `clientId` (PKCE S256) at a server that approves it without a
+   * login: the code from the redirect, and the verifier that redeems it.
+   */
+  async authorizationCode(clientId: string): Promise<IssuedCode> {
     const verifier = 'v'.repeat(43);
-    const { createHash } = await import('node:crypto');
     const challenge = createHash('sha256').update(verifier).digest('base64url');
     const query = new URLSearchParams({
       response_type: 'code',
-      client_id: 'public-client',
+      client_id: clientId,
       redirect_uri: REDIRECT_URI,
       state: 'st4te',
       code_challenge: challenge,
@@ -345,17 +353,37 @@ export class RunningReference {
     });
     const authorize = await this.fixture.call(null, `${this.issuer}/authorize?${query}`);
     const location = authorize.headers.location;
-    if (authorize.status !== 302 || location === undefined) {
-      throw new Error(`authorize: ${authorize.status} ${authorize.text}`);
+    const code = location === undefined ? null : new URL(location).searchParams.get('code');
+    if (authorize.status !== 302 || code === null) {
+      throw new Error(`authorize: ${authorize.status} ${location ?? authorize.text}`);
     }
-    const code = new URL(location).searchParams.get('code') ?? '';
+    return { code, verifier };
+  }
+
+  /** The code exchange by `clientId` over `identity`'s connection (null: no certificate). */
+  redeemCode(
+    identity: string | null,
+    clientId: string,
+    issued: IssuedCode,
+    extra: Record<string, string> = {},
+  ): Promise<HttpAnswer> {
     return this.token(identity, {
       grant_type: 'authorization_code',
-      client_id: 'public-client',
-      code,
+      client_id: clientId,
+      code: issued.code,
       redirect_uri: REDIRECT_URI,
-      code_verifier: verifier,
+      code_verifier: issued.verifier,
+      ...extra,
     });
+  }
+
+  /** Runs the authorization-code + PKCE flow for the public client with `identity`'s cert. */
+  async authorizationCodeTokens(identity: string): Promise<HttpAnswer> {
+    return this.redeemCode(
+      identity,
+      'public-client',
+      await this.authorizationCode('public-client'),
+    );
   }
 
   async close(): Promise<void> {

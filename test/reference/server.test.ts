@@ -77,6 +77,7 @@ describe('reference server (conformant)', function () {
         'jwt-client',
         'secret-client',
         'secret-post-client',
+        'code-client',
       ]);
       expect(config.clients[0]).to.deep.equal({
         name: 'client-a',

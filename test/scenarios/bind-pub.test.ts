@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { clientCredentials } from '../../lib/client-auth/credentials.js';
+import { LoginService } from '../../lib/login/login-service.js';
 import { ResultSanitizer } from '../../lib/output/sanitize-result.js';
 import { SecretRegistry } from '../../lib/output/secret-registry.js';
 import { RunMemo, ScenarioContext } from '../../lib/scenarios/context.js';
@@ -30,6 +31,7 @@ function offlineContext(memo = new RunMemo()): ScenarioContext {
     secrets: new SecretRegistry(),
     sanitizer: new ResultSanitizer(new SecretRegistry()),
     concurrency: 1,
+    logins: new LoginService({ target: {} as Target }),
   });
 }
 

@@ -129,6 +129,8 @@ describe('reasons: BIND-06 attribution, audience diagnosis, HOK/EP skips', funct
           const clients = config.clients as Array<Record<string, unknown>>;
           config.clients = clients
             .filter((c) => c.auth === 'tls_client_auth' || c.auth === 'self_signed_tls_client_auth')
+            // Without redirect URIs no client can use the code grant (the reference's code-client).
+            .filter((c) => c.grant !== 'authorization_code')
             .map(({ redirect_uri: _uri, ...client }) => client);
           delete config.registration;
           config.endpoints = {};

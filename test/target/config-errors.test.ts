@@ -123,7 +123,7 @@ describe('target config errors', () => {
         'target.yaml: clients[0]: unknown key "cert" (allowed: name, client_id, auth, bound, ' +
           'identity, subject_dn, san_dns, san_uri, san_ip, san_email, client_secret, ' +
           'assertion_key, token_endpoint_auth_signing_alg, assertion_audience, jwks_uri, grant, ' +
-          'refresh_token, redirect_uri, scope)',
+          'refresh_token, redirect_uri, scope, login)',
         cli,
       );
     });
@@ -217,7 +217,7 @@ describe('target config errors', () => {
         offlineConfig({ ca: './ca.pem' }),
         'target.yaml: unknown key "ca" (allowed: issuer, endpoints, discovery, server_ca, ' +
           'certs_manifest, test_ca, second_trusted_ca, clients, resource, token_request, ' +
-          'forwarded_headers, registration, scenario_clients)',
+          'forwarded_headers, registration, login, scenario_clients)',
         loader,
       );
     });

@@ -11,6 +11,7 @@ interface DemoArgs extends SigningArgs {
   defect?: string[];
   aliases: boolean;
   'token-format': 'jwt' | 'opaque';
+  'login-page': boolean;
 }
 
 export const demoCommand: CommandModule<object, DemoArgs> = {
@@ -46,10 +47,17 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
           choices: ['jwt', 'opaque'] as const,
           default: 'jwt' as const,
           describe: 'Access token format of the reference server',
+        })
+        .option('login-page', {
+          type: 'boolean',
+          default: false,
+          describe:
+            'The reference server shows a sign-in form and a consent page; the code flows log in through Chromium (apt-get install chromium)',
         }),
     )
       .example('$0 demo', 'a passing run')
-      .example('$0 demo --defect rs-ignore-binding', 'what a failing report looks like'),
+      .example('$0 demo --defect rs-ignore-binding', 'what a failing report looks like')
+      .example('$0 demo --login-page', 'the code flows through a real login form in Chromium'),
   handler: async (args) => {
     const known = new Set(DEFECTS.map((d) => d.name));
     const unknown = (args.defect ?? []).filter((d) => !known.has(d as never));
@@ -74,6 +82,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       aliases: args.aliases,
       tokenFormat: args['token-format'],
       defects,
+      loginPage: args['login-page'],
     });
     process.stdout.write(
       `Reference server on ${server.issuer}${defects.length > 0 ? ` with defect ${defects.join(', ')}` : ' (conformant)'}\n`,
@@ -82,6 +91,9 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       await runInterruptibly((signal, started) =>
         runPrepared(prepared, {
           targetFile: server.targetConfigPath,
+          // The login: block of its target.json reads the test user from these, and only
+          // these: this run's own, not the caller's environment.
+          ...(server.loginEnvironment ? { env: server.loginEnvironment } : {}),
           signal,
           onStart: ({ scenarios }) => {
             started();

@@ -213,6 +213,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         parallelTargets,
         inputs,
         ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+        env: process.env,
       });
       return;
     }
@@ -241,6 +242,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
         onResult: (r) => process.stdout.write(`${progressLine(r)}\n`),
         signal,
         ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+        // A login's ${NAME} values (MTLS_LOGIN_USER, MTLS_LOGIN_PASSWORD) are read from here.
+        env: process.env,
       }),
     );
   },

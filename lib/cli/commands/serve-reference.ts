@@ -15,6 +15,7 @@ interface ServeReferenceArgs {
   defect: string[];
   'list-defects': boolean;
   'key-type': KeyType;
+  'login-page': boolean;
 }
 
 function defectList(): string {
@@ -121,6 +122,12 @@ export const serveReferenceCommand: CommandModule<object, ServeReferenceArgs> = 
         default: false,
         describe: 'Print every defect, what it breaks, and exit',
       })
+      .option('login-page', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Authorization requests show a sign-in form (user reference-user, password reference-password) and a consent page; target.json gets a login: block reading MTLS_LOGIN_USER and MTLS_LOGIN_PASSWORD',
+      })
       .option('key-type', {
         choices: ['ec', 'rsa'] as const,
         default: 'ec' as KeyType,
@@ -155,6 +162,7 @@ export const serveReferenceCommand: CommandModule<object, ServeReferenceArgs> = 
       tokenFormat: args['token-format'],
       defects,
       keyType: args['key-type'],
+      loginPage: args['login-page'],
     });
     process.stdout.write(
       `${JSON.stringify({ issuer: server.issuer, targetConfig: server.targetConfigPath, pid: process.pid, listening: server.listening })}\n`,

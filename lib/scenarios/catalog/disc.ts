@@ -2,12 +2,17 @@ import { FIELD_CAP } from '../../output/cap.js';
 import { quotedJson } from '../../output/quote.js';
 import type { AuthMethod, EndpointName, Target } from '../../target/target.js';
 import type { Identity } from '../../tls/identity.js';
-import { check, ScenarioFailure, ScenarioSkip } from '../outcome.js';
+import { check, ScenarioFailure } from '../outcome.js';
 import { needs, type Requirement } from '../requirements.js';
 import { bindingClient } from '../roles.js';
 import { defineScenario, type Scenario } from '../scenario.js';
 import { isObject } from '../steps/describe.js';
-import { attemptsSummary, fetchMetadata, requireMetadataDocument } from '../steps/metadata.js';
+import {
+  attemptsSummary,
+  fetchMetadata,
+  requireAliasObject,
+  requireMetadataDocument,
+} from '../steps/metadata.js';
 import { clientCertificatePrivacy, mtlsOrigins, probeTls } from '../steps/tls-info.js';
 
 const MTLS_METHODS: readonly AuthMethod[] = ['tls_client_auth', 'self_signed_tls_client_auth'];
@@ -229,10 +234,7 @@ export const discScenarios: readonly Scenario[] = [
     serverState: [],
     async run(ctx) {
       const { document } = await requireMetadataDocument(ctx);
-      const aliases = document.mtls_endpoint_aliases;
-      if (!isObject(aliases)) {
-        throw new ScenarioSkip('mtls_endpoint_aliases is not a JSON object (judged in DISC-04)');
-      }
+      const aliases = requireAliasObject(document);
       noteAliasesInUse(ctx.target, (text) => ctx.note(text));
       const problems: string[] = [];
       const unpublished = Object.keys(aliases).filter((name) => typeof document[name] !== 'string');

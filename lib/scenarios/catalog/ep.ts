@@ -50,14 +50,6 @@ const needsMtlsClient: Requirement = {
   missing: (t) => (mtlsBindingClient(t) ? undefined : NO_MTLS_CLIENT),
 };
 
-const needsParClient: Requirement = {
-  name: 'par-client',
-  missing: (t) =>
-    parClient(t)
-      ? undefined
-      : 'no tls_client_auth or self_signed_tls_client_auth client with a redirect_uri in the config (a pushed authorization request names one)',
-};
-
 const needsManagementMtls: Requirement = {
   name: 'registration-management-mtls',
   missing: (t) =>
@@ -233,7 +225,7 @@ export const epScenarios: readonly Scenario[] = [
     section: 'EP',
     level: 'MUST',
     spec: 'RFC 9126 §2, RFC 8705 §2, §5',
-    requires: [needs.par, needsParClient],
+    requires: [needs.par, needs.parClient],
     expected:
       "a push (to the PAR endpoint's alias when published) without client_id, without a certificate, or with another client's certificate is rejected with no request_uri",
     // A pushed request creates a request_uri nobody else uses.

@@ -1,6 +1,7 @@
 import { SECTION_ORDER, type Section } from '../../report/run-result.js';
 import type { Scenario } from '../scenario.js';
 import { bindScenarios } from './bind.js';
+import { codeScenarios } from './code.js';
 import { discScenarios } from './disc.js';
 import { epScenarios } from './ep.js';
 import { epTlsScenarios } from './ep-tls.js';
@@ -14,7 +15,7 @@ import { selfDepthScenarios } from './self-depth.js';
 
 /**
  * Version of the catalog these scenarios implement (CATALOG.md: v1, then the v2 additions HOK,
- * EP and the validation depth); reported with every run. IDs and levels are stable within one.
+ * EP, the validation depth and CODE); reported with every run. IDs and levels are stable within one.
  */
 export const CATALOG_VERSION = '2';
 
@@ -32,4 +33,5 @@ export const CATALOG: readonly Scenario[] = [
   ...hokScenarios,
   ...epScenarios,
   ...epTlsScenarios,
+  ...codeScenarios,
 ];

@@ -23,7 +23,10 @@ export const pubScenarios: readonly Scenario[] = [
     // The public client's tokens: its own code flow, or the configured refresh token (BIND-08's).
     serverState: (t) => keysOf(stateKeys.grants, [publicClient(t)]),
     async run(ctx) {
-      const { who, attempt } = await publicClientTokens(ctx, 'PUB-01');
+      const { who, attempt } = await publicClientTokens(ctx, {
+        scenario: 'PUB-01',
+        spendsRefreshToken: false,
+      });
       const accessToken = expectTokenIssued(
         attempt,
         `public client ${who.client.name} with its certificate`,

@@ -11,6 +11,8 @@ export interface WorkingRefreshToken {
   who: ClientWithIdentity;
   /** The one to use next: the rotated token when the server rotated it. */
   refreshToken: string;
+  /** The access token that refresh gave (CODE-01 checks its binding). */
+  accessToken: string;
 }
 
 /**
@@ -31,7 +33,11 @@ export async function workingRefreshToken(
     );
   }
   if (client.grant.type === 'refresh_token') {
-    return { who, refreshToken: tokens.refreshToken ?? client.grant.refreshToken };
+    return {
+      who,
+      refreshToken: tokens.refreshToken ?? client.grant.refreshToken,
+      accessToken: tokens.accessToken,
+    };
   }
   const held = tokens.refreshToken;
   if (held === undefined) {
@@ -51,7 +57,7 @@ export async function workingRefreshToken(
         `${client.name}'s refresh token does not work even with its own certificate (${describeResult(control.result)})`,
       );
     }
-    return { who, refreshToken: control.refreshToken ?? held };
+    return { who, refreshToken: control.refreshToken ?? held, accessToken: control.accessToken };
   });
 }
 

@@ -82,6 +82,15 @@ export async function requireMetadataDocument(
   return fetched.found;
 }
 
+/** The document's mtls_endpoint_aliases object, for the checks beyond DISC-04 that read it. */
+export function requireAliasObject(document: Record<string, unknown>): Record<string, unknown> {
+  const aliases = document.mtls_endpoint_aliases;
+  if (!isObject(aliases)) {
+    throw new ScenarioSkip('mtls_endpoint_aliases is not a JSON object (judged in DISC-04)');
+  }
+  return aliases;
+}
+
 /** "URL: HTTP 404; URL: HTTP 200 but not JSON", for reasons and observations. */
 export function attemptsSummary(fetched: MetadataFetch): string {
   return fetched.attempts.map((a) => `${a.url}: ${a.problem ?? 'found'}`).join('; ');

@@ -14,6 +14,9 @@ export interface PushRequest {
   identity: Identity | null;
   /** Defaults to the client's client_id; null leaves it out. */
   clientId?: string | null;
+  /** The PKCE challenge and state to push; default a throw-away pair (nothing is redeemed). */
+  pkceChallenge?: string;
+  state?: string;
 }
 
 /**
@@ -44,8 +47,8 @@ export async function pushAuthorizationRequest(
   const form: Record<string, string> = {
     response_type: 'code',
     redirect_uri: client.redirectUri,
-    state: 'mtls-conformance',
-    code_challenge: pkcePair().challenge,
+    state: req.state ?? 'mtls-conformance',
+    code_challenge: req.pkceChallenge ?? pkcePair().challenge,
     code_challenge_method: 'S256',
     ...(scope === undefined ? {} : { scope }),
     ...auth.form,

@@ -5,6 +5,7 @@ import { ScenarioSkip } from '../outcome.js';
 import { type ClientWithIdentity, publicClient } from '../roles.js';
 import { authorizationCodeTokens } from './authorization-code.js';
 import { describeResult } from './describe.js';
+import { ownGrantTokens } from './grant-tokens.js';
 import { requestToken, type TokenAttempt } from './token.js';
 
 export interface RefreshRequest {
@@ -37,21 +38,26 @@ export function refreshAccessToken(
 
 /**
  * The public client's tokens: through the authorization code flow, or by refreshing the
- * configured refresh token. Each scenario (`forScenario`) runs its own authorization code flow,
- * so one spending its refresh token (a server may then revoke the earlier access token) cannot
- * spoil another's; a configured refresh token is spent once per run and its result shared.
+ * configured refresh token. A scenario that spends the flow's refresh token (BIND-08: a server
+ * may then revoke the earlier access token) runs its own flow, so it cannot spoil another's;
+ * one that only uses the access token (PUB-01) shares the client's own flow with CODE-01 and
+ * HOK-01 (one login per client and run). A configured refresh token is spent once per run
+ * and its result shared.
  */
 export function publicClientTokens(
   ctx: ScenarioContext,
-  forScenario: string,
+  use: { scenario: string; spendsRefreshToken: boolean },
 ): Promise<{ who: ClientWithIdentity; attempt: TokenAttempt }> {
   const who = publicClient(ctx.target);
   if (!who)
     throw new ScenarioSkip('no public client (auth: none) with a certificate in the config');
+  if (who.client.grant.type === 'authorization_code' && !use.spendsRefreshToken) {
+    return ownGrantTokens(ctx, who).then((attempt) => ({ who, attempt }));
+  }
   const key =
     who.client.grant.type === 'refresh_token'
       ? 'public-client-tokens:configured-refresh-token'
-      : `public-client-tokens:${forScenario}`;
+      : `public-client-tokens:${use.scenario}`;
   return ctx.shared(key, async (step) => {
     const { grant } = who.client;
     switch (grant.type) {
@@ -104,7 +110,10 @@ export function refreshTokenHolder(
 export async function heldRefreshToken(ctx: ScenarioContext): Promise<HeldRefreshToken> {
   const holder = refreshTokenHolder(ctx.target);
   if (holder?.publicFlow === true) {
-    const { who, attempt } = await publicClientTokens(ctx, 'BIND-08');
+    const { who, attempt } = await publicClientTokens(ctx, {
+      scenario: 'BIND-08',
+      spendsRefreshToken: true,
+    });
     if (
       attempt.result.kind !== 'response' ||
       attempt.result.status !== 200 ||

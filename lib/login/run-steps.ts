@@ -1,0 +1,390 @@
+/**
+ * One authorization request in the browser: open the authorization URL, run the login steps
+ * in order, and capture the redirect to the client's redirect_uri without following it. Every
+ * wait is bounded by the step's time and the login's; a failure names the step, the page it
+ * was on, and the screenshot kept of it.
+ */
+import type { BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { LoginPlan, LoginStep } from '../target/login-plan.js';
+import type { BrowserAuthorization, BrowserAuthorizeRequest } from './login-browser.js';
+import { firstLine, LoginFailed } from './login-errors.js';
+import { describeUrlMatch, type UrlMatch, urlMatches } from './url-match.js';
+
+const POLL_MS = 100;
+
+/** Where the page is, for messages: origin and path, never a query (codes, states, handles). */
+export function pageLocation(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return parsed.origin === 'null' ? parsed.protocol : `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return '(no page)';
+  }
+}
+
+export function describeStep(step: LoginStep): string {
+  const parts: string[] = [];
+  if (step.url) parts.push(`at ${describeUrlMatch(step.url)}`);
+  if (step.fill.length > 0) {
+    parts.push(`fill ${step.fill.map((f) => `${f.selector} (${f.value.written})`).join(', ')}`);
+  }
+  if (step.click !== undefined) parts.push(`click ${step.click}`);
+  if (step.waitFor?.url) parts.push(`wait for ${describeUrlMatch(step.waitFor.url)}`);
+  if (step.waitFor?.selector !== undefined) parts.push(`wait for ${step.waitFor.selector}`);
+  return parts.join(', ');
+}
+
+/** The redirect, once the browser asks for it. */
+class Capture {
+  url: string | undefined;
+  readonly done: Promise<string>;
+  #resolve: (url: string) => void = () => undefined;
+  constructor() {
+    this.done = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+  take(url: string): void {
+    if (this.url !== undefined) return;
+    this.url = url;
+    this.#resolve(url);
+  }
+}
+
+export async function runAuthorization(
+  context: BrowserContext,
+  req: BrowserAuthorizeRequest,
+  opts: { freshSession: boolean },
+): Promise<BrowserAuthorization> {
+  const { plan } = req;
+  const deadline = Date.now() + plan.timeoutMs;
+  const redirect = new URL(req.redirectUri);
+  const allowed = new Set(req.allowedOrigins);
+  const blocked = new Set<string>();
+  const capture = new Capture();
+  const log = [
+    opts.freshSession
+      ? 'browser: a fresh session (no cookies), no client certificate'
+      : "browser: this client's session from its earlier login, no client certificate",
+  ];
+  const page = await context.newPage();
+  const guard = await guardRequests(page, { redirect, allowed, blocked, capture });
+  page.setDefaultTimeout(plan.stepTimeoutMs);
+  page.on('dialog', (dialog) => void dialog.dismiss().catch(() => undefined));
+  // A popup is a page the guard does not watch: closed as it opens.
+  page.on('popup', (popup) => void popup.close().catch(() => undefined));
+  const filled: string[] = [];
+  let current: LoginStep | undefined;
+  try {
+    await open(page, req.authorizationUrl, capture, within(deadline, plan.stepTimeoutMs));
+    log.push(`opened the authorization request at ${pageLocation(req.authorizationUrl)}`);
+    for (const step of plan.steps) {
+      if (capture.url !== undefined) {
+        log.push(`step ${step.number} and after not needed: the server redirected already`);
+        break;
+      }
+      current = step;
+      await runStep(page, step, {
+        until: within(deadline, plan.stepTimeoutMs),
+        capture,
+        allowed,
+        filled,
+        log,
+      });
+    }
+    current = undefined;
+    if (capture.url === undefined) {
+      const until = within(deadline, plan.stepTimeoutMs);
+      if (!(await poll(() => capture.url !== undefined, until))) {
+        throw new LoginFailed(
+          `after the last step the page is at ${pageLocation(page.url())}, and the server did not redirect to the redirect_uri within ${plan.stepTimeoutMs} ms`,
+        );
+      }
+    }
+    const url = capture.url as string;
+    log.push(`redirect to ${pageLocation(url)} captured (not followed)`);
+    return { redirect: url, log };
+  } catch (err) {
+    throw await failure(page, err, { plan, step: current, filled, blocked, req });
+  } finally {
+    await guard.detach().catch(() => undefined);
+    await page.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Every request of the page, each hop of a redirect included, is paused and judged here: the
+ * redirect to redirect_uri is read and aborted (never sent), another origin is refused.
+ * Playwright's own routes cannot do this: they see only the first URL of a redirect chain, so
+ * the server's 302 to the redirect URI would be followed (measured: the client was reached).
+ * The DevTools Fetch domain pauses every hop; it covers the page and its in-process frames,
+ * which is why the browser runs without site isolation (lib/login/browser.ts).
+ */
+async function guardRequests(
+  page: Page,
+  rules: {
+    redirect: URL;
+    allowed: ReadonlySet<string>;
+    blocked: Set<string>;
+    capture: Capture;
+  },
+): Promise<CDPSession> {
+  const session = await page.context().newCDPSession(page);
+  session.on('Fetch.requestPaused', (paused) => {
+    const { requestId } = paused;
+    const verdict = judge(paused.request.url, paused.resourceType === 'Document', rules);
+    const sent =
+      verdict === 'continue'
+        ? session.send('Fetch.continueRequest', { requestId })
+        : session.send('Fetch.failRequest', {
+            requestId,
+            errorReason: verdict === 'captured' ? 'Aborted' : 'BlockedByClient',
+          });
+    // The page may close under a paused request; nothing is left to answer then.
+    sent.catch(() => undefined);
+  });
+  await session.send('Fetch.enable', { patterns: [{ urlPattern: '*', requestStage: 'Request' }] });
+  return session;
+}
+
+function judge(
+  href: string,
+  document: boolean,
+  rules: { redirect: URL; allowed: ReadonlySet<string>; blocked: Set<string>; capture: Capture },
+): 'continue' | 'captured' | 'blocked' {
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    return 'blocked';
+  }
+  if (url.origin === rules.redirect.origin && url.pathname === rules.redirect.pathname) {
+    // The authorization response: read here, never delivered to the client's redirect URI.
+    if (document) rules.capture.take(url.href);
+    return 'captured';
+  }
+  if (!rules.allowed.has(url.origin)) {
+    rules.blocked.add(url.origin);
+    return 'blocked';
+  }
+  return 'continue';
+}
+
+interface StepState {
+  until: number;
+  capture: Capture;
+  allowed: ReadonlySet<string>;
+  /** Selectors typed into so far: blanked before a screenshot. */
+  filled: string[];
+  log: string[];
+}
+
+async function runStep(page: Page, step: LoginStep, state: StepState): Promise<void> {
+  const { until, capture } = state;
+  if (step.url) {
+    const expected = step.url;
+    const arrived = await poll(
+      () => capture.url !== undefined || urlMatches(expected, page.url()),
+      until,
+    );
+    if (!arrived) {
+      throw new LoginFailed(
+        `the page is at ${pageLocation(page.url())}, not ${describeUrlMatch(expected)}`,
+      );
+    }
+    if (capture.url !== undefined) return;
+  }
+  await page.waitForLoadState('domcontentloaded', { timeout: left(until) });
+  const done: string[] = [];
+  for (const fill of step.fill) {
+    const field = page.locator(fill.selector).first();
+    await field.waitFor({ state: 'visible', timeout: left(until) });
+    const type = (await field.getAttribute('type', { timeout: left(until) }))?.toLowerCase();
+    if (type === 'password' && fill.value.variables.length === 0) {
+      throw new LoginFailed(
+        `${fill.selector} is a password field and its value is written in the config: a password comes only from the environment (value: \${MTLS_LOGIN_PASSWORD})`,
+      );
+    }
+    if (fill.value.text === undefined) {
+      throw new LoginFailed(`${fill.value.missing.join(', ')} not set in the environment`);
+    }
+    // Checked again right before typing: the page may have moved on since the step began.
+    requireAllowedPage(page.url(), state.allowed);
+    state.filled.push(fill.selector);
+    await field.fill(fill.value.text, { timeout: left(until) });
+    done.push(`filled ${fill.selector} (${fill.value.written})`);
+  }
+  if (step.click !== undefined) {
+    const loaded = step.waitFor === undefined ? nextDocument(page, until) : undefined;
+    await page
+      .locator(step.click)
+      .first()
+      .click({ timeout: left(until) });
+    done.push(`clicked ${step.click}`);
+    if (loaded !== undefined) {
+      try {
+        await Promise.race([loaded, capture.done]);
+      } catch (err) {
+        throw new LoginFailed(
+          `the click on ${step.click} loaded no new page (${firstLine(err)}); give the step a wait_for if the click only changes the page`,
+        );
+      }
+    }
+  }
+  if (step.waitFor !== undefined) {
+    await waitFor(page, step.waitFor, state);
+    done.push(`waited for ${describeWait(step.waitFor)}`);
+  }
+  state.log.push(`step ${step.number} at ${pageLocation(page.url())}: ${done.join(', ')}`);
+}
+
+async function open(page: Page, url: string, capture: Capture, until: number): Promise<void> {
+  try {
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: left(until) });
+  } catch (err) {
+    // A server that redirects straight back: the navigation ends in the aborted redirect.
+    if (capture.url === undefined) throw err;
+  }
+}
+
+/** The next page the main frame commits and parses; set up before the click that loads it. */
+function nextDocument(page: Page, until: number): Promise<void> {
+  const loaded = page
+    .waitForEvent('framenavigated', {
+      predicate: (frame) => frame === page.mainFrame(),
+      timeout: left(until),
+    })
+    .then(() => page.waitForLoadState('domcontentloaded', { timeout: left(until) }));
+  // It may lose the race to the captured redirect; its later timeout is nobody's error then.
+  loaded.catch(() => undefined);
+  return loaded;
+}
+
+async function waitFor(
+  page: Page,
+  target: NonNullable<LoginStep['waitFor']>,
+  state: StepState,
+): Promise<void> {
+  const { until, capture } = state;
+  if (target.url) {
+    const expected: UrlMatch = target.url;
+    const arrived = await poll(
+      () => capture.url !== undefined || urlMatches(expected, page.url()),
+      until,
+    );
+    if (!arrived) {
+      throw new LoginFailed(
+        `waited for ${describeUrlMatch(expected)}, the page stayed at ${pageLocation(page.url())}`,
+      );
+    }
+  }
+  if (target.selector !== undefined && capture.url === undefined) {
+    const visible = page
+      .locator(target.selector)
+      .first()
+      .waitFor({
+        state: 'visible',
+        timeout: left(until),
+      });
+    visible.catch(() => undefined);
+    await Promise.race([visible, capture.done]);
+  }
+}
+
+function describeWait(target: NonNullable<LoginStep['waitFor']>): string {
+  return [target.url && describeUrlMatch(target.url), target.selector]
+    .filter((s) => s !== undefined)
+    .join(' and ');
+}
+
+function requireAllowedPage(url: string, allowed: ReadonlySet<string>): void {
+  let origin: string;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    origin = 'null';
+  }
+  if (!allowed.has(origin)) {
+    throw new LoginFailed(
+      `the page is at ${pageLocation(url)}, outside the origins the login may type into (${[...allowed].join(', ')}; add its origin to login.origins if it belongs to the target)`,
+    );
+  }
+}
+
+/** The earlier of the login's deadline and one step's time from now. */
+function within(deadline: number, stepMs: number): number {
+  return Math.min(deadline, Date.now() + stepMs);
+}
+
+/** Milliseconds left until `until`, at least 1 (Playwright reads 0 as "no timeout"). */
+function left(until: number): number {
+  return Math.max(1, until - Date.now());
+}
+
+/** Checks `condition` until it holds or `until` passes; whether it held. */
+async function poll(condition: () => boolean, until: number): Promise<boolean> {
+  while (!condition()) {
+    if (Date.now() >= until) return false;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, left(until))));
+  }
+  return true;
+}
+
+async function failure(
+  page: Page,
+  err: unknown,
+  opts: {
+    plan: LoginPlan;
+    step: LoginStep | undefined;
+    filled: readonly string[];
+    blocked: ReadonlySet<string>;
+    req: BrowserAuthorizeRequest;
+  },
+): Promise<LoginFailed> {
+  const where = opts.step
+    ? `login step ${opts.step.number} (${describeStep(opts.step)}) of ${opts.plan.at}`
+    : `the authorization request (before the login steps of ${opts.plan.at})`;
+  const parts = [`${where} failed at ${pageLocation(page.url())}: ${firstLine(err)}`];
+  if (opts.blocked.size > 0) {
+    parts.push(
+      `the browser was kept from ${[...opts.blocked].join(', ')} (not the authorization endpoint's origin nor in login.origins; add an origin there if the login really needs it)`,
+    );
+  }
+  const png = await screenshot(page, opts.filled, opts.plan.stepTimeoutMs);
+  const path =
+    png === undefined ? undefined : await opts.req.screenshot(png).catch(() => undefined);
+  parts.push(
+    path === undefined
+      ? 'no screenshot kept (no --report-dir, or the page could not be captured)'
+      : `screenshot: ${path}`,
+  );
+  return new LoginFailed(parts.join('; '));
+}
+
+/**
+ * The page as it is, with every password field and every field the login typed into emptied
+ * first: a screenshot shows the page, never what was typed.
+ */
+async function screenshot(
+  page: Page,
+  filled: readonly string[],
+  timeoutMs: number,
+): Promise<Uint8Array | undefined> {
+  try {
+    for (const selector of ['input[type=password]', ...filled]) {
+      for (const frame of page.frames()) {
+        await frame
+          .locator(selector)
+          .evaluateAll((elements) => {
+            for (const element of elements) {
+              if ('value' in element) (element as HTMLInputElement).value = '';
+            }
+          })
+          .catch(() => undefined);
+      }
+    }
+    return await page.screenshot({ fullPage: true, timeout: timeoutMs, animations: 'disabled' });
+  } catch {
+    return undefined;
+  }
+}
