@@ -110,14 +110,16 @@ describe('CODE through a login page in Chromium', function () {
       expect(byId[id]?.status, `${id}: ${byId[id]?.reason}`).to.equal('passed');
     }
     // Every flow of the run went through the front, and the login pages were shown once per
-    // client: the public client's flows (BIND-08, PUB-01 and CODE-01 sharing one, CODE-02,
-    // CODE-03) and the PAR client's (CODE-04, whose request the reference then refuses).
-    expect(seen.paths.filter((p) => p === 'GET /authorize').length).to.equal(5);
+    // client: the code client's flows (CODE-01 and CODE-03's own, CODE-02, CODE-03's victim
+    // code, CODE-04's pushed request) and the public client's (PUB-01, BIND-08).
+    expect(seen.paths.filter((p) => p === 'GET /authorize').length, seen.paths.join('\n')).to.equal(
+      6,
+    );
     expect(seen.logins, seen.paths.join('\n')).to.equal(2);
-    expect(byId['CODE-04']?.reason).to.include('error=access_denied');
+    expect(byId['CODE-04']?.status, byId['CODE-04']?.reason).to.equal('passed');
     expect(seen.clientCertificates).to.equal(0);
     const evidence = JSON.stringify(byId['CODE-01']?.evidence);
-    expect(evidence).to.include('browser login for public-client');
+    expect(evidence).to.include('browser login for code-client');
     expect(evidence).not.to.include(PASSWORD);
   });
 
@@ -131,10 +133,10 @@ describe('CODE through a login page in Chromium', function () {
     expect(code01?.status).to.equal('skipped');
     expect(code01?.reason)
       .to.match(
-        /^set-up problem: browser login for public-client: (not tried again, it failed earlier in this run: )?login step 2 /,
+        /^set-up problem: browser login for code-client: (not tried again, it failed earlier in this run: )?login step 2 /,
       )
       .and.include('screenshot: screenshots/');
-    // One failed login per client (the public client's and CODE-04's PAR client's): the later
+    // One failed login per client (the code client's and the public client's): the later
     // flows of a client are told the earlier failure, not made to wait it out again.
     const files = await readdir(join(reportDir, 'screenshots'));
     expect(files).to.have.length(2);

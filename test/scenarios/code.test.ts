@@ -167,7 +167,7 @@ describe('CODE: authorization code and PAR', function () {
      * certificate whoever asked (`as-public-client`, a gateway that authenticates callers
      * itself and then talks to the AS as one client).
      */
-    function tokenGateway(mode: 'drop' | 'as-public-client', certsDir: () => string) {
+    function tokenGateway(mode: 'drop' | 'as-code-client', certsDir: () => string) {
       return (front: Front) => (req: IncomingMessage, res: ServerResponse) => {
         let body = '';
         req.on('data', (c: Buffer) => {
@@ -176,10 +176,11 @@ describe('CODE: authorization code and PAR', function () {
         req.on('end', async () => {
           const form = new URLSearchParams(body);
           const connect: Record<string, string> = { ca: front.referenceCa };
-          if (mode === 'as-public-client') {
-            form.set('client_id', 'public-client');
-            connect.cert = await readFile(join(certsDir(), 'public-client.pem'), 'utf8');
-            connect.key = await readFile(join(certsDir(), 'public-client.key.pem'), 'utf8');
+          // The reference's code-client has the victim's (client-a's) certificate.
+          if (mode === 'as-code-client') {
+            form.set('client_id', 'code-client');
+            connect.cert = await readFile(join(certsDir(), 'client-a.pem'), 'utf8');
+            connect.key = await readFile(join(certsDir(), 'client-a.key.pem'), 'utf8');
           }
           const agent = new Agent({ connect });
           try {
@@ -216,7 +217,7 @@ describe('CODE: authorization code and PAR', function () {
     it('CODE-03 fails behind a gateway that redeems every code as the client it was issued to', async () => {
       let certs = '';
       const run = await runCode({
-        front: tokenGateway('as-public-client', () => certs),
+        front: tokenGateway('as-code-client', () => certs),
         edit: (config) => {
           certs = config.front_certs;
           config.endpoints = { ...config.endpoints, token: `${config.front}/token` };
