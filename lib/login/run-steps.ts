@@ -78,14 +78,26 @@ export async function runAuthorization(
   try {
     await open(page, req.authorizationUrl, capture, within(deadline, plan.stepTimeoutMs));
     log.push(`opened the authorization request at ${pageLocation(req.authorizationUrl)}`);
-    for (const step of plan.steps) {
+    for (let i = 0; i < plan.steps.length; i++) {
+      let step = plan.steps[i] as LoginStep;
       if (capture.url !== undefined) {
         log.push(`step ${step.number} and after not needed: the server redirected already`);
         break;
       }
       current = step;
+      const until = within(deadline, plan.stepTimeoutMs);
+      const shown = await shownStep(page, plan.steps, i, capture, until);
+      if (shown !== undefined && shown > i) {
+        const next = plan.steps[shown] as LoginStep;
+        log.push(
+          `step ${step.number}${shown > i + 1 ? `…${next.number - 1}` : ''} not needed: the page shows step ${next.number}'s`,
+        );
+        i = shown;
+        step = next;
+        current = step;
+      }
       await runStep(page, step, {
-        until: within(deadline, plan.stepTimeoutMs),
+        until: shown === undefined ? until : within(deadline, plan.stepTimeoutMs),
         capture,
         allowed,
         filled,
@@ -319,6 +331,44 @@ function within(deadline: number, stepMs: number): number {
 /** Milliseconds left until `until`, at least 1 (Playwright reads 0 as "no timeout"). */
 function left(until: number): number {
   return Math.max(1, until - Date.now());
+}
+
+/** What shows that a step's page is in front of the browser: its first field, else its button. */
+function landmark(step: LoginStep): string | undefined {
+  return step.fill[0]?.selector ?? step.click;
+}
+
+/**
+ * The step the page in front of the browser is for, from `from` on: the first whose URL
+ * matches and whose landmark is visible. A server leaves out pages a session no longer needs
+ * (a signed-in user sees only the consent, a client consented to earlier not even that), so a
+ * step whose page is not shown is passed over. `from` when its step has no landmark or the
+ * redirect came; undefined when `until` passes first (the step `from` then says what is wrong).
+ */
+async function shownStep(
+  page: Page,
+  steps: readonly LoginStep[],
+  from: number,
+  capture: Capture,
+  until: number,
+): Promise<number | undefined> {
+  if (from === steps.length - 1 || landmark(steps[from] as LoginStep) === undefined) return from;
+  for (;;) {
+    if (capture.url !== undefined) return from;
+    for (let i = from; i < steps.length; i++) {
+      const step = steps[i] as LoginStep;
+      const selector = landmark(step);
+      if (selector === undefined || (step.url && !urlMatches(step.url, page.url()))) continue;
+      const visible = await page
+        .locator(selector)
+        .first()
+        .isVisible()
+        .catch(() => false);
+      if (visible) return i;
+    }
+    if (Date.now() >= until) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, left(until))));
+  }
 }
 
 /** Checks `condition` until it holds or `until` passes; whether it held. */

@@ -110,10 +110,11 @@ describe('CODE through a login page in Chromium', function () {
       expect(byId[id]?.status, `${id}: ${byId[id]?.reason}`).to.equal('passed');
     }
     // Every flow of the run went through the front, and the login pages were shown once per
-    // client: the code client's flows (CODE-01 and CODE-03's own, CODE-02, CODE-03's victim
-    // code, CODE-04's pushed request) and the public client's (PUB-01, BIND-08).
+    // client: the code client's flows (CODE-01's, the own flow CODE-02 and CODE-03 check first,
+    // CODE-02's, CODE-03's stolen code, CODE-04's pushed request) and the public client's
+    // (PUB-01, BIND-08).
     expect(seen.paths.filter((p) => p === 'GET /authorize').length, seen.paths.join('\n')).to.equal(
-      6,
+      7,
     );
     expect(seen.logins, seen.paths.join('\n')).to.equal(2);
     expect(byId['CODE-04']?.status, byId['CODE-04']?.reason).to.equal('passed');

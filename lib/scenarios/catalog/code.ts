@@ -3,7 +3,12 @@ import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
 import { needs, type Requirement } from '../requirements.js';
 import { attackerFor, type ClientWithIdentity, codeClient } from '../roles.js';
 import { defineScenario, type Scenario } from '../scenario.js';
-import { issueCode, redeemCode, StateNotReturned } from '../steps/authorization-code.js';
+import {
+  authorizationCodeTokens,
+  issueCode,
+  redeemCode,
+  StateNotReturned,
+} from '../steps/authorization-code.js';
 import { expectBoundTo, readBinding } from '../steps/binding.js';
 import {
   NO_CODE_CLIENT,
@@ -13,10 +18,9 @@ import {
   requireParClient,
 } from '../steps/code-flow.js';
 import { describeResult } from '../steps/describe.js';
-import { ownGrantTokens } from '../steps/grant-tokens.js';
-import { workingRefreshToken } from '../steps/held-refresh-token.js';
 import { requireAliasObject, requireMetadataDocument } from '../steps/metadata.js';
 import { pushAuthorizationRequest, requestUriOf } from '../steps/par.js';
+import { refreshAccessToken } from '../steps/refresh.js';
 import {
   expectTokenIssued,
   expectTokenRejected,
@@ -42,6 +46,14 @@ const needsCodeRedeemer: Requirement = {
 
 const MTLS_AUTH = new Set(['tls_client_auth', 'self_signed_tls_client_auth']);
 
+/**
+ * Who introspects a token of the code client: the client itself where it can authenticate
+ * (some servers describe a token only to its own client), else the binding client.
+ */
+function introspector(who: ClientWithIdentity): ClientWithIdentity | undefined {
+  return who.client.auth === 'none' ? undefined : who;
+}
+
 /** Where the exchange of a code with the client's certificate gives a token bound to it. */
 async function expectBoundExchange(
   ctx: ScenarioContext,
@@ -50,9 +62,11 @@ async function expectBoundExchange(
   what: string,
 ): Promise<void> {
   const accessToken = expectTokenIssued(attempt, what);
+  const caller = introspector(who);
   const binding = await readBinding(ctx, {
     accessToken,
     label: `introspection of the token from ${what}`,
+    ...(caller ? { caller } : {}),
   });
   expectBoundTo(ctx, binding, who.identity, { what: `the access token from ${what}` });
 }
@@ -71,7 +85,13 @@ export const codeScenarios: readonly Scenario[] = [
     async run(ctx) {
       const who = requireCodeClient(ctx);
       const what = `the code exchange by ${who.client.name} with its certificate`;
-      const attempt = await ownGrantTokens(ctx, who).catch((err: unknown) => {
+      // A flow of its own, not the one HOK-01 and the refresh scenarios share: those may have
+      // spent or revoked that grant by now (a server may revoke a grant on a refresh token
+      // presented twice, RFC 6749 §10.4), and CODE-01 judges the flow, not what came after.
+      const attempt = await authorizationCodeTokens(ctx, who, {
+        identity: who.identity,
+        label: what,
+      }).catch((err: unknown) => {
         if (!(err instanceof StateNotReturned)) throw err;
         throw new ScenarioFailure(err.message);
       });
@@ -81,10 +101,23 @@ export const codeScenarios: readonly Scenario[] = [
         ctx.note('the token response carried no refresh_token: the refresh binding is not checked');
         return;
       }
-      const refreshed = await workingRefreshToken(ctx, who);
+      const refreshed = await refreshAccessToken(ctx, {
+        label: `refresh of that refresh token by ${who.client.name} with its certificate`,
+        who,
+        identity: who.identity,
+        refreshToken: attempt.refreshToken,
+      });
+      if (!isTokenIssued(refreshed)) {
+        throw new ScenarioFailure(
+          `the refresh token from the code flow gave ${who.client.name} no token with its certificate`,
+          { observed: `${observed}; refresh: ${describeResult(refreshed.result)}` },
+        );
+      }
+      const caller = introspector(who);
       const binding = await readBinding(ctx, {
         accessToken: refreshed.accessToken,
         label: `introspection of the token refreshed by ${who.client.name}`,
+        ...(caller ? { caller } : {}),
       });
       expectBoundTo(ctx, binding, who.identity, {
         what: `the access token refreshed by ${who.client.name} with its certificate`,

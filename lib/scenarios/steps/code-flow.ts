@@ -19,9 +19,8 @@ export function requireCodeClient(ctx: ScenarioContext): ClientWithIdentity {
 }
 
 /**
- * The positive control of CODE-02 and CODE-03: the client's own flow gets a token (CODE-01's
- * flow, once per client and run, shared with HOK-01 and the refresh scenarios, so that a login
- * page is driven once for all of them).
+ * The positive control of CODE-02 and CODE-03: the client's own flow gets a token (once per
+ * client and run, shared with HOK-01 and the refresh scenarios; CODE-01 judges a flow of its own).
  */
 export async function requireOwnCodeFlow(
   ctx: ScenarioContext,

@@ -40,7 +40,7 @@ export function refreshAccessToken(
  * The public client's tokens: through the authorization code flow, or by refreshing the
  * configured refresh token. A scenario that spends the flow's refresh token (BIND-08: a server
  * may then revoke the earlier access token) runs its own flow, so it cannot spoil another's;
- * one that only uses the access token (PUB-01) shares the client's own flow with CODE-01 and
+ * one that only uses the access token (PUB-01) shares the client's own flow with
  * HOK-01 (one login per client and run). A configured refresh token is spent once per run
  * and its result shared.
  */
