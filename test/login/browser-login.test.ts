@@ -121,6 +121,13 @@ describe('browser logins (lib/login) in Debian Chromium', function () {
       expect(new URL(second.redirect).searchParams.get('state')).to.equal('s2');
       expect(second.log.join('\n')).to.include('step 1 and after not needed');
       expect(seen.logins).to.equal(1);
+      // Signed in, but asked to consent again: the login step is passed over, not waited out.
+      const third = await service.authorize(
+        request(plan(), `${as.url}/authorize?state=s3&prompt=consent`),
+      );
+      expect(new URL(third.redirect).searchParams.get('state')).to.equal('s3');
+      expect(third.log.join('\n')).to.include("step 1 not needed: the page shows step 2's");
+      expect(seen.logins).to.equal(1);
       // Another client: a session of its own, so the login pages again.
       await service.authorize({ ...request(plan()), clientName: 'client-a' });
       expect(seen.logins).to.equal(2);

@@ -78,7 +78,11 @@ export function loginPages(opts: LoginPagesOptions) {
       res.writeHead(302, { location: to.href }).end();
     };
     if (url.pathname === '/authorize') {
-      if ((req.headers.cookie ?? '').includes('session=alice')) return back();
+      if ((req.headers.cookie ?? '').includes('session=alice')) {
+        // prompt=consent (OIDC): a signed-in session is shown the consent page alone.
+        if (url.searchParams.get('prompt') !== 'consent') return back();
+        return res.writeHead(302, { location: `/consent${url.search}` }).end();
+      }
       return res.writeHead(302, { location: `/login${url.search}` }).end();
     }
     if (url.pathname === '/login' && req.method === 'GET') {
