@@ -35,8 +35,11 @@ export function runShape(run: RunResult): string {
 const TIMESTAMP = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z/g;
 /** How long a handshake took, where a note ends with it (EP-06's legacy TLS probes). */
 const NOTE_DURATION = /, \d+ ms"/g;
-/** Seconds since the epoch in JSON bodies (iat, exp, client_id_issued_at). */
-const EPOCH_SECONDS = /(?<![\d.])1[6-9]\d{8}(?![\d.])/g;
+/**
+ * Seconds since the epoch in JSON bodies (iat, exp, client_id_issued_at); not ten digits inside
+ * a random hex or base64url value (a UUID's tail, a hash prefix), which RANDOM renames whole.
+ */
+const EPOCH_SECONDS = /(?<![\w.-])1[6-9]\d{8}(?![\w.-])/g;
 const RANDOM = new RegExp(
   [
     // a redacted secret: up to 6 characters of it, then its hash prefix (lib/tls/redact.ts)

@@ -1,8 +1,10 @@
+import type { Target } from '../../target/target.js';
 import type { ScenarioContext } from '../context.js';
 import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
 import { needs, type Requirement } from '../requirements.js';
-import { attackerFor, type ClientWithIdentity, codeClient } from '../roles.js';
+import { attackerFor, type ClientWithIdentity, codeClient, parCodeClient } from '../roles.js';
 import { defineScenario, type Scenario } from '../scenario.js';
+import { keysOf, stateKeys } from '../server-state.js';
 import {
   authorizationCodeTokens,
   issueCode,
@@ -44,6 +46,15 @@ const needsCodeRedeemer: Requirement = {
   },
 };
 
+/**
+ * The code flows start grants of the client they log in for, and CODE-02/03 rely on the token of
+ * its own flow (shared with HOK-01 and the refresh scenarios): in order with every scenario that
+ * redeems or relies on that client's grants. Their logins are the client's browser session,
+ * which the login service takes one at a time anyway; the failing redemptions (without the
+ * certificate, by another client) are one attempt each, not a burst.
+ */
+const codeGrants = (t: Target) => keysOf(stateKeys.grants, [codeClient(t)]);
+
 const MTLS_AUTH = new Set(['tls_client_auth', 'self_signed_tls_client_auth']);
 
 /**
@@ -82,6 +93,7 @@ export const codeScenarios: readonly Scenario[] = [
     requires: [needs.token, needsCodeClient],
     expected:
       "a code from the authorization endpoint (login in the browser, PKCE S256, state returned, redirect not followed), exchanged with the client's certificate at the (alias) token endpoint: an access token bound to that certificate; a refresh token, where issued, refreshes to a token bound to it too",
+    serverState: codeGrants,
     async run(ctx) {
       const who = requireCodeClient(ctx);
       const what = `the code exchange by ${who.client.name} with its certificate`;
@@ -134,6 +146,7 @@ export const codeScenarios: readonly Scenario[] = [
     requires: [needs.token, needsCodeClient],
     expected:
       'a fresh code redeemed without the client certificate: rejected (an mTLS-authenticated client), or no token that is not bound (a client using mTLS only for binding)',
+    serverState: codeGrants,
     async run(ctx) {
       const who = requireCodeClient(ctx);
       await requireOwnCodeFlow(ctx, who);
@@ -159,6 +172,7 @@ export const codeScenarios: readonly Scenario[] = [
     requires: [needs.token, needsCodeClient, needsCodeRedeemer],
     expected:
       "client A's code redeemed by client B with B's own certificate and credentials: invalid_grant, no token; afterwards the code gives A no token, or at most one",
+    serverState: codeGrants,
     async run(ctx) {
       const a = requireCodeClient(ctx);
       const b = attackerFor(ctx.target, a.identity);
@@ -200,6 +214,7 @@ export const codeScenarios: readonly Scenario[] = [
     requires: [needs.token, needs.par, needs.parClient],
     expected:
       "a request pushed with the client's certificate (at the PAR endpoint's alias when published) gives a request_uri; authorized in the browser with it and exchanged with the certificate: a token bound to it; the same push without the certificate gets no request_uri",
+    serverState: (t) => keysOf(stateKeys.grants, [parCodeClient(t)]),
     async run(ctx) {
       const who = requireParClient(ctx);
       const issued = await pushedCode(ctx, who);
@@ -234,6 +249,7 @@ export const codeScenarios: readonly Scenario[] = [
     requires: [needs.metadata, needs.aliases],
     expected:
       'where mtls_endpoint_aliases is published and PAR is advertised, pushed_authorization_request_endpoint is one of the aliases',
+    serverState: [],
     async run(ctx) {
       const { document } = await requireMetadataDocument(ctx);
       if (typeof document.pushed_authorization_request_endpoint !== 'string') {

@@ -136,20 +136,20 @@ export const hokScenarios: readonly Scenario[] = [
       'each bound client (private_key_jwt, client_secret_basic, client_secret_post or none) with its certificate gets a token whose cnf["x5t#S256"] is that certificate\'s',
     serverState: hokGrants,
     async run(ctx) {
-      await judgeEachClient(ctx, boundClients(ctx.target), async (who) => {
-        const attempt = await ownGrantTokens(ctx, who);
+      await judgeEachClient(ctx, boundClients(ctx.target), async (who, part) => {
+        const attempt = await ownGrantTokens(part, who);
         if (!isTokenIssued(attempt)) {
           throw new ScenarioFailure(
             `${who.client.name} (${who.client.auth}) with its certificate got no token${credentialsHint(who, attempt.result)}`,
             { observed: describeResult(attempt.result) },
           );
         }
-        const binding = await readBinding(ctx, {
+        const binding = await readBinding(part, {
           accessToken: attempt.accessToken,
           label: `introspection to read the binding of ${who.client.name}'s token`,
           caller: who,
         });
-        expectBoundTo(ctx, binding, who.identity, { what: `${who.client.name}'s token` });
+        expectBoundTo(part, binding, who.identity, { what: `${who.client.name}'s token` });
       });
     },
   }),
@@ -166,13 +166,13 @@ export const hokScenarios: readonly Scenario[] = [
       'each bound client with valid credentials and no certificate is rejected (400 invalid_request / invalid_grant / invalid_client, or a TLS refusal); a token without cnf is a failure',
     serverState: hokGrants,
     async run(ctx) {
-      await judgeEachClient(ctx, boundClients(ctx.target), async (who) => {
-        await requireOwnGrantTokens(ctx, who);
-        const attempt = await grantTokens(ctx, who, {
+      await judgeEachClient(ctx, boundClients(ctx.target), async (who, part) => {
+        await requireOwnGrantTokens(part, who);
+        const attempt = await grantTokens(part, who, {
           label: `token request by ${who.client.name} (grant ${who.client.grant.type}) with its credentials and no client certificate`,
           identity: null,
         });
-        await expectNoUnboundToken(ctx, attempt, who);
+        await expectNoUnboundToken(part, attempt, who);
       });
     },
   }),
@@ -326,14 +326,14 @@ export const hokScenarios: readonly Scenario[] = [
       const clients = credentialClients(ctx.target).filter(
         (c) => c.client.grant.type !== 'authorization_code',
       );
-      await judgeEachClient(ctx, clients, async (who) => {
-        await requireOwnGrantTokens(ctx, who);
-        const attempt = await grantTokens(ctx, who, {
+      await judgeEachClient(ctx, clients, async (who, part) => {
+        await requireOwnGrantTokens(part, who);
+        const attempt = await grantTokens(part, who, {
           label: `token request as ${who.client.name} with its certificate and client_id, without its ${who.client.auth === 'private_key_jwt' ? 'client assertion' : 'client secret'}`,
           identity: who.identity,
           withoutCredentials: true,
         });
-        expectTokenRejected(ctx, attempt, { preferredErrors: ['invalid_client'] });
+        expectTokenRejected(part, attempt, { preferredErrors: ['invalid_client'] });
       });
     },
   }),
