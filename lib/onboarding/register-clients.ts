@@ -62,7 +62,7 @@ export async function registerClients(opts: RegisterOptions): Promise<RegisterOu
   const stateFile = registrationStateFile(opts.targetFile);
   if (await exists(stateFile)) {
     throw new RegistrationStateError(
-      `${stateFile}: clients are already registered for this target; delete them first: mtls-conformance register --target ${opts.targetFile} --cleanup`,
+      `${stateFile}: clients are already registered for this target; delete them first: ${cleanupCommand(opts.targetFile)}`,
     );
   }
   const { target, dispatchers } = await loadTarget(opts.targetFile, {
@@ -141,6 +141,14 @@ export async function registerClients(opts: RegisterOptions): Promise<RegisterOu
 }
 
 /**
+ * The command that deletes what the state file keeps, named generically: the CLI rewrites it
+ * to the way the user started the tool (lib/cli/hint-command.ts) before it is shown.
+ */
+export function cleanupCommand(targetFile: string): string {
+  return `mtls-conformance register --target ${targetFile} --cleanup`;
+}
+
+/**
  * All or nothing: after a refusal, the clients registered before it are deleted again. Any that
  * cannot be are kept in the state file for `register --cleanup`. Returns the note for the error.
  */
@@ -167,7 +175,7 @@ async function rollBack(opts: {
       clients: left.map(({ problem: _problem, ...record }) => record),
     });
     notes.push(
-      `could not delete ${left.map((r) => `${r.client_id} (${r.problem})`).join(', ')} registered before it: see ${opts.stateFile} and run register --cleanup`,
+      `could not delete ${left.map((r) => `${r.client_id} (${r.problem})`).join(', ')} registered before it: see ${opts.stateFile} and run ${cleanupCommand(opts.target.configFile)}`,
     );
   }
   if (unmanaged.length > 0) {
@@ -298,7 +306,7 @@ export async function cleanupClients(opts: {
       clients: state.clients.filter((r) => failed.has(r.name)),
     });
     throw new RegistrationStateError(
-      `could not delete ${left.map((r) => `${r.name} (${r.client_id}: ${r.problem})`).join(', ')}; they stay in ${stateFile}: try register --cleanup again`,
+      `could not delete ${left.map((r) => `${r.name} (${r.client_id}: ${r.problem})`).join(', ')}; they stay in ${stateFile}: try ${cleanupCommand(opts.targetFile)} again`,
     );
   }
   await removeRegistrationState(stateFile);

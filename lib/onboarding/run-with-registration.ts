@@ -14,8 +14,18 @@ import { describeCleanup } from './register-report.js';
  */
 export function registeringRunner(
   runTarget: (opts: RunTargetOptions) => Promise<RunTargetOutcome>,
-  registration: { targetFile: string; timeoutMs?: number; initialAccessToken?: string | undefined },
+  registration: {
+    targetFile: string;
+    timeoutMs?: number;
+    initialAccessToken?: string | undefined;
+    /**
+     * Rewrites a hint's generic `mtls-conformance <command>` the way the user started the tool
+     * (the CLI's withInvocation); default: as it is.
+     */
+    showCommand?: (text: string) => string;
+  },
 ): (opts: RunTargetOptions) => Promise<RunTargetOutcome> {
+  const showCommand = registration.showCommand ?? ((text: string) => text);
   return async (opts) => {
     let cleanupFailed = false;
     const outcome = await withRegisteredClients(
@@ -39,7 +49,9 @@ export function registeringRunner(
         onCleanedUp: (cleaned) => process.stderr.write(describeCleanup(cleaned)),
         onCleanupProblem: (message) => {
           cleanupFailed = true;
-          process.stderr.write(`mtls-conformance: clean-up: ${terminalLine(message)}\n`);
+          process.stderr.write(
+            `mtls-conformance: clean-up: ${showCommand(terminalLine(message))}\n`,
+          );
         },
       },
       () => runTarget(opts),

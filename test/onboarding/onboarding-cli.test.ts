@@ -1,16 +1,18 @@
 import 'reflect-metadata';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { Agent, request } from 'undici';
 import { parse } from 'yaml';
-import { ConfigError } from '../../lib/errors.js';
+import { ConfigError, EXIT } from '../../lib/errors.js';
 import { RegistrationStateError } from '../../lib/onboarding/errors.js';
 import { initOnboarding } from '../../lib/onboarding/init.js';
 import { registerClients, withRegisteredClients } from '../../lib/onboarding/register-clients.js';
+import { registeringRunner } from '../../lib/onboarding/run-with-registration.js';
 import { type ReferenceServer, startReferenceServer } from '../../lib/reference/server.js';
+import type { RunTargetOutcome } from '../../lib/runner/run-target.js';
 import { loadTargetConfig } from '../../lib/target/load-config.js';
 
 const BIN = resolve('dist/bin/mtls-conformance.js');
@@ -310,5 +312,73 @@ describe('onboarding: init → register → run (end to end against the referenc
     expect(registered).to.have.length(5);
     expect(await readFile(target, 'utf8')).to.equal(afterInit);
     expect(await readdir(out)).to.not.include('target.registration.json');
+  });
+
+  /** Spoils the first client's registration access token in the state file; returns the good one. */
+  async function spoilFirstRegistrationToken(): Promise<string> {
+    const stateFile = join(out, 'target.registration.json');
+    const state = JSON.parse(await readFile(stateFile, 'utf8'));
+    const good = state.clients[0].registration_access_token as string;
+    state.clients[0].registration_access_token = 'not-the-registration-access-token';
+    await writeFile(stateFile, JSON.stringify(state), { mode: 0o600 });
+    return good;
+  }
+
+  it('a clean-up that cannot delete a client names the command to retry it, as the user runs the tool', async () => {
+    const registered = await cli(['register', '--target', target], workspace);
+    expect(registered.code, registered.stderr).to.equal(0);
+    const good = await spoilFirstRegistrationToken();
+    const failed = await cli(['register', '--target', target, '--cleanup'], workspace);
+    expect(failed.code).to.not.equal(0);
+    expect(failed.stderr).to.include(`try node ${BIN} register --target ${target} --cleanup again`);
+    expect(failed.stderr).to.not.include('mtls-conformance register');
+    // The state file keeps the client it could not delete: with its real token the retry works.
+    const stateFile = join(out, 'target.registration.json');
+    const state = JSON.parse(await readFile(stateFile, 'utf8'));
+    expect(state.clients).to.have.length(1);
+    state.clients[0].registration_access_token = good;
+    await writeFile(stateFile, JSON.stringify(state), { mode: 0o600 });
+    const retried = await cli(['register', '--target', target, '--cleanup'], workspace);
+    expect(retried.code, retried.stderr).to.equal(0);
+    expect(await readFile(target, 'utf8')).to.equal(afterInit);
+  });
+
+  it('run --register: a clean-up problem is told with the retry command as the user runs the tool', async () => {
+    const lines: string[] = [];
+    const write = process.stderr.write;
+    let good = '';
+    const runner = registeringRunner(
+      async () => {
+        good = await spoilFirstRegistrationToken();
+        return { exitCode: EXIT.ok } as RunTargetOutcome;
+      },
+      {
+        targetFile: target,
+        showCommand: (text) => text.replaceAll('mtls-conformance register', 'TOOL register'),
+      },
+    );
+    process.stderr.write = ((chunk: string) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    let outcome: RunTargetOutcome;
+    try {
+      outcome = await runner({ targetFile: target });
+    } finally {
+      process.stderr.write = write;
+    }
+    // Clients left registered turn a passing run into exit 2.
+    expect(outcome.exitCode).to.equal(EXIT.usageOrConfig);
+    const problem = lines.find((l) => l.startsWith('mtls-conformance: clean-up: '));
+    expect(problem, lines.join('')).to.include(
+      `try TOOL register --target ${target} --cleanup again`,
+    );
+    const stateFile = join(out, 'target.registration.json');
+    const state = JSON.parse(await readFile(stateFile, 'utf8'));
+    state.clients[0].registration_access_token = good;
+    await writeFile(stateFile, JSON.stringify(state), { mode: 0o600 });
+    const retried = await cli(['register', '--target', target, '--cleanup'], workspace);
+    expect(retried.code, retried.stderr).to.equal(0);
+    expect(await readFile(target, 'utf8')).to.equal(afterInit);
   });
 });

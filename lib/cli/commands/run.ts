@@ -8,7 +8,9 @@ import {
   DEFAULT_TIMEOUT_MS,
 } from '../../runner/defaults.js';
 import type { RunTargetOptions } from '../../runner/run-target.js';
+import { withInvocation } from '../hint-command.js';
 import { runInterruptibly } from '../interruptible-run.js';
+import { currentInvocation } from '../invocation.js';
 import { type SigningArgs, signerChoice, signingOptions } from '../signing-options.js';
 
 interface RunArgs extends SigningArgs {
@@ -229,6 +231,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
           targetFile: single,
           timeoutMs: args['timeout-ms'],
           initialAccessToken: args['initial-access-token'],
+          showCommand: (text) => withInvocation(text, currentInvocation().here),
         })
       : runOnce;
     await runInterruptibly((signal, started) =>
