@@ -17,6 +17,7 @@ import type {
   LoginBrowser,
 } from './login-browser.js';
 import { firstLine, LoginFailed } from './login-errors.js';
+import { type NetworkFence, startNetworkFence } from './network-fence.js';
 import { runAuthorization } from './run-steps.js';
 
 const FLAGS = [
@@ -34,7 +35,9 @@ export async function launchLoginBrowser(opts: LaunchOptions): Promise<LoginBrow
   // Chromium looks for client certificates in $HOME/.pki/nssdb: a fresh, empty HOME means the
   // browser has none to present. Playwright gives it a fresh --user-data-dir of its own.
   const home = await mkdtemp(join(tmpdir(), 'mtls-conformance-browser-'));
+  let fence: NetworkFence | undefined;
   try {
+    fence = await startNetworkFence(opts.allowedOrigins);
     const pins =
       opts.spkiPins.length > 0
         ? [`--ignore-certificate-errors-spki-list=${opts.spkiPins.join(',')}`]
@@ -43,7 +46,7 @@ export async function launchLoginBrowser(opts: LaunchOptions): Promise<LoginBrow
       executablePath: opts.executablePath,
       headless: true,
       timeout: opts.timeoutMs,
-      args: [...FLAGS, ...pins],
+      args: [...FLAGS, ...fence.args, ...pins],
       // Only what the launcher script needs: none of the harness's environment (the login's
       // secrets are there) reaches the browser.
       env: { HOME: home, PATH: process.env.PATH ?? '/usr/bin:/bin' },
@@ -51,8 +54,9 @@ export async function launchLoginBrowser(opts: LaunchOptions): Promise<LoginBrow
       handleSIGTERM: false,
       handleSIGHUP: false,
     });
-    return new ChromiumLogins(browser, home);
+    return new ChromiumLogins(browser, home, fence);
   } catch (err) {
+    await fence?.close();
     await rm(home, { recursive: true, force: true });
     throw new LoginFailed(`Chromium at ${opts.executablePath} did not start: ${firstLine(err)}`);
   }
@@ -61,11 +65,13 @@ export async function launchLoginBrowser(opts: LaunchOptions): Promise<LoginBrow
 class ChromiumLogins implements LoginBrowser {
   readonly #browser: Browser;
   readonly #home: string;
+  readonly #fence: NetworkFence;
   readonly #contexts = new Map<string, Promise<BrowserContext>>();
 
-  constructor(browser: Browser, home: string) {
+  constructor(browser: Browser, home: string, fence: NetworkFence) {
     this.#browser = browser;
     this.#home = home;
+    this.#fence = fence;
   }
 
   async authorize(req: BrowserAuthorizeRequest): Promise<BrowserAuthorization> {
@@ -85,6 +91,7 @@ class ChromiumLogins implements LoginBrowser {
 
   async close(): Promise<void> {
     await this.#browser.close().catch(() => undefined);
+    await this.#fence.close();
     await rm(this.#home, { recursive: true, force: true });
   }
 }

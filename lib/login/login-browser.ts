@@ -32,6 +32,8 @@ export interface BrowserAuthorization {
 
 export interface LaunchOptions {
   executablePath: string;
+  /** Every origin a login of the run may reach: the browser reaches no other (network-fence.ts). */
+  allowedOrigins: readonly string[];
   /** SPKI pins of the target's server certificates (lib/login/server-key-pins.ts). */
   spkiPins: readonly string[];
   timeoutMs: number;

@@ -138,7 +138,13 @@ export class LoginService {
       spkiPins = pins.spki;
       this.#trustProblems = pins.problems;
     }
-    return driver.launchLoginBrowser({ executablePath, spkiPins, timeoutMs: plan.stepTimeoutMs });
+    return driver.launchLoginBrowser({
+      executablePath,
+      // The run's logins, and the one that starts the browser (its plan may come from elsewhere).
+      allowedOrigins: [...new Set([...this.#loginOrigins(), ...plan.origins])],
+      spkiPins,
+      timeoutMs: plan.stepTimeoutMs,
+    });
   }
 
   /** Every origin a login of this target may reach: the browser is started once for all. */

@@ -71,7 +71,8 @@ export async function runAuthorization(
   const guard = await guardRequests(page, { redirect, allowed, blocked, capture });
   page.setDefaultTimeout(plan.stepTimeoutMs);
   page.on('dialog', (dialog) => void dialog.dismiss().catch(() => undefined));
-  // A popup is a page the guard does not watch: closed as it opens.
+  // A popup is a page the guard does not watch: closed as it opens (and its requests, like a
+  // worker's, meet the browser's network fence: lib/login/network-fence.ts).
   page.on('popup', (popup) => void popup.close().catch(() => undefined));
   const filled: string[] = [];
   let current: LoginStep | undefined;
@@ -130,7 +131,9 @@ export async function runAuthorization(
  * Playwright's own routes cannot do this: they see only the first URL of a redirect chain, so
  * the server's 302 to the redirect URI would be followed (measured: the client was reached).
  * The DevTools Fetch domain pauses every hop; it covers the page and its in-process frames,
- * which is why the browser runs without site isolation (lib/login/browser.ts).
+ * which is why the browser runs without site isolation (lib/login/browser.ts). What it cannot
+ * see (a shared worker, a popup's first request) the browser-wide fence refuses
+ * (network-fence.ts), which knows no redirect_uri: capturing stays here.
  */
 async function guardRequests(
   page: Page,

