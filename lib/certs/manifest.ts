@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { DOCUMENT_LIMIT, describeKind, readInputText } from '../input-file.js';
+import { isObject } from '../json-object.js';
 import type { KeyType, San } from './mint.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -126,7 +127,7 @@ function checkManifest(data: unknown, file: string): CertManifest {
   const fail = (path: string, problem: string): never => {
     throw new ConfigError(problem, { file, path });
   };
-  if (!isRecord(data)) return fail('', 'expected a JSON object');
+  if (!isObject(data)) return fail('', 'expected a JSON object');
   if (data.version !== 1) fail('version', `expected 1, got ${JSON.stringify(data.version)}`);
   if (data.keyType !== 'ec' && data.keyType !== 'rsa') {
     fail('keyType', `expected "ec" or "rsa", got ${JSON.stringify(data.keyType)}`);
@@ -136,7 +137,7 @@ function checkManifest(data: unknown, file: string): CertManifest {
   const names = new Set<string>();
   const identities = data.identities.map((entry: unknown, index: number): ManifestIdentity => {
     const at = (field: string) => `identities[${index}]${field ? `.${field}` : ''}`;
-    if (!isRecord(entry)) return fail(at(''), 'expected an object');
+    if (!isObject(entry)) return fail(at(''), 'expected an object');
     const text = (field: string, optional = false): string | undefined => {
       const value = entry[field];
       if (value === undefined && optional) return undefined;
@@ -169,7 +170,7 @@ function checkManifest(data: unknown, file: string): CertManifest {
     }
     if (!Array.isArray(entry.sans)) return fail(at('sans'), 'expected an array');
     const sans = entry.sans.map((san: unknown, i: number): San => {
-      if (!isRecord(san) || typeof san.type !== 'string' || !SAN_TYPES.has(san.type)) {
+      if (!isObject(san) || typeof san.type !== 'string' || !SAN_TYPES.has(san.type)) {
         return fail(at(`sans[${i}].type`), 'expected one of dns, uri, ip, email');
       }
       if (typeof san.value !== 'string') return fail(at(`sans[${i}].value`), 'expected a string');
@@ -199,8 +200,4 @@ function checkManifest(data: unknown, file: string): CertManifest {
     victim: data.victim as string,
     identities,
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

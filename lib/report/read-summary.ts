@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { isObject } from '../json-object.js';
 import type { ComparedRun } from './summary-diff.js';
 
 /** Far above any summary.json (a full catalog writes ~30 KB); a bigger file is not one. */
@@ -65,8 +66,4 @@ function toComparedRun(source: string, file: string, data: unknown): ComparedRun
     catalogVersion: typeof data.catalogVersion === 'string' ? data.catalogVersion : '(unknown)',
     scenarios,
   };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

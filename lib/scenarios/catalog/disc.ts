@@ -1,3 +1,4 @@
+import { isObject } from '../../json-object.js';
 import { FIELD_CAP } from '../../output/cap.js';
 import { quotedJson } from '../../output/quote.js';
 import type { AuthMethod, EndpointName, Target } from '../../target/target.js';
@@ -6,7 +7,6 @@ import { check, ScenarioFailure } from '../outcome.js';
 import { needs, type Requirement } from '../requirements.js';
 import { bindingClient } from '../roles.js';
 import { defineScenario, type Scenario } from '../scenario.js';
-import { isObject } from '../steps/describe.js';
 import {
   attemptsSummary,
   fetchMetadata,

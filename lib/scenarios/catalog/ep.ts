@@ -1,3 +1,4 @@
+import { isObject } from '../../json-object.js';
 import type { Target } from '../../target/target.js';
 import type { Identity } from '../../tls/identity.js';
 import type { ScenarioContext } from '../context.js';
@@ -6,7 +7,7 @@ import { needs, type Requirement } from '../requirements.js';
 import { attackerFor, bindingClient, type ClientWithIdentity, parClient } from '../roles.js';
 import { defineScenario, type Scenario } from '../scenario.js';
 import { freshBoundToken, requireBoundToken } from '../steps/bound-token.js';
-import { describeResult, isObject } from '../steps/describe.js';
+import { describeResult } from '../steps/describe.js';
 import { expectIntrospectionAnswer, introspect } from '../steps/introspection.js';
 import { pushAuthorizationRequest, requestUriOf } from '../steps/par.js';
 import {

@@ -1,9 +1,9 @@
 import { decodeJwt } from 'jose';
+import { isObject } from '../../json-object.js';
 import type { Identity } from '../../tls/identity.js';
 import type { ScenarioContext } from '../context.js';
 import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
 import { bindingClient, type ClientWithIdentity } from '../roles.js';
-import { isObject } from './describe.js';
 import { expectIntrospectionAnswer, introspect } from './introspection.js';
 
 /**

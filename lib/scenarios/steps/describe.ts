@@ -1,3 +1,4 @@
+import { isObject } from '../../json-object.js';
 import type { ExchangeResult } from '../../tls/exchange.js';
 import { oauthError } from './oauth-error.js';
 
@@ -36,8 +37,4 @@ export function describeResult(result: ExchangeResult): string {
 export function hasAccessToken(result: ExchangeResult): boolean {
   if (result.kind !== 'response' || !isObject(result.json)) return false;
   return typeof result.json.access_token === 'string' && result.json.access_token !== '';
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

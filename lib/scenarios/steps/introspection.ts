@@ -1,9 +1,10 @@
+import { isObject } from '../../json-object.js';
 import type { ExchangeResult } from '../../tls/exchange.js';
 import type { ScenarioContext } from '../context.js';
 import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
 import type { ClientWithIdentity } from '../roles.js';
 import { postTokenAsClient, type TokenCall } from './client-authentication.js';
-import { describeResult, isObject } from './describe.js';
+import { describeResult } from './describe.js';
 
 export type IntrospectionRequest = TokenCall;
 

@@ -1,8 +1,9 @@
+import { isObject } from '../../json-object.js';
 import { oauthMetadataUrl, openidConfigurationUrl } from '../../target/well-known.js';
 import type { ExchangeResult } from '../../tls/exchange.js';
 import type { ScenarioContext } from '../context.js';
 import { ScenarioSkip } from '../outcome.js';
-import { describeResult, isObject } from './describe.js';
+import { describeResult } from './describe.js';
 
 /** Where a metadata document is looked for, in order. */
 export type MetadataLocation = 'RFC 8414' | 'OpenID Connect Discovery';

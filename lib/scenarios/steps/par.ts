@@ -1,11 +1,11 @@
 import { clientCredentials } from '../../client-auth/credentials.js';
+import { isObject } from '../../json-object.js';
 import type { ExchangeResult } from '../../tls/exchange.js';
 import type { Identity } from '../../tls/identity.js';
 import type { ScenarioContext } from '../context.js';
 import { ScenarioSkip } from '../outcome.js';
 import type { ClientWithIdentity } from '../roles.js';
 import { pkcePair } from './authorization-code.js';
-import { isObject } from './describe.js';
 
 export interface PushRequest {
   label: string;

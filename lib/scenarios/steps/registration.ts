@@ -1,11 +1,12 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { isObject } from '../../json-object.js';
 import type { AuthMethod, SubjectMatch, TargetClient } from '../../target/target.js';
 import { targetOrigins, unusableManagementUri } from '../../target/target-origins.js';
 import type { ExchangeResult } from '../../tls/exchange.js';
 import type { Identity } from '../../tls/identity.js';
 import type { ScenarioContext } from '../context.js';
 import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
-import { describeResult, isObject } from './describe.js';
+import { describeResult } from './describe.js';
 import { oauthError } from './oauth-error.js';
 
 /** RFC 7591 §3.2.2: the error for metadata the server will not accept. */

@@ -1,7 +1,8 @@
+import { isObject } from '../../json-object.js';
 import type { ExchangeResult } from '../../tls/exchange.js';
 import type { ScenarioContext } from '../context.js';
 import { ScenarioFailure } from '../outcome.js';
-import { describeResult, isObject } from './describe.js';
+import { describeResult } from './describe.js';
 import { oauthError } from './oauth-error.js';
 
 export interface MadeCall {

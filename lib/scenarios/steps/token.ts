@@ -1,11 +1,12 @@
 import { basicCredentials } from '../../client-auth/client-secret.js';
 import { clientCredentials } from '../../client-auth/credentials.js';
+import { isObject } from '../../json-object.js';
 import type { TargetClient } from '../../target/target.js';
 import type { ExchangeResult } from '../../tls/exchange.js';
 import type { Identity } from '../../tls/identity.js';
 import type { ScenarioContext } from '../context.js';
 import { ScenarioFailure, ScenarioSkip } from '../outcome.js';
-import { describeResult, hasAccessToken, isObject } from './describe.js';
+import { describeResult, hasAccessToken } from './describe.js';
 import { oauthError } from './oauth-error.js';
 import { withSetupCauses } from './setup-diagnosis.js';
 
