@@ -210,6 +210,8 @@ async function runStep(page: Page, step: LoginStep, state: StepState): Promise<v
     if (capture.url !== undefined) return;
   }
   await page.waitForLoadState('domcontentloaded', { timeout: left(until) });
+  // Where the step acts: a click then leaves it, and the log says where to as well.
+  const at = pageLocation(page.url());
   const done: string[] = [];
   for (const fill of step.fill) {
     const field = page.locator(fill.selector).first();
@@ -250,7 +252,9 @@ async function runStep(page: Page, step: LoginStep, state: StepState): Promise<v
     await waitFor(page, step.waitFor, state);
     done.push(`waited for ${describeWait(step.waitFor)}`);
   }
-  state.log.push(`step ${step.number} at ${pageLocation(page.url())}: ${done.join(', ')}`);
+  const now = pageLocation(page.url());
+  const moved = capture.url === undefined && now !== at ? `; the page is now ${now}` : '';
+  state.log.push(`step ${step.number} at ${at}: ${done.join(', ')}${moved}`);
 }
 
 async function open(page: Page, url: string, capture: Capture, until: number): Promise<void> {

@@ -113,7 +113,12 @@ describe('browser logins (lib/login) in Debian Chromium', function () {
       const first = await service.authorize(request(plan()));
       expect(new URL(first.redirect).searchParams.get('code')).to.equal('the-code-0123456789');
       expect(new URL(first.redirect).searchParams.get('state')).to.equal('s1');
-      expect(first.log.join('\n')).to.include('a fresh session').and.include('step 2');
+      expect(first.log.join('\n')).to.include('a fresh session');
+      // Each step at the page it acted on, and where its click led.
+      expect(first.log).to.include(
+        `step 1 at ${as.url}/login: filled input[name=user] (\${MTLS_LOGIN_USER}), filled input[name=password] (\${MTLS_LOGIN_PASSWORD}), clicked button[type=submit]; the page is now ${as.url}/consent`,
+      );
+      expect(first.log).to.include(`step 2 at ${as.url}/consent: clicked #allow`);
       expect(first.log.join('\n')).not.to.include(PASSWORD).and.not.include('alice');
       expect(seen.logins).to.equal(1);
       // The same client again: its session cookie, no login page, the redirect at once.
