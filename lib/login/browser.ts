@@ -32,12 +32,18 @@ const FLAGS = [
 ];
 
 export async function launchLoginBrowser(opts: LaunchOptions): Promise<LoginBrowser> {
+  const fence = await startNetworkFence(opts.allowedOrigins).catch((err: unknown) => {
+    throw new LoginFailed(`the login browser's network fence did not start: ${firstLine(err)}`);
+  });
   // Chromium looks for client certificates in $HOME/.pki/nssdb: a fresh, empty HOME means the
   // browser has none to present. Playwright gives it a fresh --user-data-dir of its own.
-  const home = await mkdtemp(join(tmpdir(), 'mtls-conformance-browser-'));
-  let fence: NetworkFence | undefined;
+  const home = await mkdtemp(join(tmpdir(), 'mtls-conformance-browser-')).catch(
+    async (err: unknown) => {
+      await fence.close();
+      throw err;
+    },
+  );
   try {
-    fence = await startNetworkFence(opts.allowedOrigins);
     const pins =
       opts.spkiPins.length > 0
         ? [`--ignore-certificate-errors-spki-list=${opts.spkiPins.join(',')}`]
@@ -56,7 +62,7 @@ export async function launchLoginBrowser(opts: LaunchOptions): Promise<LoginBrow
     });
     return new ChromiumLogins(browser, home, fence);
   } catch (err) {
-    await fence?.close();
+    await fence.close();
     await rm(home, { recursive: true, force: true });
     throw new LoginFailed(`Chromium at ${opts.executablePath} did not start: ${firstLine(err)}`);
   }

@@ -4,7 +4,7 @@
  * page and its frames ask for, but a shared worker or a popup is another DevTools target it
  * never sees (measured: both reached another origin with the page's guard alone). So the whole
  * browser gets a proxy that refuses every connection, the allowed origins are the only ones it
- * bypasses (loopback included: Chromium otherwise never proxies it), hostnames outside them do
+ * bypasses (loopback goes to the proxy too, which Chromium otherwise never does), hostnames outside them do
  * not resolve (a lookup of a made-up name would carry data to its DNS server), and WebRTC may
  * not send UDP around the proxy.
  */
