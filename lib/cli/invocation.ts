@@ -3,8 +3,10 @@
  * command they can paste: `mtls-conformance` when that is on PATH, `npx mtls-conformance` from a
  * project that has it installed, otherwise `node <path to the entry script>`.
  */
+
 import { realpathSync } from 'node:fs';
 import { basename, delimiter, isAbsolute, join, relative, resolve } from 'node:path';
+import { shellWord } from '../output/shell-word.js';
 
 export interface InvocationInput {
   /** process.argv[1]: the script as started (a bin link stays a link here). */
@@ -34,13 +36,13 @@ export function invocationOf(input: InvocationInput): Invocation {
       return { here: 'mtls-conformance', anywhere: 'mtls-conformance' };
     }
     if (sameFile(join(input.cwd, 'node_modules', '.bin', 'mtls-conformance'), script)) {
-      return { here: 'npx mtls-conformance', anywhere: `node ${quoteIfNeeded(real(script))}` };
+      return { here: 'npx mtls-conformance', anywhere: `node ${shellWord(real(script))}` };
     }
   }
   const entry = real(script);
   const fromHere = relative(input.cwd, entry);
   const short = fromHere.startsWith('..') || isAbsolute(fromHere) ? entry : fromHere;
-  return { here: `node ${quoteIfNeeded(short)}`, anywhere: `node ${quoteIfNeeded(entry)}` };
+  return { here: `node ${shellWord(short)}`, anywhere: `node ${shellWord(entry)}` };
 }
 
 export function currentInvocation(): Invocation {
@@ -68,6 +70,3 @@ function sameFile(candidate: string, script: string): boolean {
 }
 
 /** A path with spaces or shell characters, single-quoted so it pastes as one word. */
-function quoteIfNeeded(path: string): string {
-  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`;
-}

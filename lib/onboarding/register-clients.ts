@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { shellWord } from '../output/shell-word.js';
 import { refuseRejectedMetadata } from '../target/issuer-match.js';
 import { loadTarget } from '../target/load-target.js';
 import type { Target, TargetClient } from '../target/target.js';
@@ -145,7 +146,7 @@ export async function registerClients(opts: RegisterOptions): Promise<RegisterOu
  * to the way the user started the tool (lib/cli/hint-command.ts) before it is shown.
  */
 export function cleanupCommand(targetFile: string): string {
-  return `mtls-conformance register --target ${targetFile} --cleanup`;
+  return `mtls-conformance register --target ${shellWord(targetFile)} --cleanup`;
 }
 
 /**

@@ -3,6 +3,8 @@
  * `demo`), a key of the user's own (--sign-key), or a key made for this run alone
  * (--per-run-key), which proves the files unchanged since signing but not who signed them.
  */
+
+import { shellWord } from '../output/shell-word.js';
 import {
   generateSigningKey,
   jwkThumbprint,
@@ -61,7 +63,7 @@ export function signerConsoleLines(
   command = 'mtls-conformance',
 ): string[] {
   const { source, thumbprint } = signer;
-  const check = `${command} verify-report ${paths.dir}`;
+  const check = `${command} verify-report ${shellWord(paths.dir)}`;
   switch (source.kind) {
     case 'per-run':
       return [
@@ -83,7 +85,7 @@ export function signerConsoleLines(
           : []),
         `Signed:       ${paths.signature} by ${thumbprint} (your signing key, ${source.privateKeyFile})`,
         `Public key:   ${source.publicKeyFile} (publish it: auditors pin it with verify-report --key)`,
-        `Check it:     ${check} --key ${source.publicKeyFile}`,
+        `Check it:     ${check} --key ${shellWord(source.publicKeyFile)}`,
       ];
   }
 }

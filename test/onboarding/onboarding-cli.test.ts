@@ -71,7 +71,8 @@ describe('onboarding: init → register → run (end to end against the referenc
     workspace = await mkdtemp(join(tmpdir(), 'mtls-onboarding-'));
     server = await startReferenceServer({ stateDir: join(workspace, 'reference'), aliases: true });
     certs = join(workspace, 'reference', 'certs');
-    out = join(workspace, 'onboarding');
+    // A space in the path: every hint must still paste as one command.
+    out = join(workspace, 'on boarding');
     target = join(out, 'target.yaml');
     agent = new Agent({
       connect: { ca: await readFile(join(certs, 'root-ca.pem'), 'utf8'), maxCachedSessions: 0 },
@@ -109,6 +110,7 @@ describe('onboarding: init → register → run (end to end against the referenc
       `registration endpoint (RFC 7591) at ${server.mtlsUrl}/register`,
     );
     expect(result.stdout).to.not.match(/PRIVATE KEY/);
+    expect(result.stdout).to.include(`then: node ${BIN} run --target 'on boarding/target.yaml'`);
 
     const config = await loadTargetConfig(target);
     expect(config.clients.map((c) => [c.name, c.auth, c.bound])).to.deep.equal([
@@ -193,6 +195,9 @@ describe('onboarding: init → register → run (end to end against the referenc
     const result = await cli(['register', '--target', target], workspace);
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.include(`Registered 5 client(s) at ${server.mtlsUrl}/register`);
+    expect(result.stdout).to.include(
+      `Delete them again with: node ${BIN} register --target '${target}' --cleanup`,
+    );
 
     const stateFile = join(out, 'target.registration.json');
     expect((await stat(stateFile)).mode & 0o777).to.equal(0o600);
@@ -330,7 +335,9 @@ describe('onboarding: init → register → run (end to end against the referenc
     const good = await spoilFirstRegistrationToken();
     const failed = await cli(['register', '--target', target, '--cleanup'], workspace);
     expect(failed.code).to.not.equal(0);
-    expect(failed.stderr).to.include(`try node ${BIN} register --target ${target} --cleanup again`);
+    expect(failed.stderr).to.include(
+      `try node ${BIN} register --target '${target}' --cleanup again`,
+    );
     expect(failed.stderr).to.not.include('mtls-conformance register');
     // The state file keeps the client it could not delete: with its real token the retry works.
     const stateFile = join(out, 'target.registration.json');
@@ -371,7 +378,7 @@ describe('onboarding: init → register → run (end to end against the referenc
     expect(outcome.exitCode).to.equal(EXIT.usageOrConfig);
     const problem = lines.find((l) => l.startsWith('mtls-conformance: clean-up: '));
     expect(problem, lines.join('')).to.include(
-      `try TOOL register --target ${target} --cleanup again`,
+      `try TOOL register --target '${target}' --cleanup again`,
     );
     const stateFile = join(out, 'target.registration.json');
     const state = JSON.parse(await readFile(stateFile, 'utf8'));

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { CommandModule } from 'yargs';
 import type { KeyType } from '../../certs/mint.js';
 import { UsageError } from '../../errors.js';
+import { shellWord } from '../../output/shell-word.js';
 import { withInvocation } from '../hint-command.js';
 import { currentInvocation } from '../invocation.js';
 
@@ -139,9 +140,9 @@ export const initCommand: CommandModule<object, InitArgs> = {
         `Next: register the clients as ${show(files.register)} says` +
         (plan.support.endpoints.registration !== undefined ||
         plan.support.aliases.registration_endpoint
-          ? ` (or: ${command} register --target ${show(files.target)}),`
+          ? ` (or: ${command} register --target ${shellWord(show(files.target))}),`
           : ',') +
-        ` then: ${command} run --target ${show(files.target)}\n`,
+        ` then: ${command} run --target ${shellWord(show(files.target))}\n`,
     );
   },
 };
