@@ -100,6 +100,9 @@ export async function initOnboarding(opts: InitOptions): Promise<InitResult> {
     redirectUri: opts.redirectUri ?? DEFAULT_REDIRECT_URI,
     ...(support.signingAlgs ? { signingAlgs: support.signingAlgs } : {}),
     pushedAuthorization: support.endpoints.par !== undefined,
+    codeFlow:
+      support.endpoints.authorization !== undefined &&
+      support.grantTypes.includes('authorization_code'),
     ...(opts.keyType ? { keyType: opts.keyType } : {}),
   });
 

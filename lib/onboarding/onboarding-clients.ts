@@ -1,7 +1,8 @@
 /**
  * The harness's own clients for a new target: two PKI clients (the victim and the attacker of
- * the negative scenarios), one self-signed client, one public client that uses its certificate
- * only to bind tokens, and one private_key_jwt client with certificate-bound tokens (HOK).
+ * the negative scenarios), a PKI client for the authorization code flow, one self-signed
+ * client, one public client that uses its certificate only to bind tokens, and one
+ * private_key_jwt client with certificate-bound tokens (HOK).
  * Which of them exist follows what the server advertises.
  */
 import { createPrivateKey, randomBytes } from 'node:crypto';
@@ -50,6 +51,12 @@ export interface OnboardingPkiOptions {
   signingAlgs?: readonly string[];
   /** The server has a PAR endpoint: client-a also registers the redirect URI (EP-03). */
   pushedAuthorization?: boolean;
+  /**
+   * The server has an authorization endpoint and the authorization_code grant: a
+   * tls_client_auth client of its own logs in for the code flow (CODE, and the refresh tokens
+   * BIND-08 and HOK-04 redeem), so that the flow runs where public clients are not allowed.
+   */
+  codeFlow?: boolean;
   keyType?: KeyType;
   tag?: string;
 }
@@ -106,6 +113,22 @@ export async function mintOnboardingPki(opts: OnboardingPkiOptions): Promise<Onb
       );
     }
   }
+  if (opts.methods.tls_client_auth && opts.codeFlow === true) {
+    pending.push(
+      mintLeaf({ subject: pkiSubject('code-client', tag), issuer: ca, keyType }).then(
+        (certificate) => ({
+          name: 'code-client',
+          clientId: clientId('code-client'),
+          auth: 'tls_client_auth',
+          certificate,
+          subject: { kind: 'subject_dn', value: certificate.subject },
+          grant: { type: 'authorization_code', redirectUri: opts.redirectUri },
+          purpose:
+            'PKI client (RFC 8705 §2.1) for the authorization code flow: the CODE scenarios log in for it (a login: block where the server shows a login page) and redeem its codes with its certificate',
+        }),
+      ),
+    );
+  }
   if (opts.methods.self_signed_tls_client_auth) {
     pending.push(
       mintLeaf({ subject: pkiSubject('self-signed', tag), keyType }).then((certificate) => ({
@@ -129,7 +152,7 @@ export async function mintOnboardingPki(opts: OnboardingPkiOptions): Promise<Onb
         grant: { type: 'authorization_code', redirectUri: opts.redirectUri },
         bound: true,
         purpose:
-          'public client (RFC 8705 §4): no client authentication, its self-signed certificate only binds its tokens; the authorization endpoint must redirect straight back with a code (no login page)',
+          'public client (RFC 8705 §4): no client authentication, its self-signed certificate only binds its tokens; its code flow needs the authorization endpoint to redirect straight back, or a login: block for the login page',
       })),
     );
   }

@@ -135,7 +135,7 @@ export function renderRegisterMd(plan: OnboardingPlan): string {
     add(`- grant_types: ${(body.grant_types as string[]).map((g) => `\`${g}\``).join(', ')}`);
     if (client.grant.type === 'authorization_code') {
       add(
-        `- redirect_uris: \`${client.grant.redirectUri}\` — the harness never follows it; the authorization endpoint must approve this client without a login page (redirect straight back with a code), otherwise PUB-01 is skipped`,
+        `- redirect_uris: \`${client.grant.redirectUri}\` — the harness never follows it; the authorization endpoint approves this client at once (redirects straight back with a code), or shows a login page that a \`login:\` block in target.yaml signs in to (README: Servers with a login page); otherwise the code-flow scenarios this client serves are skipped`,
       );
     } else if (client.redirectUri !== undefined) {
       add(

@@ -116,12 +116,14 @@ describe('onboarding: init → register → run (end to end against the referenc
     expect(config.clients.map((c) => [c.name, c.auth, c.bound])).to.deep.equal([
       ['client-a', 'tls_client_auth', false],
       ['client-b', 'tls_client_auth', false],
+      // The code flow's own mTLS client (CODE), where the server has the authorization_code grant.
+      ['code-client', 'tls_client_auth', false],
       ['self-signed', 'self_signed_tls_client_auth', false],
       ['public', 'none', true],
       ['jwt-client', 'private_key_jwt', true],
     ]);
     expect(config.clients[0]?.redirectUri, 'client-a pushes requests (EP-03)').to.be.a('string');
-    expect(config.clients[4]?.assertion?.alg).to.equal('ES256');
+    expect(config.clients[5]?.assertion?.alg).to.equal('ES256');
     expect(config.testCa?.subject).to.equal('CN=mtls-conformance root CA,O=mtls-conformance,C=US');
     expect((await stat(join(out, 'certs'))).mode & 0o777).to.equal(0o700);
     for (const file of await readdir(join(out, 'certs'))) {
@@ -148,16 +150,19 @@ describe('onboarding: init → register → run (end to end against the referenc
     expect(bodies.map((b) => b.token_endpoint_auth_method)).to.deep.equal([
       'tls_client_auth',
       'tls_client_auth',
+      'tls_client_auth',
       'self_signed_tls_client_auth',
       'none',
       'private_key_jwt',
     ]);
-    const jwks = bodies[4]?.jwks as { keys: Array<Record<string, unknown>> } | undefined;
+    const jwks = bodies[5]?.jwks as { keys: Array<Record<string, unknown>> } | undefined;
     const [jwk] = jwks?.keys ?? [];
     expect(jwk).to.include({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
     expect(jwk).to.not.have.property('d');
     expect(jwk?.kid).to.be.a('string');
-    expect(bodies[4]?.token_endpoint_auth_signing_alg).to.equal('ES256');
+    expect(bodies[5]?.token_endpoint_auth_signing_alg).to.equal('ES256');
+    expect(bodies[2]).to.include({ client_name: 'mtls-conformance code-client' });
+    expect(bodies[2]?.grant_types).to.deep.equal(['authorization_code', 'refresh_token']);
     for (const body of bodies) {
       expect(body.tls_client_certificate_bound_access_tokens).to.equal(true);
       const response = await request(`${server.mtlsUrl}/register`, {
@@ -194,7 +199,7 @@ describe('onboarding: init → register → run (end to end against the referenc
   it('register creates the clients over the mTLS alias and points target.yaml at them', async () => {
     const result = await cli(['register', '--target', target], workspace);
     expect(result.code, result.stderr).to.equal(0);
-    expect(result.stdout).to.include(`Registered 5 client(s) at ${server.mtlsUrl}/register`);
+    expect(result.stdout).to.include(`Registered 6 client(s) at ${server.mtlsUrl}/register`);
     expect(result.stdout).to.include(
       `Delete them again with: node ${BIN} register --target '${target}' --cleanup`,
     );
@@ -205,7 +210,7 @@ describe('onboarding: init → register → run (end to end against the referenc
     const tokens = state.clients.map(
       (c: { registration_access_token: string }) => c.registration_access_token,
     );
-    expect(tokens).to.have.length(5);
+    expect(tokens).to.have.length(6);
     for (const token of tokens) expect(result.stdout).to.not.include(token);
 
     const rewritten = await readFile(target, 'utf8');
@@ -264,7 +269,7 @@ describe('onboarding: init → register → run (end to end against the referenc
     const state = JSON.parse(await readFile(stateFile, 'utf8'));
     const result = await cli(['register', '--target', target, '--cleanup'], workspace);
     expect(result.code, result.stderr).to.equal(0);
-    expect(result.stdout).to.include('Deleted 5 registered client(s)');
+    expect(result.stdout).to.include('Deleted 6 registered client(s)');
     expect(await readFile(target, 'utf8')).to.equal(afterInit);
     expect(await stat(stateFile).catch(() => undefined)).to.equal(undefined);
     const first = state.clients[0] as {
@@ -314,7 +319,7 @@ describe('onboarding: init → register → run (end to end against the referenc
       },
     ).catch((err: unknown) => err);
     expect((failing as Error).message).to.equal('the run broke');
-    expect(registered).to.have.length(5);
+    expect(registered).to.have.length(6);
     expect(await readFile(target, 'utf8')).to.equal(afterInit);
     expect(await readdir(out)).to.not.include('target.registration.json');
   });

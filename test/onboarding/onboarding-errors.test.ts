@@ -77,7 +77,10 @@ describe('onboarding errors (against the reference server)', function () {
     });
     // A public client with the default grant asks for client_credentials, which it may not use.
     const original = await readFile(trusted.files.target, 'utf8');
-    const broken = original.replace(/\n\s+grant: authorization_code\n\s+redirect_uri: .*/, '');
+    const broken = original.replace(
+      /(- name: "public"\n(?:(?! {2}- name).*\n)*?)\s+grant: authorization_code\n\s+redirect_uri: .*/,
+      '$1',
+    );
     expect(broken).to.not.equal(original);
     await writeFile(trusted.files.target, broken);
 
@@ -96,7 +99,7 @@ describe('onboarding errors (against the reference server)', function () {
     expect(message).to.include('"grant_types":["client_credentials"]');
     expect(message).to.include('authorization: Bearer initia…[sha256:');
     expect(message).to.not.include(initialToken);
-    expect(message).to.include('(the 3 client(s) registered before it were deleted again)');
+    expect(message).to.include('(the 4 client(s) registered before it were deleted again)');
     expect(await readFile(trusted.files.target, 'utf8')).to.equal(broken);
     expect(await readdir(join(workspace, 'forced-trusted'))).to.not.include(
       'target.registration.json',
