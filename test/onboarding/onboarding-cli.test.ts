@@ -1,8 +1,7 @@
 import 'reflect-metadata';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { Agent, request } from 'undici';
 import { parse } from 'yaml';
@@ -14,31 +13,7 @@ import { registeringRunner } from '../../lib/onboarding/run-with-registration.js
 import { type ReferenceServer, startReferenceServer } from '../../lib/reference/server.js';
 import type { RunTargetOutcome } from '../../lib/runner/run-target.js';
 import { loadTargetConfig } from '../../lib/target/load-config.js';
-
-const BIN = resolve('dist/bin/mtls-conformance.js');
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], cwd: string): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd, timeout: 20_000, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        if (err && typeof err.code !== 'number') {
-          fail(err);
-          return;
-        }
-        done({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr });
-      },
-    );
-  });
-}
+import { BIN, cli, initArgs } from '../support/onboarding-cli.js';
 
 interface SummaryScenario {
   id: string;
@@ -86,21 +61,7 @@ describe('onboarding: init → register → run (end to end against the referenc
 
   it('init reports what the server advertises and writes a target.yaml that validates', async () => {
     const result = await cli(
-      [
-        'init',
-        '--issuer',
-        server.issuer,
-        '--server-ca',
-        join(certs, 'root-ca.pem'),
-        '--ca-cert',
-        join(certs, 'root-ca.pem'),
-        '--ca-key',
-        join(certs, 'root-ca.key.pem'),
-        '--resource',
-        `${server.mtlsUrl}/resource`,
-        '--out',
-        out,
-      ],
+      [...initArgs(server, certs, out), '--resource', `${server.mtlsUrl}/resource`],
       workspace,
     );
     expect(result.code, result.stderr).to.equal(0);

@@ -1,35 +1,12 @@
 import 'reflect-metadata';
-import { execFile } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { stringify } from 'yaml';
 import { referenceLoginSteps } from '../../lib/reference/login-sessions.js';
 import { type ReferenceServer, startReferenceServer } from '../../lib/reference/server.js';
-
-const BIN = resolve('dist/bin/mtls-conformance.js');
-
-function cli(
-  args: string[],
-  cwd: string,
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd, timeout: 90_000, encoding: 'utf8', env: { ...process.env, ...env } },
-      (err, stdout, stderr) => {
-        if (err && typeof err.code !== 'number') {
-          fail(err);
-          return;
-        }
-        done({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr });
-      },
-    );
-  });
-}
+import { cli, initArgs } from '../support/onboarding-cli.js';
 
 /**
  * A server whose authorization endpoint shows a login page, onboarded the way a new user does
@@ -58,22 +35,7 @@ describe('onboarding a server with a login page: init, a login: block, run --reg
   it('CODE-01…04 pass through the login page for the code client init wrote; BIND-08 and HOK-04 run on its refresh tokens', async () => {
     const certs = join(workspace, 'reference', 'certs');
     const out = join(workspace, 'onboarding');
-    const init = await cli(
-      [
-        'init',
-        '--issuer',
-        server.issuer,
-        '--server-ca',
-        join(certs, 'root-ca.pem'),
-        '--ca-cert',
-        join(certs, 'root-ca.pem'),
-        '--ca-key',
-        join(certs, 'root-ca.key.pem'),
-        '--out',
-        out,
-      ],
-      workspace,
-    );
+    const init = await cli(initArgs(server, certs, out), workspace);
     expect(init.code, init.stderr).to.equal(0);
     const target = join(out, 'target.yaml');
     await appendFile(target, stringify({ login: referenceLoginSteps() }));
@@ -81,7 +43,7 @@ describe('onboarding a server with a login page: init, a login: block, run --reg
     const run = await cli(
       ['run', '--register', '--target', target, '--report-dir', reports],
       workspace,
-      server.loginEnvironment ?? {},
+      { env: server.loginEnvironment ?? {}, timeoutMs: 90_000 },
     );
     const summary = JSON.parse(await readFile(join(reports, 'summary.json'), 'utf8')) as {
       scenarios: Array<{ id: string; status: string; observed?: string }>;
