@@ -17,7 +17,7 @@ import { serveReferenceCommand } from './commands/serve-reference.js';
 import { verifyReportCommand } from './commands/verify-report.js';
 import { withInvocation } from './hint-command.js';
 import { currentInvocation } from './invocation.js';
-import { unknownOptionsError } from './unknown-options.js';
+import { repeatedOptionsError, unknownOptionsError } from './unknown-options.js';
 
 /** Exit status for a bug in the harness itself (not the user's input, not the target's verdict). */
 export const EXIT_INTERNAL_ERROR = 4;
@@ -83,7 +83,8 @@ function rejectUnknownOptions(
   argv: Record<string, unknown>,
   parser: { getOptions(): Parameters<typeof unknownOptionsError>[1] },
 ): void {
-  const problem = unknownOptionsError(argv, parser.getOptions());
+  const known = parser.getOptions();
+  const problem = unknownOptionsError(argv, known) ?? repeatedOptionsError(argv, known);
   if (problem !== undefined) throw problem;
 }
 

@@ -9,6 +9,26 @@ import { UsageError } from '../errors.js';
 interface KnownOptions {
   key: Record<string, unknown>;
   alias: Record<string, string[]>;
+  /** The options that may be given more than once (`type: 'array'`). */
+  array?: string[];
+}
+
+/**
+ * An option given more than once that takes one value (`--grep a --grep b`): yargs would hand
+ * the command a list where it expects one value.
+ */
+export function repeatedOptionsError(
+  argv: Record<string, unknown>,
+  known: KnownOptions,
+): UsageError | undefined {
+  const repeatable = new Set(known.array ?? []);
+  for (const key of Object.keys(known.key)) {
+    const value = argv[key];
+    if (!Array.isArray(value) || repeatable.has(key)) continue;
+    const flag = key.length === 1 ? `-${key}` : `--${key}`;
+    return new UsageError(`${flag} was given ${value.length} times: give it once (see --help)`);
+  }
+  return undefined;
 }
 
 export function unknownOptionsError(

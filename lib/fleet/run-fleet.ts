@@ -77,7 +77,12 @@ export async function runFleet(opts: FleetOptions): Promise<FleetOutcome> {
   const configs: TargetConfig[] = [];
   for (const target of opts.targets) {
     // A bad config is the user's mistake, named before any target is contacted, as for one run.
-    configs.push(await loadTargetConfig(target.file, opts.env ? { env: opts.env } : {}));
+    configs.push(
+      await loadTargetConfig(target.file, {
+        ...(opts.env ? { env: opts.env } : {}),
+        requireLoginValues: true,
+      }),
+    );
     prepared.push(
       await prepareRun(
         { ...opts.inputs, reportDir: join(opts.reportDir, target.name) },

@@ -3,11 +3,13 @@
  * server advertises for mTLS, mints (or takes) the CA and the client certificates, and writes
  * target.yaml and REGISTER.md. Nothing is written until discovery and minting have succeeded.
  */
+
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { importMinted, type KeyType, type MintedCert } from '../certs/mint.js';
 import { x509 } from '../certs/x509.js';
 import { ConfigError, HarnessError, UsageError } from '../errors.js';
+import { checkOutputFolder } from '../output-folder.js';
 import { httpsUrlProblem, isAbsoluteHttpUrl } from '../target/http-url.js';
 import { IssuerMismatchError, issuerMismatch } from '../target/issuer-match.js';
 import { loadTargetConfig } from '../target/load-config.js';
@@ -76,6 +78,9 @@ export interface InitResult {
 export async function initOnboarding(opts: InitOptions): Promise<InitResult> {
   checkOptions(opts);
   const out = resolve(opts.out);
+  // Before anything is read, asked or written: a file there, /proc (where a recursive mkdir
+  // never returns) or a folder this process cannot write is one line, exit 2.
+  await checkOutputFolder(out, '--out');
   const files = {
     target: join(out, TARGET_FILE),
     register: join(out, REGISTER_FILE),

@@ -182,6 +182,7 @@ async function runWithin(
       ...(run.shared?.contexts ? { contexts: run.shared.contexts } : {}),
       ...(run.config ? { config: run.config } : {}),
       ...(run.env === undefined ? {} : { env: run.env }),
+      requireLoginValues: true,
     });
   } catch (err) {
     // Without a Target there is nothing to report on; say why discovery stopped.

@@ -8,6 +8,7 @@ import { configProblem } from './config-problem.js';
 import { checkConfigShape } from './config-schema.js';
 import { httpsUrlProblem } from './http-url.js';
 import { type ConfigEnvironment, loginPlan } from './login-config.js';
+import type { LoginPlan } from './login-plan.js';
 import type { RawClient, RawEndpointName, RawTargetConfig } from './raw-config.js';
 import { ReferencedFiles } from './referenced-files.js';
 import { scenarioClients } from './scenario-clients.js';
@@ -25,7 +26,15 @@ export type ServerLocation = Pick<TargetConfig, 'issuer' | 'discovery' | 'server
  */
 export async function loadTargetConfig(
   file: string,
-  opts: { onServer?: (server: ServerLocation) => void; env?: ConfigEnvironment } = {},
+  opts: {
+    onServer?: (server: ServerLocation) => void;
+    env?: ConfigEnvironment;
+    /**
+     * A login value's unset variable is a config error, before the server is contacted (what a
+     * run needs; discover and register load the file without typing anything).
+     */
+    requireLoginValues?: boolean;
+  } = {},
 ): Promise<TargetConfig> {
   const data = await readConfigDocument(file);
   if (data === null || data === undefined) {
@@ -39,6 +48,16 @@ export async function loadTargetConfig(
   const clientRules = raw.clients.map((client, index) => checkClientRules(file, index, client));
   const env = opts.env ?? {};
   const targetLogin = raw.login && loginPlan(file, ['login'], raw.login, env);
+  const clientLogins = raw.clients.map((client, index) =>
+    client.login === undefined
+      ? targetLogin
+      : loginPlan(file, ['clients', index, 'login'], client.login, env),
+  );
+  if (opts.requireLoginValues === true) {
+    for (const plan of new Set(clientLogins)) {
+      if (plan !== undefined) requireRunnableLogin(file, plan);
+    }
+  }
   const resource = raw.resource && {
     url: checkedUrl(file, 'resource.url', raw.resource.url),
     method: raw.resource.method ?? 'GET',
@@ -80,10 +99,7 @@ export async function loadTargetConfig(
     const rawClient = raw.clients[index] as RawClient;
     const ref = rawClient.identity;
     const client: TargetClient = { ...rules };
-    const login =
-      rawClient.login === undefined
-        ? targetLogin
-        : loginPlan(file, ['clients', index, 'login'], rawClient.login, env);
+    const login = clientLogins[index];
     if (login !== undefined) client.login = login;
     if (ref !== undefined) {
       client.identity = await identities.load(
@@ -165,4 +181,18 @@ function tokenParams(raw: RawTargetConfig): Record<string, string> {
     if (value !== undefined) params[key] = value;
   }
   return params;
+}
+
+/**
+ * What a run needs of a login before the server is contacted: the values it types. (A missing
+ * browser is not a config error: the scenarios that need one are skipped, "needs a browser".)
+ */
+function requireRunnableLogin(file: string, plan: LoginPlan): void {
+  const missing = [...new Set(plan.steps.flatMap((s) => s.fill.flatMap((f) => f.value.missing)))];
+  if (missing.length === 0) return;
+  throw configProblem(
+    file,
+    plan.at,
+    `types ${missing.map((m) => `\${${m}}`).join(', ')}, and ${missing.length === 1 ? 'it is' : 'they are'} not set in the environment: export ${missing.join(' ')} before the run (secrets come only from the environment)`,
+  );
 }

@@ -32,6 +32,8 @@ export async function loadTarget(
     /** The file, already loaded (a fleet checks every config before any traffic). */
     config?: TargetConfig;
     env?: ConfigEnvironment;
+    /** A run: a login value's unset variable is a config error (load-config.ts). */
+    requireLoginValues?: boolean;
   } = {},
 ): Promise<{ target: Target; dispatchers: IdentityDispatchers }> {
   let dispatchers: IdentityDispatchers | undefined;
@@ -61,6 +63,7 @@ export async function loadTarget(
       config = await loadTargetConfig(file, {
         onServer,
         ...(opts.env === undefined ? {} : { env: opts.env }),
+        ...(opts.requireLoginValues === true ? { requireLoginValues: true } : {}),
       });
     } else onServer(config);
     if (dispatchers === undefined) throw new Error('the config loaded without a server location');

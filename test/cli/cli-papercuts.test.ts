@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,46 @@ describe('CLI papercuts', function () {
     );
     const short = await cli(['list', '-z']);
     expect(short.stderr).to.equal('mtls-conformance: unknown option -z (see --help)\n');
+  });
+
+  it('an option that takes one value, given twice, is named: no internal error, exit 2', async () => {
+    for (const [args, flag] of [
+      [['init', '--issuer', 'https://a.example', '--issuer', 'https://b.example'], '--issuer'],
+      [['run', '--target', 'x.yaml', '--grep', 'a', '--grep', 'b'], '--grep'],
+      [['verify-report', 'dir', '--key', 'a', '--key', 'b'], '--key'],
+      [['run', '--target', 'x.yaml', '--concurrency', '2', '--concurrency', '3'], '--concurrency'],
+    ] as const) {
+      const run = await cli([...args]);
+      expect(run.code, run.stderr).to.equal(2);
+      expect(run.stderr).to.equal(
+        `mtls-conformance: ${flag} was given 2 times: give it once (see --help)\n`,
+      );
+    }
+  });
+
+  it('init --out on a file, a device or /proc: one line, exit 2, before anything is asked or written', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mtls-init-out-'));
+    try {
+      const file = join(dir, 'a-file');
+      await writeFile(file, '');
+      for (const [out, problem] of [
+        [file, 'is a regular file, not a folder'],
+        ['/dev/null', 'is a character device, not a folder'],
+        ['/proc/mtls-conformance-nowhere', 'is on /proc (procfs), which cannot hold files'],
+      ] as const) {
+        // 127.0.0.1:9 answers nothing: the folder is refused before any discovery.
+        const run = await cli(['init', '--issuer', 'https://127.0.0.1:9', '--out', out]);
+        expect(run.code, run.stderr).to.equal(2);
+        expect(
+          run.stderr.startsWith(`mtls-conformance: --out ${out}: ${problem}`),
+          run.stderr,
+        ).to.equal(true);
+        expect(run.stderr.trim().split('\n')).to.have.length(1);
+      }
+      expect(await readdir(dir)).to.deep.equal(['a-file']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("an error's hint names the command the way it was started", async () => {

@@ -13,7 +13,7 @@ import { NEEDS_A_BROWSER } from '../../lib/login/find-browser.js';
 import { startReferenceServer } from '../../lib/reference/server.js';
 import type { RunResult } from '../../lib/report/run-result.js';
 import { runTarget } from '../../lib/runner/run-target.js';
-import { LOGIN_STEPS } from '../support/login-pages.js';
+import { LOGIN_ENV, LOGIN_STEPS } from '../support/login-pages.js';
 import { startTlsTestServer, type TlsTestServer } from '../support/tls-test-server.js';
 import { mintTestPki } from '../tls/test-pki.js';
 
@@ -67,6 +67,8 @@ async function runCode(opts: {
       targetFile,
       selection: { only: ['CODE'] },
       timeoutMs: 5_000,
+      // What a login types must be set for a run to start at all (load-config.ts).
+      env: LOGIN_ENV,
     });
     return run;
   } finally {

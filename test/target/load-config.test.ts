@@ -134,6 +134,38 @@ describe('loadTargetConfig', () => {
     );
   });
 
+  it('for a run, a login value whose variable is not set is a config error before the server is told of', async () => {
+    const login = {
+      steps: [
+        {
+          url: '**/login',
+          fill: [{ selector: '#password', value: `\${MTLS_TEST_UNSET_PASSWORD}` }],
+          click: '#go',
+        },
+      ],
+    };
+    const file = await ws.writeConfig('login.yaml', { ...offlineConfig({}), login });
+    let told = false;
+    const err = await loadTargetConfig(file, {
+      env: {},
+      requireLoginValues: true,
+      onServer: () => {
+        told = true;
+      },
+    }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(ConfigError);
+    expect((err as ConfigError).message).to.equal(
+      `${file}: login: types \${MTLS_TEST_UNSET_PASSWORD}, and it is not set in the environment: export MTLS_TEST_UNSET_PASSWORD before the run (secrets come only from the environment)`,
+    );
+    expect(told, 'discovery would have started').to.equal(false);
+    // discover and register load it without typing anything; with the variable set, a run does.
+    await loadTargetConfig(file, { env: {} });
+    await loadTargetConfig(file, {
+      env: { MTLS_TEST_UNSET_PASSWORD: 'set' },
+      requireLoginValues: true,
+    });
+  });
+
   it('refuses an issuer with a query (RFC 8414 §2)', async () => {
     const file = await ws.writeConfig(
       'q.yaml',
