@@ -19,6 +19,8 @@ export interface BrowserAuthorizeRequest {
   redirectUri: string;
   /** The only origins the browser may load; nothing is typed into a page outside them. */
   allowedOrigins: readonly string[];
+  /** Whether a text holds a secret: a page showing one is not kept as a screenshot. */
+  revealsSecret: (text: string) => boolean;
   /** Keeps a failed step's screenshot; its path in the report package, if there is one. */
   screenshot(png: Uint8Array): Promise<string | undefined>;
 }

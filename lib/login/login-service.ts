@@ -5,8 +5,9 @@
  * origins the login names, over https, trusting the target's server certificates as the
  * harness does, with no client certificate; a client's logins run one at a time.
  */
+import { SecretRegistry } from '../output/secret-registry.js';
 import type { ReportAttachments } from '../report/report-attachments.js';
-import type { LoginPlan } from '../target/login-plan.js';
+import { type LoginPlan, loginSecrets } from '../target/login-plan.js';
 import type { Target } from '../target/target.js';
 import { findBrowser } from './find-browser.js';
 import type { BrowserAuthorization, LoginBrowser } from './login-browser.js';
@@ -25,11 +26,17 @@ export interface LoginServiceOptions {
   target: Target;
   /** Where a failed step's screenshot goes; without it none is kept. */
   attachments?: ReportAttachments;
+  /**
+   * Whether a text holds one of the run's secrets (the run's redactor): a page that shows one
+   * is not kept as a screenshot. Default: the values the logins type.
+   */
+  revealsSecret?: (text: string) => boolean;
 }
 
 export class LoginService {
   readonly #target: Target;
   readonly #attachments: ReportAttachments | undefined;
+  readonly #revealsSecret: (text: string) => boolean;
   #browser: Promise<LoginBrowser> | undefined;
   /** Problems found while trusting the server certificates, told with a failed login. */
   #trustProblems: string[] = [];
@@ -45,6 +52,7 @@ export class LoginService {
   constructor(opts: LoginServiceOptions) {
     this.#target = opts.target;
     this.#attachments = opts.attachments;
+    this.#revealsSecret = opts.revealsSecret ?? (() => false);
   }
 
   /**
@@ -103,6 +111,7 @@ export class LoginService {
         authorizationUrl: req.authorizationUrl,
         redirectUri: req.redirectUri,
         allowedOrigins: origins,
+        revealsSecret: revealing(plan, this.#revealsSecret),
         screenshot: (png) => this.#keep(req.clientName, png),
       });
     } catch (err) {
@@ -163,4 +172,11 @@ export class LoginService {
     this.#screenshots += 1;
     return this.#attachments.screenshot(`login-${clientName}-${this.#screenshots}.png`, png);
   }
+}
+
+/** The run's secrets, and in any case the values this login types. */
+function revealing(plan: LoginPlan, run: (text: string) => boolean): (text: string) => boolean {
+  const typed = new SecretRegistry();
+  for (const { value } of loginSecrets(plan)) typed.add(value);
+  return (text) => run(text) || typed.reveals(text);
 }

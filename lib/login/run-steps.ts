@@ -5,7 +5,7 @@
  * was on, and the screenshot kept of it.
  */
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
-import type { LoginPlan, LoginStep } from '../target/login-plan.js';
+import { type LoginPlan, type LoginStep, loginSecrets } from '../target/login-plan.js';
 import type { BrowserAuthorization, BrowserAuthorizeRequest } from './login-browser.js';
 import { firstLine, LoginFailed } from './login-errors.js';
 import { describeUrlMatch, type UrlMatch, urlMatches } from './url-match.js';
@@ -22,11 +22,19 @@ export function pageLocation(url: string): string {
   }
 }
 
+/**
+ * How a typed value is named in logs and messages: by the variables it reads, never by a text
+ * written in the config (which may be a password the user put there by mistake).
+ */
+function shownValue(value: LoginStep['fill'][number]['value']): string {
+  return value.variables.length > 0 ? value.written : 'a value written in the config';
+}
+
 export function describeStep(step: LoginStep): string {
   const parts: string[] = [];
   if (step.url) parts.push(`at ${describeUrlMatch(step.url)}`);
   if (step.fill.length > 0) {
-    parts.push(`fill ${step.fill.map((f) => `${f.selector} (${f.value.written})`).join(', ')}`);
+    parts.push(`fill ${step.fill.map((f) => `${f.selector} (${shownValue(f.value)})`).join(', ')}`);
   }
   if (step.click !== undefined) parts.push(`click ${step.click}`);
   if (step.waitFor?.url) parts.push(`wait for ${describeUrlMatch(step.waitFor.url)}`);
@@ -179,7 +187,9 @@ function judge(
     return 'captured';
   }
   if (!rules.allowed.has(url.origin)) {
-    rules.blocked.add(url.origin);
+    // Only pages are named: those are what a login on another host needs in login.origins,
+    // and a page's own requests to made-up hosts would otherwise write its words into the report.
+    if (document) rules.blocked.add(url.origin);
     return 'blocked';
   }
   return 'continue';
@@ -229,7 +239,7 @@ async function runStep(page: Page, step: LoginStep, state: StepState): Promise<v
     requireAllowedPage(page.url(), state.allowed);
     state.filled.push(fill.selector);
     await field.fill(fill.value.text, { timeout: left(until) });
-    done.push(`filled ${fill.selector} (${fill.value.written})`);
+    done.push(`filled ${fill.selector} (${shownValue(fill.value)})`);
   }
   if (step.click !== undefined) {
     const loaded = step.waitFor === undefined ? nextDocument(page, until) : undefined;
@@ -403,45 +413,171 @@ async function failure(
     : `the authorization request (before the login steps of ${opts.plan.at})`;
   const parts = [`${where} failed at ${pageLocation(page.url())}: ${firstLine(err)}`];
   if (opts.blocked.size > 0) {
+    const named = [...opts.blocked].slice(0, MAX_NAMED_ORIGINS);
+    const more = opts.blocked.size - named.length;
     parts.push(
-      `the browser was kept from ${[...opts.blocked].join(', ')} (not the authorization endpoint's origin nor in login.origins; add an origin there if the login really needs it)`,
+      `the browser was kept from ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''} (not the authorization endpoint's origin nor in login.origins; add an origin there if the login really needs it)`,
     );
   }
-  const png = await screenshot(page, opts.filled, opts.plan.stepTimeoutMs);
+  const shot = await bounded(
+    screenshot(page, {
+      filled: opts.filled,
+      typed: loginSecrets(opts.plan).map((s) => s.value),
+      timeoutMs: opts.plan.stepTimeoutMs,
+      revealsSecret: opts.req.revealsSecret,
+    }),
+    opts.plan.stepTimeoutMs,
+  );
   const path =
-    png === undefined ? undefined : await opts.req.screenshot(png).catch(() => undefined);
+    shot.png === undefined ? undefined : await opts.req.screenshot(shot.png).catch(() => undefined);
   parts.push(
-    path === undefined
-      ? 'no screenshot kept (no --report-dir, or the page could not be captured)'
-      : `screenshot: ${path}`,
+    path !== undefined
+      ? `screenshot: ${path}`
+      : shot.withheld !== undefined
+        ? `no screenshot kept: ${shot.withheld}`
+        : 'no screenshot kept (no --report-dir, or the page could not be captured)',
   );
   return new LoginFailed(parts.join('; '));
 }
 
+/** The screenshot within one step's time, whatever the page does: none after that. */
+function bounded<T extends object>(
+  work: Promise<T>,
+  ms: number,
+): Promise<T | Record<string, never>> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Record<string, never>>((resolve) => {
+    timer = setTimeout(() => resolve({}), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/** At most this many refused pages are named in a failed login's message. */
+const MAX_NAMED_ORIGINS = 5;
+
+/**
+ * Drawn over the page before a screenshot: only its text and its form fields stay visible, not
+ * what a hostile page could draw a typed value with (images, canvases, generated content, web
+ * fonts, backgrounds). Best effort: the text check below is what keeps a shown secret out.
+ */
+const PLAIN_PAGE_CSS = `
+img, picture, video, canvas, svg, object, embed, iframe { visibility: hidden !important; }
+*, *::before, *::after { background-image: none !important; box-shadow: none !important;
+  text-shadow: none !important; font-family: sans-serif !important; }
+*::before, *::after { content: none !important; }
+`;
+
 /**
  * The page as it is, with every password field and every field the login typed into emptied
- * first: a screenshot shows the page, never what was typed.
+ * first, and the values it typed masked wherever the page shows them: a screenshot shows the
+ * page, never what was typed. The page's scripts are stopped first, and the masking runs in a
+ * world of its own (the page's scripts may have replaced the DOM functions of theirs). Then the
+ * browser's own snapshot of the page (every text, attribute and field value, read by DevTools)
+ * is checked for the run's secrets: a page that still shows one, in a spelling the masking
+ * missed, is not kept at all.
  */
 async function screenshot(
   page: Page,
-  filled: readonly string[],
-  timeoutMs: number,
-): Promise<Uint8Array | undefined> {
+  opts: {
+    filled: readonly string[];
+    typed: readonly string[];
+    timeoutMs: number;
+    revealsSecret: (text: string) => boolean;
+  },
+): Promise<{ png?: Uint8Array; withheld?: string }> {
+  let cdp: CDPSession | undefined;
   try {
-    for (const selector of ['input[type=password]', ...filled]) {
-      for (const frame of page.frames()) {
-        await frame
-          .locator(selector)
-          .evaluateAll((elements) => {
-            for (const element of elements) {
-              if ('value' in element) (element as HTMLInputElement).value = '';
-            }
-          })
-          .catch(() => undefined);
-      }
+    cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setScriptExecutionDisabled', { value: true });
+    const { frameTree } = await cdp.send('Page.getFrameTree');
+    const expression = `(${maskPage.toString()})(${JSON.stringify(opts.typed)}, ${JSON.stringify(['input[type=password]', ...opts.filled])}, ${JSON.stringify(PLAIN_PAGE_CSS)})`;
+    for (const frameId of frameIds(frameTree)) {
+      const world = await cdp.send('Page.createIsolatedWorld', {
+        frameId,
+        worldName: 'mtls-conformance-screenshot',
+      });
+      await cdp.send('Runtime.evaluate', {
+        expression,
+        contextId: world.executionContextId,
+      });
     }
-    return await page.screenshot({ fullPage: true, timeout: timeoutMs, animations: 'disabled' });
+    const snapshot = await cdp.send('DOMSnapshot.captureSnapshot', { computedStyles: [] });
+    if (renderedTexts(snapshot).some((text) => opts.revealsSecret(text))) {
+      return { withheld: 'the page shows a value the login typed or another secret of the run' };
+    }
+    return {
+      png: await page.screenshot({
+        fullPage: true,
+        timeout: opts.timeoutMs,
+        animations: 'disabled',
+      }),
+    };
   } catch {
-    return undefined;
+    return {};
+  } finally {
+    await cdp?.detach().catch(() => undefined);
   }
+}
+
+type FrameTree = { frame: { id: string }; childFrames?: FrameTree[] };
+
+interface PageSnapshot {
+  strings: string[];
+  documents: Array<{
+    layout: { text: number[] };
+    nodes: { inputValue?: { value: number[] }; textValue?: { value: number[] } };
+  }>;
+}
+
+/**
+ * What a screenshot of the snapshot can show: the text the browser laid out (generated content
+ * included) and the values in fields. Not URLs or attributes (a form's action carries the
+ * authorization request's state, which the run keeps secret too), which no screenshot shows.
+ */
+function renderedTexts(snapshot: PageSnapshot): string[] {
+  const indices = snapshot.documents.flatMap((doc) => [
+    ...doc.layout.text,
+    ...(doc.nodes.inputValue?.value ?? []),
+    ...(doc.nodes.textValue?.value ?? []),
+  ]);
+  return indices.flatMap((i) =>
+    i >= 0 && i < snapshot.strings.length ? [snapshot.strings[i] as string] : [],
+  );
+}
+
+function frameIds(tree: FrameTree): string[] {
+  return [tree.frame.id, ...(tree.childFrames ?? []).flatMap(frameIds)];
+}
+
+/** Runs in the page, in a world of its own: no closure, everything it needs in its arguments. */
+function maskPage(typed: string[], emptied: string[], css: string): void {
+  const patterns = typed
+    .filter((value) => value.length > 0)
+    .map((value) => new RegExp(value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'giu'));
+  const mask = (text: string) =>
+    patterns.reduce((out, pattern) => out.replace(pattern, '\u25cf\u25cf\u25cf\u25cf'), text);
+  for (const selector of emptied) {
+    for (const element of document.querySelectorAll(selector)) {
+      if ('value' in element) (element as HTMLInputElement).value = '';
+    }
+  }
+  for (const element of document.querySelectorAll('input, textarea')) {
+    const field = element as HTMLInputElement;
+    field.value = mask(field.value);
+  }
+  const walker = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
+    node.nodeValue = mask(node.nodeValue ?? '');
+  }
+  for (const element of document.querySelectorAll('*')) {
+    for (const attribute of [...element.attributes]) {
+      const masked = mask(attribute.value);
+      if (masked !== attribute.value) element.setAttribute(attribute.name, masked);
+    }
+  }
+  document.title = mask(document.title);
+  // (Playwright's addStyleTag waits for the page's scripts, which are stopped.)
+  const style = document.createElement('style');
+  style.textContent = css;
+  (document.head ?? document.documentElement).append(style);
 }

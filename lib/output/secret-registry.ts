@@ -14,9 +14,27 @@ import { redactJwts, redactSecret } from '../tls/redact.js';
  */
 export const MIN_SEARCHED_SECRET_LENGTH = 4;
 
+/**
+ * Secrets at least this long are also found in any letter case: a host name holding one comes
+ * out of a URL parser lower-cased. (Shorter ones would redact ordinary words.)
+ */
+export const MIN_FOLDED_SECRET_LENGTH = 8;
+
+export interface SecretOptions {
+  /**
+   * What the report shows instead of the secret. Default: its redaction, a short prefix and a
+   * truncated hash, which lets a reader tell tokens apart. A password gets its name instead
+   * (`${MTLS_LOGIN_PASSWORD}`): a prefix is part of it, and a hash of a guessable value lets
+   * anyone check guesses.
+   */
+  shownAs?: string;
+}
+
 export class SecretRegistry {
   /** Each searched form of each secret → the redaction of the secret itself. */
   readonly #forms = new Map<string, string>();
+  /** The lower-cased forms of the longer secrets, searched in any case. */
+  readonly #folded = new Map<string, { pattern: RegExp; redaction: string }>();
   readonly #secrets = new Set<string>();
   /** The forms, longest first (a secret containing another is replaced whole); rebuilt lazily. */
   #ordered: string[] | undefined;
@@ -30,18 +48,31 @@ export class SecretRegistry {
     return this.#secrets.size;
   }
 
-  add(secret: string): void {
+  add(secret: string, opts: SecretOptions = {}): void {
     if (secret.length < MIN_SEARCHED_SECRET_LENGTH || this.#secrets.has(secret)) return;
     this.#secrets.add(secret);
-    const redaction = redactSecret(secret);
+    const redaction = opts.shownAs ?? redactSecret(secret);
     for (const form of echoedForms(secret)) {
       if (!this.#forms.has(form)) this.#forms.set(form, redaction);
+      const folded = form.toLowerCase();
+      if (secret.length >= MIN_FOLDED_SECRET_LENGTH && !this.#folded.has(folded)) {
+        this.#folded.set(folded, { pattern: new RegExp(escapeRegExp(form), 'giu'), redaction });
+      }
     }
     this.#ordered = undefined;
   }
 
   addAll(secrets: Iterable<string>): void {
     for (const secret of secrets) this.add(secret);
+  }
+
+  /** Whether `text` holds a known secret in any of the spellings redact() replaces. */
+  reveals(text: string): boolean {
+    for (const form of this.#forms.keys()) if (text.includes(form)) return true;
+    if (this.#folded.size === 0) return false;
+    const lower = text.toLowerCase();
+    for (const folded of this.#folded.keys()) if (lower.includes(folded)) return true;
+    return false;
   }
 
   /** `text` with every known secret and every JWT replaced by its redaction. */
@@ -53,13 +84,40 @@ export class SecretRegistry {
       // replaceAll that finds nothing.
       if (out.includes(form)) out = out.replaceAll(form, this.#forms.get(form) ?? '');
     }
+    if (this.#folded.size > 0) {
+      const lower = out.toLowerCase();
+      for (const [folded, { pattern, redaction }] of this.#folded) {
+        if (lower.includes(folded)) out = out.replace(pattern, () => redaction);
+      }
+    }
     return redactJwts(out);
   }
 }
 
+/**
+ * The spellings a target, a URL parser or a hostile page is likely to echo a value in: raw,
+ * percent-encoded as a component, as a URL path or query (what a browser's address shows) or by
+ * encodeURI, form-encoded, JSON-escaped, and its UTF-8 bytes in hex and base64.
+ */
 function echoedForms(secret: string): Set<string> {
-  const forms = new Set([secret, encodeURIComponent(secret)]);
+  const forms = new Set([secret, encodeURIComponent(secret), encodeURI(secret)]);
   forms.add(new URLSearchParams({ s: secret }).toString().slice(2));
   forms.add(JSON.stringify(secret).slice(1, -1));
+  // The setters encode the whole value as one path or query (a `?` or `#` in it included).
+  const url = new URL('https://h.invalid/');
+  url.pathname = `/${secret}`;
+  forms.add(url.pathname.slice(1));
+  url.search = secret;
+  forms.add(url.search.slice(1));
+  const bytes = Buffer.from(secret, 'utf8');
+  forms.add(bytes.toString('hex'));
+  forms.add(bytes.toString('base64'));
+  forms.add(bytes.toString('base64url'));
+  // A spelling shorter than a searched secret would redact ordinary text.
+  for (const form of forms) if (form.length < MIN_SEARCHED_SECRET_LENGTH) forms.delete(form);
   return forms;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

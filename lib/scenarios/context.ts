@@ -71,7 +71,10 @@ export function createRunServices(opts: {
   /** The report package's extra files (a failed login's screenshot); none without a report. */
   attachments?: ReportAttachments;
 }): RunServices {
-  const secrets = new SecretRegistry(configuredSecrets(opts.target));
+  const secrets = new SecretRegistry();
+  for (const { value, shownAs } of configuredSecrets(opts.target)) {
+    secrets.add(value, shownAs === undefined ? {} : { shownAs });
+  }
   return {
     target: opts.target,
     dispatchers: opts.dispatchers,
@@ -82,6 +85,7 @@ export function createRunServices(opts: {
     concurrency: opts.concurrency ?? 1,
     logins: new LoginService({
       target: opts.target,
+      revealsSecret: (text) => secrets.reveals(text),
       ...(opts.attachments ? { attachments: opts.attachments } : {}),
     }),
   };

