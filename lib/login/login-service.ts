@@ -177,6 +177,6 @@ export class LoginService {
 /** The run's secrets, and in any case the values this login types. */
 function revealing(plan: LoginPlan, run: (text: string) => boolean): (text: string) => boolean {
   const typed = new SecretRegistry();
-  for (const { value } of loginSecrets(plan)) typed.add(value);
+  for (const { value } of loginSecrets(plan)) typed.add(value, { anyCase: true });
   return (text) => run(text) || typed.reveals(text);
 }

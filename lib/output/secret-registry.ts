@@ -15,8 +15,8 @@ import { redactJwts, redactSecret } from '../tls/redact.js';
 export const MIN_SEARCHED_SECRET_LENGTH = 4;
 
 /**
- * Secrets at least this long are also found in any letter case: a host name holding one comes
- * out of a URL parser lower-cased. (Shorter ones would redact ordinary words.)
+ * Secrets asked to be found in any letter case are, from this length (shorter ones would
+ * redact ordinary words): a host name holding one comes out of a URL parser lower-cased.
  */
 export const MIN_FOLDED_SECRET_LENGTH = 8;
 
@@ -28,6 +28,13 @@ export interface SecretOptions {
    * anyone check guesses.
    */
   shownAs?: string;
+  /**
+   * A value a person or a config chose (a password, a client secret): also found in any letter
+   * case and in hex and base64, the spellings a hostile page may re-encode it in (a password
+   * lower-cased into a host name). Not for every token a run is issued: each spelling costs
+   * every text redacted.
+   */
+  anyCase?: boolean;
 }
 
 export class SecretRegistry {
@@ -52,10 +59,14 @@ export class SecretRegistry {
     if (secret.length < MIN_SEARCHED_SECRET_LENGTH || this.#secrets.has(secret)) return;
     this.#secrets.add(secret);
     const redaction = opts.shownAs ?? redactSecret(secret);
-    for (const form of echoedForms(secret)) {
+    for (const form of echoedForms(secret, { chosen: opts.anyCase === true })) {
       if (!this.#forms.has(form)) this.#forms.set(form, redaction);
       const folded = form.toLowerCase();
-      if (secret.length >= MIN_FOLDED_SECRET_LENGTH && !this.#folded.has(folded)) {
+      if (
+        opts.anyCase === true &&
+        secret.length >= MIN_FOLDED_SECRET_LENGTH &&
+        !this.#folded.has(folded)
+      ) {
         this.#folded.set(folded, { pattern: new RegExp(escapeRegExp(form), 'giu'), redaction });
       }
     }
@@ -95,11 +106,12 @@ export class SecretRegistry {
 }
 
 /**
- * The spellings a target, a URL parser or a hostile page is likely to echo a value in: raw,
- * percent-encoded as a component, as a URL path or query (what a browser's address shows) or by
- * encodeURI, form-encoded, JSON-escaped, and its UTF-8 bytes in hex and base64.
+ * The spellings a target or a URL parser is likely to echo a value in: raw, percent-encoded as a
+ * component, as a URL path or query (what a browser's address shows) or by encodeURI,
+ * form-encoded, JSON-escaped; for a chosen value (a password a hostile page may re-encode at
+ * will), its UTF-8 bytes in hex and base64 too.
  */
-function echoedForms(secret: string): Set<string> {
+function echoedForms(secret: string, opts: { chosen: boolean }): Set<string> {
   const forms = new Set([secret, encodeURIComponent(secret), encodeURI(secret)]);
   forms.add(new URLSearchParams({ s: secret }).toString().slice(2));
   forms.add(JSON.stringify(secret).slice(1, -1));
@@ -109,10 +121,12 @@ function echoedForms(secret: string): Set<string> {
   forms.add(url.pathname.slice(1));
   url.search = secret;
   forms.add(url.search.slice(1));
-  const bytes = Buffer.from(secret, 'utf8');
-  forms.add(bytes.toString('hex'));
-  forms.add(bytes.toString('base64'));
-  forms.add(bytes.toString('base64url'));
+  if (opts.chosen) {
+    const bytes = Buffer.from(secret, 'utf8');
+    forms.add(bytes.toString('hex'));
+    forms.add(bytes.toString('base64'));
+    forms.add(bytes.toString('base64url'));
+  }
   // A spelling shorter than a searched secret would redact ordinary text.
   for (const form of forms) if (form.length < MIN_SEARCHED_SECRET_LENGTH) forms.delete(form);
   return forms;

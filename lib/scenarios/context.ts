@@ -72,8 +72,9 @@ export function createRunServices(opts: {
   attachments?: ReportAttachments;
 }): RunServices {
   const secrets = new SecretRegistry();
+  // Chosen by a person or a config, and few: found in any letter case too.
   for (const { value, shownAs } of configuredSecrets(opts.target)) {
-    secrets.add(value, shownAs === undefined ? {} : { shownAs });
+    secrets.add(value, { anyCase: true, ...(shownAs === undefined ? {} : { shownAs }) });
   }
   return {
     target: opts.target,

@@ -20,7 +20,8 @@ describe('lib/output SecretRegistry (the run redactor)', () => {
 
   it('also the spellings a URL parser or a hostile page writes: a path, a query, hex, base64, another letter case', () => {
     const secret = 'Reference Pass@word9';
-    const registry = new SecretRegistry([secret]);
+    const registry = new SecretRegistry();
+    registry.add(secret, { anyCase: true });
     const url = new URL('https://127.0.0.1/');
     url.pathname = `/welcome/${secret}`;
     const hidden = [
@@ -60,11 +61,16 @@ describe('lib/output SecretRegistry (the run redactor)', () => {
     expect(registry.reveals('nothing here')).to.equal(false);
   });
 
-  it('short secrets are matched in their own letter case only (PASS is not the password pass)', () => {
-    const registry = new SecretRegistry(['passw0rd']);
+  it('any letter case for the secrets asked to be (from 8 characters: PASS is not the password pass)', () => {
+    const registry = new SecretRegistry();
+    registry.add('passw0rd', { anyCase: true });
     expect(registry.redact('PASSW0RD')).to.equal(redactSecret('passw0rd'));
-    const short = new SecretRegistry(['pass']);
+    const short = new SecretRegistry();
+    short.add('pass', { anyCase: true });
     expect(short.redact('PASS  CODE-01')).to.equal('PASS  CODE-01');
+    // An issued token is found as it was issued, not folded.
+    const issued = new SecretRegistry(['Opaque-Token-0123']);
+    expect(issued.redact('opaque-token-0123')).to.equal('opaque-token-0123');
   });
 
   it('replaces the longest secret first and ignores values under 4 characters', () => {
