@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { FLEET_FILES } from './fleet-folder.js';
 
@@ -53,6 +53,9 @@ export async function fleetTargets(paths: readonly string[]): Promise<FleetTarge
       );
     }
     const other = byName.get(name);
+    if (other !== undefined && resolve(other) === resolve(file)) {
+      throw new UsageError(`--target ${file}: given twice: name each target once`);
+    }
     if (other !== undefined) {
       throw new UsageError(
         `--target ${file} and ${other}: both would report into the folder "${name}": rename one`,

@@ -225,7 +225,9 @@ async function runStep(page: Page, step: LoginStep, state: StepState): Promise<v
   const done: string[] = [];
   for (const fill of step.fill) {
     const field = page.locator(fill.selector).first();
-    await field.waitFor({ state: 'visible', timeout: left(until) });
+    await field.waitFor({ state: 'visible', timeout: left(until) }).catch((err: unknown) => {
+      throw notOnPage(page, fill.selector, err);
+    });
     const type = (await field.getAttribute('type', { timeout: left(until) }))?.toLowerCase();
     if (type === 'password' && fill.value.variables.length === 0) {
       throw new LoginFailed(
@@ -243,11 +245,15 @@ async function runStep(page: Page, step: LoginStep, state: StepState): Promise<v
   }
   if (step.click !== undefined) {
     const loaded = step.waitFor === undefined ? nextDocument(page, until) : undefined;
+    const click = step.click;
     await page
-      .locator(step.click)
+      .locator(click)
       .first()
-      .click({ timeout: left(until) });
-    done.push(`clicked ${step.click}`);
+      .click({ timeout: left(until) })
+      .catch((err: unknown) => {
+        throw notOnPage(page, click, err);
+      });
+    done.push(`clicked ${click}`);
     if (loaded !== undefined) {
       try {
         await Promise.race([loaded, capture.done]);
@@ -346,6 +352,17 @@ function within(deadline: number, stepMs: number): number {
 }
 
 /** Milliseconds left until `until`, at least 1 (Playwright reads 0 as "no timeout"). */
+/**
+ * A selector the step waited for in vain, said as such: Playwright's own message names only the
+ * time left when the wait began (`Timeout 1ms exceeded` after a step that waited for its page).
+ */
+function notOnPage(page: Page, selector: string, err: unknown): Error {
+  if (!(err instanceof Error) || err.name !== 'TimeoutError') return err as Error;
+  return new LoginFailed(
+    `no visible ${selector} on ${pageLocation(page.url())} before the step's time ran out: check the selector against the page (see the screenshot), or raise step_timeout_ms`,
+  );
+}
+
 function left(until: number): number {
   return Math.max(1, until - Date.now());
 }

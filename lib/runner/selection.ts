@@ -28,6 +28,12 @@ function normalise(list: readonly string[] | undefined, flag: string): Set<strin
       out.add(item);
     }
   }
+  // `--only ""` (an empty variable in a CI script) would otherwise mean the whole catalog.
+  if (list !== undefined && list.length > 0 && out.size === 0) {
+    throw new UsageError(
+      `${flag}: names no section or scenario: give IDs or sections (e.g. ${flag} PKI,BIND-03), or leave ${flag} out`,
+    );
+  }
   return out;
 }
 

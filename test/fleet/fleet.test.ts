@@ -207,13 +207,16 @@ describe('fleets (run --target … --target …, merge-reports)', function () {
     await writeFile(join(clash, 'a.json'), '{}');
     const empty = join(work, 'empty');
     await mkdir(empty);
-    for (const [target, words] of [
-      [clash, 'both would report into the folder "a"'],
-      [empty, 'a folder with no target config in it'],
+    const twice = join(clash, 'a.yaml');
+    for (const [targets, words] of [
+      [[clash], 'both would report into the folder "a"'],
+      [[empty], 'a folder with no target config in it'],
+      [[twice, twice], `--target ${twice}: given twice: name each target once`],
     ] as const) {
-      const run = await runCli(['run', '--target', target, '--report-dir', join(work, 'r')], {
-        killAfterMs: 30_000,
-      });
+      const run = await runCli(
+        ['run', ...targets.flatMap((t) => ['--target', t]), '--report-dir', join(work, 'r')],
+        { killAfterMs: 30_000 },
+      );
       expect(run.code).to.equal(2);
       expect(run.stderr.trim().split('\n')).to.have.length(1);
       expect(run.stderr).to.include(words);

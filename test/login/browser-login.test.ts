@@ -153,6 +153,11 @@ describe('browser logins (lib/login) in Debian Chromium', function () {
       expect(message).to.match(/^login step 1 \(at \*\*\/login\*, fill input\[name=user\]/);
       expect(message).to.include('click button#no-such-button');
       expect(message).to.include(`failed at ${as.url}/login`);
+      // What was not found, not Playwright's time left ("Timeout 1ms exceeded").
+      expect(message).to.include(
+        `no visible button#no-such-button on ${as.url}/login before the step's time ran out`,
+      );
+      expect(message).not.to.match(/Timeout \d+ms exceeded/);
       expect(message).to.include('screenshot: screenshots/login-public-client-1.png');
       expect(message).not.to.include(PASSWORD);
       const png = await readFile(join(staging, 'screenshots', 'login-public-client-1.png'));

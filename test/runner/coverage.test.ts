@@ -57,6 +57,12 @@ describe('coverage and baselines', function () {
       UsageError,
       /--only PUB --skip PUB-01: the selection matches no scenario/,
     );
+    // An empty value (a CI variable that was not set) is not the whole catalog.
+    expect(() => selectScenarios({ only: [''] })).to.throw(
+      UsageError,
+      /^--only: names no section or scenario/,
+    );
+    expect(() => selectScenarios({ skip: [' , '] })).to.throw(UsageError, /^--skip: names no/);
   });
 
   it('`run --grep zzz` exits 2 with one line and writes no report', async () => {
