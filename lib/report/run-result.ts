@@ -86,6 +86,9 @@ export interface RunTotals {
   expectedFailures: number;
 }
 
+/** How a scenario that a set-up problem kept from being judged begins its reason. */
+export const SETUP_PROBLEM_PREFIX = 'set-up problem: ';
+
 export interface RunResult {
   harness: { name: string; version: string };
   catalogVersion: string;

@@ -5,10 +5,10 @@
  * never passes, and a pass says how much was left untested.
  */
 import { missedMusts } from './coverage.js';
-import type { RunResult } from './run-result.js';
+import { type RunResult, type ScenarioResult, SETUP_PROBLEM_PREFIX } from './run-result.js';
 
 export interface VerdictWords {
-  /** PASS, PASS WITH WARNINGS, FAIL, NOT TESTED, INTERRUPTED. */
+  /** PASS, PASS WITH WARNINGS, FAIL, NOT TESTED, INTERRUPTED, SET-UP PROBLEM. */
   headline: string;
   /** One sentence. */
   detail: string;
@@ -20,7 +20,7 @@ export interface VerdictWords {
 export type VerdictFacts = Pick<
   RunResult,
   'totals' | 'coverage' | 'stopped' | 'interrupted' | 'baseline'
->;
+> & { scenarios: ReadonlyArray<Pick<ScenarioResult, 'status' | 'reason'>> };
 
 export function verdictWords(run: VerdictFacts, opts: { strict: boolean }): VerdictWords {
   const { totals, coverage } = run;
@@ -49,6 +49,17 @@ export function verdictWords(run: VerdictFacts, opts: { strict: boolean }): Verd
     return {
       headline: 'INTERRUPTED',
       detail: `the run was cut short before every scenario ran; no MUST failed among those judged (${untested})`,
+      passed: false,
+    };
+  }
+  const setUp = run.scenarios.filter(
+    (s) => s.status === 'skipped' && s.reason?.startsWith(SETUP_PROBLEM_PREFIX) === true,
+  ).length;
+  // As the exit code (2): the configuration kept scenarios from being judged, which no pass hides.
+  if (setUp > 0 && !(opts.strict && totals.warnings > 0)) {
+    return {
+      headline: 'SET-UP PROBLEM',
+      detail: `no MUST failed, but ${plural(setUp, 'scenario')} could not be judged because of the set-up (each says why): fix it and run again; ${untested}`,
       passed: false,
     };
   }

@@ -1,4 +1,10 @@
-import type { Evidence, Level, ScenarioResult, ScenarioStatus } from '../report/run-result.js';
+import {
+  type Evidence,
+  type Level,
+  type ScenarioResult,
+  type ScenarioStatus,
+  SETUP_PROBLEM_PREFIX,
+} from '../report/run-result.js';
 import { type RunServices, ScenarioContext } from '../scenarios/context.js';
 import { ScenarioFailure, ScenarioSkip } from '../scenarios/outcome.js';
 import { firstMissing } from '../scenarios/requirements.js';
@@ -83,7 +89,7 @@ export async function evaluateScenario(
         reason = err.message;
       } else if (err instanceof SetupProblem) {
         status = 'skipped';
-        reason = `set-up problem: ${err.message}`;
+        reason = `${SETUP_PROBLEM_PREFIX}${err.message}`;
         setupProblem = true;
       } else {
         status = 'failed';

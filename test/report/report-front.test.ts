@@ -69,6 +69,28 @@ describe('the verdict in words', () => {
     ).to.equal('INTERRUPTED');
   });
 
+  it('a set-up problem is never headed PASS: it is what the exit code (2) says', () => {
+    const pass = scenario({ id: 'PKI-01' });
+    const blocked = scenario({
+      id: 'CODE-01',
+      status: 'skipped',
+      reason: 'set-up problem: browser login for code-client: login step 1 failed',
+    });
+    const plainSkip = scenario({ id: 'CODE-05', status: 'skipped', reason: 'no PAR endpoint' });
+    expect(verdictWords(runResult([pass, blocked]), { strict: false })).to.include({
+      headline: 'SET-UP PROBLEM',
+      passed: false,
+    });
+    expect(verdictWords(runResult([pass, blocked]), { strict: false }).detail).to.match(
+      /^no MUST failed, but 1 scenario could not be judged because of the set-up/,
+    );
+    // An ordinary skip (the server lacks a feature) is coverage, not a set-up problem.
+    expect(verdictWords(runResult([pass, plainSkip]), { strict: false }).headline).to.equal('PASS');
+    // A failure still heads the verdict.
+    const failed = scenario({ id: 'PKI-02', status: 'failed', reason: 'accepted' });
+    expect(verdictWords(runResult([failed, blocked]), { strict: false }).headline).to.equal('FAIL');
+  });
+
   it('a pass says how much went untested; --require-coverage turns that into a failure', () => {
     const run = runResult([pass, skippedMust]);
     expect(verdictWords(run, { strict: false }).detail).to.equal(
