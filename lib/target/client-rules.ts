@@ -74,6 +74,15 @@ function checkCredentials(file: string, at: string, raw: RawClient): void {
   if (SECRET_METHODS.has(raw.auth) && raw.client_secret === undefined) {
     throw configProblem(file, at, `missing required key "client_secret" (auth ${raw.auth})`);
   }
+  // `${NAME}` is read from the environment only in login values: here it would be sent as it
+  // is, and the server's refusal read as its failure.
+  if (raw.client_secret !== undefined && /\$\{[A-Za-z_][A-Za-z0-9_]*\}/.test(raw.client_secret)) {
+    throw configProblem(
+      file,
+      `${at}.client_secret`,
+      `names an environment variable (\${…}), which only login values read: write the secret itself here and keep the file private (chmod 600), or generate the config from the environment`,
+    );
+  }
   if (raw.auth === 'none' && raw.client_secret !== undefined) {
     throw configProblem(
       file,

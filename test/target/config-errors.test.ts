@@ -351,6 +351,22 @@ describe('target config errors', () => {
       );
     });
 
+    it('a client_secret naming an environment variable (only login values read them)', async () => {
+      await expectRejected(
+        offlineConfig({
+          clients: [
+            client({
+              auth: 'client_secret_basic',
+              subject_dn: undefined,
+              client_secret: `\${CLIENT_SECRET}`,
+            }),
+          ],
+        }),
+        `target.yaml: clients[0].client_secret: names an environment variable (\${…}), which only login values read: write the secret itself here and keep the file private (chmod 600), or generate the config from the environment`,
+        loader,
+      );
+    });
+
     it('a public client with a secret', async () => {
       await expectRejected(
         offlineConfig({
