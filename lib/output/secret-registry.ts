@@ -115,12 +115,14 @@ function echoedForms(secret: string, opts: { chosen: boolean }): Set<string> {
   const forms = new Set([secret, encodeURIComponent(secret), encodeURI(secret)]);
   forms.add(new URLSearchParams({ s: secret }).toString().slice(2));
   forms.add(JSON.stringify(secret).slice(1, -1));
-  // The setters encode the whole value as one path or query (a `?` or `#` in it included).
+  // The setters encode the whole value as one path or query (a `?` or `#` in it included); a
+  // path the URL parser reshaped (dot segments, backslashes) is no spelling of the value.
   const url = new URL('https://h.invalid/');
   url.pathname = `/${secret}`;
-  forms.add(url.pathname.slice(1));
   url.search = secret;
-  forms.add(url.search.slice(1));
+  for (const form of [url.pathname.slice(1), url.search.slice(1)]) {
+    if (decodesTo(form, secret)) forms.add(form);
+  }
   if (opts.chosen) {
     const bytes = Buffer.from(secret, 'utf8');
     forms.add(bytes.toString('hex'));
@@ -130,6 +132,14 @@ function echoedForms(secret: string, opts: { chosen: boolean }): Set<string> {
   // A spelling shorter than a searched secret would redact ordinary text.
   for (const form of forms) if (form.length < MIN_SEARCHED_SECRET_LENGTH) forms.delete(form);
   return forms;
+}
+
+function decodesTo(form: string, secret: string): boolean {
+  try {
+    return decodeURIComponent(form) === secret;
+  } catch {
+    return false;
+  }
 }
 
 function escapeRegExp(text: string): string {

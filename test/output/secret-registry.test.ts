@@ -55,6 +55,10 @@ describe('lib/output SecretRegistry (the run redactor)', () => {
   });
 
   it('a spelling of a secret with ? or # in it never shrinks to a part that redacts ordinary text', () => {
+    // A URL parser would keep only "efgh" of this path: that is no spelling of the secret.
+    expect(new SecretRegistry(['abcd/../efgh']).redact('efgh and abcd/../efgh')).to.equal(
+      `efgh and ${redactSecret('abcd/../efgh')}`,
+    );
     const registry = new SecretRegistry(['ab?cdefgh#ij']);
     expect(registry.redact('ab cdefgh ij and a b c')).to.equal('ab cdefgh ij and a b c');
     expect(registry.reveals('ab?cdefgh#ij')).to.equal(true);
