@@ -574,7 +574,15 @@ function maskPage(typed: string[], emptied: string[], css: string): void {
   const mask = (text: string) =>
     patterns.reduce((out, pattern) => out.replace(pattern, '\u25cf\u25cf\u25cf\u25cf'), text);
   for (const selector of emptied) {
-    for (const element of document.querySelectorAll(selector)) {
+    // A Playwright selector (text=…, :has-text) is no CSS one: the value masking below still
+    // covers the field it typed into.
+    let elements: NodeListOf<Element>;
+    try {
+      elements = document.querySelectorAll(selector);
+    } catch {
+      continue;
+    }
+    for (const element of elements) {
       if ('value' in element) (element as HTMLInputElement).value = '';
     }
   }
