@@ -3,7 +3,6 @@
  * command they can paste: `mtls-conformance` when that is on PATH, `npx mtls-conformance` from a
  * project that has it installed, otherwise `node <path to the entry script>`.
  */
-
 import { realpathSync } from 'node:fs';
 import { basename, delimiter, isAbsolute, join, relative, resolve } from 'node:path';
 import { shellWord } from '../output/shell-word.js';
@@ -68,5 +67,3 @@ function existing(path: string): string | undefined {
 function sameFile(candidate: string, script: string): boolean {
   return existing(candidate) === real(script);
 }
-
-/** A path with spaces or shell characters, single-quoted so it pastes as one word. */

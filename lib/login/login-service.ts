@@ -7,7 +7,7 @@
  */
 import { SecretRegistry } from '../output/secret-registry.js';
 import type { ReportAttachments } from '../report/report-attachments.js';
-import { type LoginPlan, loginSecrets } from '../target/login-plan.js';
+import { type LoginPlan, loginSecrets, unsetVariablesProblem } from '../target/login-plan.js';
 import type { Target } from '../target/target.js';
 import { findBrowser } from './find-browser.js';
 import type { BrowserAuthorization, LoginBrowser } from './login-browser.js';
@@ -90,12 +90,8 @@ export class LoginService {
     const { plan } = req;
     // No browser is the first thing to say: nothing else about the login matters without one.
     await findBrowser(plan.browser);
-    const missing = [...new Set(plan.steps.flatMap((s) => s.fill.flatMap((f) => f.value.missing)))];
-    if (missing.length > 0) {
-      throw new LoginFailed(
-        `${plan.at} types ${missing.map((m) => `\${${m}}`).join(', ')}, and ${missing.length === 1 ? 'it is' : 'they are'} not set in the environment: export ${missing.join(', ')} before the run (secrets come only from the environment)`,
-      );
-    }
+    const unset = unsetVariablesProblem(plan);
+    if (unset !== undefined) throw new LoginFailed(`${plan.at} ${unset}`);
     const authorization = new URL(req.authorizationUrl);
     if (authorization.protocol !== 'https:') {
       throw new LoginFailed(

@@ -351,7 +351,6 @@ function within(deadline: number, stepMs: number): number {
   return Math.min(deadline, Date.now() + stepMs);
 }
 
-/** Milliseconds left until `until`, at least 1 (Playwright reads 0 as "no timeout"). */
 /**
  * A selector the step waited for in vain, said as such: Playwright's own message names only the
  * time left when the wait began (`Timeout 1ms exceeded` after a step that waited for its page).
@@ -363,6 +362,7 @@ function notOnPage(page: Page, selector: string, err: unknown): Error {
   );
 }
 
+/** Milliseconds left until `until`, at least 1 (Playwright reads 0 as "no timeout"). */
 function left(until: number): number {
   return Math.max(1, until - Date.now());
 }
@@ -489,9 +489,9 @@ img, picture, video, canvas, svg, object, embed, iframe { visibility: hidden !im
  * first, and the values it typed masked wherever the page shows them: a screenshot shows the
  * page, never what was typed. The page's scripts are stopped first, and the masking runs in a
  * world of its own (the page's scripts may have replaced the DOM functions of theirs). Then the
- * browser's own snapshot of the page (every text, attribute and field value, read by DevTools)
- * is checked for the run's secrets: a page that still shows one, in a spelling the masking
- * missed, is not kept at all.
+ * browser's own snapshot of the page (the text it laid out and the field values, read by
+ * DevTools) is checked for the run's secrets: a page that still shows one, in a spelling the
+ * masking missed, is not kept at all.
  */
 async function screenshot(
   page: Page,

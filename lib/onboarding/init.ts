@@ -3,7 +3,6 @@
  * server advertises for mTLS, mints (or takes) the CA and the client certificates, and writes
  * target.yaml and REGISTER.md. Nothing is written until discovery and minting have succeeded.
  */
-
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { importMinted, type KeyType, type MintedCert } from '../certs/mint.js';

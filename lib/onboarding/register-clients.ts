@@ -142,11 +142,11 @@ export async function registerClients(opts: RegisterOptions): Promise<RegisterOu
 }
 
 /**
- * The command that deletes what the state file keeps, named generically: the CLI rewrites it
- * to the way the user started the tool (lib/cli/hint-command.ts) before it is shown.
+ * The command that deletes what the state file keeps. Named generically by default: the CLI
+ * rewrites that to the way the user started the tool (lib/cli/hint-command.ts) before it is shown.
  */
-export function cleanupCommand(targetFile: string): string {
-  return `mtls-conformance register --target ${shellWord(targetFile)} --cleanup`;
+export function cleanupCommand(targetFile: string, command = 'mtls-conformance'): string {
+  return `${command} register --target ${shellWord(targetFile)} --cleanup`;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { FIELD_CAP } from '../output/cap.js';
 import { shown } from '../output/quote.js';
-import { shellWord } from '../output/shell-word.js';
-import type { CleanupOutcome, RegisterOutcome } from './register-clients.js';
+import { type CleanupOutcome, cleanupCommand, type RegisterOutcome } from './register-clients.js';
 
 /**
  * What `register` prints: never a registration access token. The client_ids, URLs and notes
@@ -27,7 +26,7 @@ export function describeRegistration(
   for (const note of outcome.skipped) lines.push(`  skipped ${shown(note, FIELD_CAP)}`);
   lines.push(
     `${targetFile} now names the registered client_ids; ${outcome.stateFile} (mode 0600) keeps the originals and the registration access tokens.`,
-    `Delete them again with: ${command} register --target ${shellWord(targetFile)} --cleanup`,
+    `Delete them again with: ${cleanupCommand(targetFile, command)}`,
   );
   return `${lines.join('\n')}\n`;
 }

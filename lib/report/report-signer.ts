@@ -3,7 +3,6 @@
  * `demo`), a key of the user's own (--sign-key), or a key made for this run alone
  * (--per-run-key), which proves the files unchanged since signing but not who signed them.
  */
-
 import { shellWord } from '../output/shell-word.js';
 import {
   generateSigningKey,

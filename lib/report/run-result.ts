@@ -89,6 +89,15 @@ export interface RunTotals {
 /** How a scenario that a set-up problem kept from being judged begins its reason. */
 export const SETUP_PROBLEM_PREFIX = 'set-up problem: ';
 
+/** How many scenarios a set-up problem kept from being judged: what exit code 2 and the verdict rest on. */
+export function setupProblemCount(
+  scenarios: ReadonlyArray<Pick<ScenarioResult, 'status' | 'reason'>>,
+): number {
+  return scenarios.filter(
+    (s) => s.status === 'skipped' && s.reason?.startsWith(SETUP_PROBLEM_PREFIX) === true,
+  ).length;
+}
+
 export interface RunResult {
   harness: { name: string; version: string };
   catalogVersion: string;

@@ -5,7 +5,7 @@
  * never passes, and a pass says how much was left untested.
  */
 import { missedMusts } from './coverage.js';
-import { type RunResult, type ScenarioResult, SETUP_PROBLEM_PREFIX } from './run-result.js';
+import { type RunResult, type ScenarioResult, setupProblemCount } from './run-result.js';
 
 export interface VerdictWords {
   /** PASS, PASS WITH WARNINGS, FAIL, NOT TESTED, INTERRUPTED, SET-UP PROBLEM. */
@@ -52,9 +52,7 @@ export function verdictWords(run: VerdictFacts, opts: { strict: boolean }): Verd
       passed: false,
     };
   }
-  const setUp = run.scenarios.filter(
-    (s) => s.status === 'skipped' && s.reason?.startsWith(SETUP_PROBLEM_PREFIX) === true,
-  ).length;
+  const setUp = setupProblemCount(run.scenarios);
   // As the exit code (2): the configuration kept scenarios from being judged, which no pass hides.
   if (setUp > 0 && !(opts.strict && totals.warnings > 0)) {
     return {

@@ -33,7 +33,6 @@ export interface Evaluation {
    * at the end (ResultSanitizer.refresh).
    */
   evidence: readonly Evidence[];
-  setupProblem: boolean;
   /** The run was interrupted before this scenario finished: it has no verdict. */
   interrupted?: boolean;
 }
@@ -54,7 +53,6 @@ export async function evaluateScenario(
   let status: ScenarioStatus = 'passed';
   let reason: string | undefined;
   let observed: string | undefined;
-  let setupProblem = false;
   let interrupted = false;
 
   const missing = firstMissing(scenario.requires, services.target);
@@ -90,7 +88,6 @@ export async function evaluateScenario(
       } else if (err instanceof SetupProblem) {
         status = 'skipped';
         reason = `${SETUP_PROBLEM_PREFIX}${err.message}`;
-        setupProblem = true;
       } else {
         status = 'failed';
         reason = `harness error (please report it): ${err instanceof Error ? err.message : String(err)}`;
@@ -130,7 +127,6 @@ export async function evaluateScenario(
   return {
     result: services.sanitizer.scenario(result),
     evidence: result.evidence,
-    setupProblem,
     ...(interrupted ? { interrupted } : {}),
   };
 }

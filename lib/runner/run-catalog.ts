@@ -2,7 +2,7 @@ import { getMaxListeners, setMaxListeners } from 'node:events';
 import { arch, platform } from 'node:os';
 import type Mocha from 'mocha';
 import { coverageOf } from '../report/coverage.js';
-import type { RunResult, ScenarioResult } from '../report/run-result.js';
+import { type RunResult, type ScenarioResult, setupProblemCount } from '../report/run-result.js';
 import { CATALOG_VERSION } from '../scenarios/catalog/index.js';
 import type { RunServices } from '../scenarios/context.js';
 import type { Scenario } from '../scenarios/scenario.js';
@@ -119,7 +119,7 @@ export async function runCatalog(opts: RunCatalogOptions): Promise<CatalogRun> {
     result: services.sanitizer.refresh(e.result, e.evidence),
   }));
   const results = finished.map((e) => e.result);
-  const setupProblems = finished.filter((e) => e.setupProblem).length;
+  const setupProblems = setupProblemCount(results);
   const interrupted = finished.some((e) => e.interrupted === true);
 
   const { reporter } = opts;
@@ -192,7 +192,6 @@ function notRun(
     // The reason may quote the target (the issuer its metadata claims): sanitized like a verdict.
     result: services.sanitizer.scenario(raw),
     evidence: [],
-    setupProblem: false,
     ...(opts.interrupted ? { interrupted: true } : {}),
   };
 }

@@ -8,7 +8,7 @@ import { configProblem } from './config-problem.js';
 import { checkConfigShape } from './config-schema.js';
 import { httpsUrlProblem } from './http-url.js';
 import { type ConfigEnvironment, loginPlan } from './login-config.js';
-import type { LoginPlan } from './login-plan.js';
+import { type LoginPlan, unsetVariablesProblem } from './login-plan.js';
 import type { RawClient, RawEndpointName, RawTargetConfig } from './raw-config.js';
 import { ReferencedFiles } from './referenced-files.js';
 import { scenarioClients } from './scenario-clients.js';
@@ -188,11 +188,6 @@ function tokenParams(raw: RawTargetConfig): Record<string, string> {
  * browser is not a config error: the scenarios that need one are skipped, "needs a browser".)
  */
 function requireRunnableLogin(file: string, plan: LoginPlan): void {
-  const missing = [...new Set(plan.steps.flatMap((s) => s.fill.flatMap((f) => f.value.missing)))];
-  if (missing.length === 0) return;
-  throw configProblem(
-    file,
-    plan.at,
-    `types ${missing.map((m) => `\${${m}}`).join(', ')}, and ${missing.length === 1 ? 'it is' : 'they are'} not set in the environment: export ${missing.join(' ')} before the run (secrets come only from the environment)`,
-  );
+  const problem = unsetVariablesProblem(plan);
+  if (problem !== undefined) throw configProblem(file, plan.at, problem);
 }

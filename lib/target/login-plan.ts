@@ -52,6 +52,16 @@ export const DEFAULT_LOGIN_STEP_TIMEOUT_MS = 20_000;
 export const DEFAULT_LOGIN_TIMEOUT_MS = 60_000;
 
 /**
+ * What is wrong when a value the plan types names a variable that is not set (the plan's path
+ * goes before it); undefined when every one is set.
+ */
+export function unsetVariablesProblem(plan: LoginPlan): string | undefined {
+  const missing = [...new Set(plan.steps.flatMap((s) => s.fill.flatMap((f) => f.value.missing)))];
+  if (missing.length === 0) return undefined;
+  return `types ${missing.map((m) => `\${${m}}`).join(', ')}, and ${missing.length === 1 ? 'it is' : 'they are'} not set in the environment: export ${missing.join(' ')} before the run (secrets come only from the environment)`;
+}
+
+/**
  * The resolved texts of every value the plan takes from the environment: run secrets, each
  * shown as it is written in the config (`${MTLS_LOGIN_PASSWORD}`).
  */
