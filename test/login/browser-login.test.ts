@@ -14,6 +14,7 @@ import {
   fromEnv,
   LOGIN_ENV,
   LOGIN_STEPS,
+  type LoginPagesOptions,
   loginPages,
   PASSWORD,
   type Seen,
@@ -91,13 +92,38 @@ describe('browser logins (lib/login) in Debian Chromium', function () {
 
   async function withService<T>(
     fn: (service: LoginService, screenshots: string) => Promise<T>,
+    authorization = `${as.url}/authorize`,
   ): Promise<T> {
     const staging = await mkdtemp(join(work, 'staging-'));
-    const service = new LoginService({ target: target(), attachments: stagedAttachments(staging) });
+    const service = new LoginService({
+      target: { ...target(), endpoints: { authorization } },
+      attachments: stagedAttachments(staging),
+    });
     try {
       return await fn(service, staging);
     } finally {
       await service.close();
+    }
+  }
+
+  /** A hostile copy of the login pages on an origin of its own, as the target's login. */
+  async function withHostilePages(
+    pages: Omit<LoginPagesOptions, 'seen' | 'redirectUri'>,
+    fn: (run: { service: LoginService; staging: string; url: string; seen: Seen }) => Promise<void>,
+  ): Promise<void> {
+    const seen: Seen = { logins: 0, clientCertificates: 0, paths: [] };
+    const hostile = await startTlsTestServer({
+      cert: pki.server.certPem,
+      key: pki.server.keyPem,
+      handler: loginPages({ seen, redirectUri, ...pages }),
+    });
+    try {
+      await withService(
+        (service, staging) => fn({ service, staging, url: hostile.url, seen }),
+        `${hostile.url}/authorize`,
+      );
+    } finally {
+      await hostile.close();
     }
   }
 
@@ -215,71 +241,44 @@ describe('browser logins (lib/login) in Debian Chromium', function () {
   });
 
   it('a hostile login page reaches no other origin: not from a worker, a shared worker, a popup or a prefetch', async () => {
-    const hostileSeen: Seen = { logins: 0, clientCertificates: 0, paths: [] };
-    const hostile = await startTlsTestServer({
-      cert: pki.server.certPem,
-      key: pki.server.keyPem,
-      ca: pki.ca.certPem,
-      requestCert: true,
-      rejectUnauthorized: false,
-      handler: loginPages({ seen: hostileSeen, redirectUri, exfiltrateTo: () => idp.url }),
-    });
     const before = idpSeen.paths.length;
-    try {
-      const service = new LoginService({
-        target: { ...target(), endpoints: { authorization: `${hostile.url}/authorize` } },
-      });
-      try {
-        const outcome = await service.authorize(
-          request(plan(), `${hostile.url}/authorize?state=h1`),
-        );
+    await withHostilePages(
+      { exfiltrateTo: () => idp.url },
+      async ({ service, url, seen: hostileSeen }) => {
+        const outcome = await service.authorize(request(plan(), `${url}/authorize?state=h1`));
         expect(new URL(outcome.redirect).searchParams.get('state')).to.equal('h1');
         // The workers send every 50 ms for as long as they live: give them time to.
         await new Promise((resolve) => setTimeout(resolve, 500));
-      } finally {
-        await service.close();
-      }
-      expect(hostileSeen.logins).to.equal(1);
-      expect(hostileSeen.paths).to.include('GET /worker.js');
-      expect(idpSeen.paths.slice(before)).to.deep.equal([]);
-    } finally {
-      await hostile.close();
-    }
+        expect(hostileSeen.logins).to.equal(1);
+        expect(hostileSeen.paths).to.include('GET /worker.js');
+      },
+    );
+    // (after the browser is closed: nothing it started is still sending)
+    expect(idpSeen.paths.slice(before)).to.deep.equal([]);
   });
 
   it('a page showing the typed password: masked before the screenshot; in a spelling the mask misses, no screenshot at all; its requests to made-up hosts are not named', async () => {
     for (const echo of [true, 'hex'] as const) {
-      const hostileSeen: Seen = { logins: 0, clientCertificates: 0, paths: [] };
-      const hostile = await startTlsTestServer({
-        cert: pki.server.certPem,
-        key: pki.server.keyPem,
-        handler: loginPages({ seen: hostileSeen, redirectUri, echoPassword: echo }),
-      });
-      const staging = await mkdtemp(join(work, 'staging-'));
-      const service = new LoginService({
-        target: { ...target(), endpoints: { authorization: `${hostile.url}/authorize` } },
-        attachments: stagedAttachments(staging),
-      });
-      try {
-        const err = await service
-          .authorize(request(plan({ step_timeout_ms: 2_000 }), `${hostile.url}/authorize?state=e`))
-          .catch((e: unknown) => e);
-        expect(err).to.be.instanceOf(LoginFailed);
-        const message = (err as Error).message;
-        expect(hostileSeen.logins).to.equal(1);
-        expect(message).to.not.include(PASSWORD).and.not.include('exfil');
-        if (echo === true) {
-          expect(message).to.match(/screenshot: screenshots\/login-public-client-1\.png$/);
-        } else {
-          expect(message).to.include(
-            'no screenshot kept: the page shows a value the login typed or another secret of the run',
-          );
-          expect(await readdir(staging)).to.deep.equal([]);
-        }
-      } finally {
-        await service.close();
-        await hostile.close();
-      }
+      await withHostilePages(
+        { echoPassword: echo },
+        async ({ service, staging, url, seen: hostileSeen }) => {
+          const err = await service
+            .authorize(request(plan({ step_timeout_ms: 2_000 }), `${url}/authorize?state=e`))
+            .catch((e: unknown) => e);
+          expect(err).to.be.instanceOf(LoginFailed);
+          const message = (err as Error).message;
+          expect(hostileSeen.logins).to.equal(1);
+          expect(message).to.not.include(PASSWORD).and.not.include('exfil');
+          if (echo === true) {
+            expect(message).to.match(/screenshot: screenshots\/login-public-client-1\.png$/);
+          } else {
+            expect(message).to.include(
+              'no screenshot kept: the page shows a value the login typed or another secret of the run',
+            );
+            expect(await readdir(staging)).to.deep.equal([]);
+          }
+        },
+      );
     }
   });
 
